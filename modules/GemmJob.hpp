@@ -1,0 +1,29 @@
+// One GEMM handed from the Controller to the SystolicArray, and what the array
+// reports back: X [M,K] (data) times W [N,K]^T (weights), operands already in
+// the form the PEs consume.
+#pragma once
+#include <cstdint>
+#include <ostream>
+
+#include "modules/MemorySystem.hpp"
+#include "modules/SystolicArrayCore.hpp"
+#include "modules/functional/RevealedOperand.hpp"
+
+namespace trsim {
+
+struct GemmJob {
+    const RevealedOperand* x = nullptr;
+    const RevealedOperand* w = nullptr;
+
+    // Filled by the array.
+    IntTensor output;          // [M, N]
+    ArrayCounters counters;
+    int64_t stallCycles = 0;   // waiting for DRAM
+    int64_t totalCycles = 0;   // compute + stalls
+    FoldTraffic traffic;       // summed over folds
+};
+
+// sc_fifo payloads need a stream operator.
+inline std::ostream& operator<<(std::ostream& os, const GemmJob* job) { return os << "GemmJob@" << static_cast<const void*>(job); }
+
+}  // namespace trsim

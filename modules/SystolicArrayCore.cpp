@@ -1,0 +1,276 @@
+#include "modules/SystolicArrayCore.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "modules/MacPe.hpp"
+
+namespace trsim {
+namespace {
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+int largestExponent(const RevealedOperand& a) {
+    int most = 0;
+    for (int64_t i = 0; i < a.keptTerms(); ++i) most = std::max<int>(most, a.allTerms()[i].exponent);
+    return most;
+}
+
+}  // namespace
+
+SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec) : spec_(spec) {
+    if (spec.rows < 1 || spec.cols < 1 || spec.reductionPerPe < 1 || spec.pairsPerCycle < 1)
+        throw std::invalid_argument("SystolicArrayCore: rows, cols, reductionPerPe and pairsPerCycle must be >= 1");
+    if (spec.pe == ArrayPe::Tr) {
+        trPes_.reserve(static_cast<std::size_t>(spec.rows) * spec.cols);
+        for (int i = 0; i < spec.rows * spec.cols; ++i) trPes_.emplace_back(spec.coefficientCounters, spec.pairsPerCycle);
+    }
+}
+
+void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand& w) {
+    if (x.depth() != w.depth())
+        throw std::invalid_argument("SystolicArrayCore: data K=" + std::to_string(x.depth()) +
+                                    " differs from weights K=" + std::to_string(w.depth()));
+    if (spec_.pe == ArrayPe::Tr && !trPes_.front().accumulator().covers(largestExponent(w), largestExponent(x)))
+        throw std::invalid_argument("SystolicArrayCore: " + std::to_string(spec_.coefficientCounters) +
+                                    " coefficient counters cannot hold exponent sums up to " +
+                                    std::to_string(largestExponent(w) + largestExponent(x)));
+    x_ = &x;
+    w_ = &w;
+    M_ = x.rows();
+    N_ = w.rows();
+    K_ = x.depth();
+    slices_ = ceilDiv(K_, spec_.reductionPerPe);
+    const bool ws = spec_.dataflow == ArrayDataflow::WeightStationary;
+    rowFolds_ = ceilDiv(ws ? slices_ : M_, spec_.rows);
+    colFolds_ = ceilDiv(N_, spec_.cols);
+    nextFold_ = 0;
+    out_ = IntTensor({M_, N_});
+    counters_ = ArrayCounters{};
+}
+
+int64_t SystolicArrayCore::foldSetupCycles() const {
+    const int64_t latency = spec_.pe == ArrayPe::Tr ? spec_.dataPathLatency : 0;
+    // WS: weights shift down the columns, one row per cycle, before data flows.
+    return (spec_.dataflow == ArrayDataflow::WeightStationary ? spec_.rows : 0) + latency;
+}
+
+bool SystolicArrayCore::beginFold() {
+    if (!x_ || nextFold_ >= foldCount()) return false;
+    const int64_t f = nextFold_++;
+    FoldShape s;
+    s.index = f;
+    s.colFold = f / rowFolds_;
+    s.rowFold = f % rowFolds_;
+    s.n0 = s.colFold * spec_.cols;
+    s.colsUsed = std::min<int64_t>(spec_.cols, N_ - s.n0);
+    if (spec_.dataflow == ArrayDataflow::WeightStationary) {
+        s.rowsUsed = std::min<int64_t>(spec_.rows, slices_ - s.rowFold * spec_.rows);
+        s.red0 = s.rowFold * spec_.rows * spec_.reductionPerPe;
+        s.redLen = std::min<int64_t>(K_ - s.red0, s.rowsUsed * spec_.reductionPerPe);
+        s.steps = M_ + spec_.rows + spec_.cols - 2;
+    } else {
+        s.m0 = s.rowFold * spec_.rows;
+        s.rowsUsed = std::min<int64_t>(spec_.rows, M_ - s.m0);
+        s.red0 = 0;
+        s.redLen = K_;
+        s.steps = slices_ + spec_.rows + spec_.cols - 2;
+    }
+    fold_ = s;
+    step_ = 0;
+    psum_.assign(static_cast<std::size_t>(spec_.rows) * spec_.cols, 0);
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        // Weight preload: PE (r, c) keeps W[n0 + c][red0 + r].
+        wTile_.assign(psum_.size(), 0);
+        xTile_.assign(static_cast<std::size_t>(s.rowsUsed * M_), 0);
+        for (int64_t r = 0; r < s.rowsUsed; ++r) {
+            for (int64_t c = 0; c < s.colsUsed; ++c)
+                wTile_[static_cast<std::size_t>(r * spec_.cols + c)] = w_->value(s.n0 + c, s.red0 + r);
+            for (int64_t m = 0; m < M_; ++m) xTile_[static_cast<std::size_t>(r * M_ + m)] = x_->value(m, s.red0 + r);
+        }
+    }
+    peBusy_.assign(psum_.size(), 0);
+    counters_.folds++;
+    counters_.computeCycles += foldSetupCycles();
+    return true;
+}
+
+void SystolicArrayCore::collectActive(int64_t t) {
+    active_.clear();
+    const int64_t g = spec_.reductionPerPe;
+    for (int64_t r = fold_.rowsUsed - 1; r >= 0; --r) {
+        // Columns whose operand index (t - r - c) is in range: an interval.
+        const int64_t span = spec_.dataflow == ArrayDataflow::WeightStationary ? M_ : slices_;
+        const int64_t cLo = std::max<int64_t>(0, t - r - span + 1);
+        const int64_t cHi = std::min<int64_t>(fold_.colsUsed - 1, t - r);
+        for (int64_t c = cLo; c <= cHi; ++c) {
+            const int64_t idx = t - r - c;
+            ActivePe a{r, c, 0, fold_.n0 + c, 0, 0};
+            if (spec_.dataflow == ArrayDataflow::WeightStationary) {
+                a.m = idx;
+                a.k0 = fold_.red0 + r * g;
+            } else {
+                a.m = fold_.m0 + r;
+                a.k0 = idx * g;
+            }
+            a.len = std::min<int64_t>(g, K_ - a.k0);
+            active_.push_back(a);
+        }
+    }
+}
+
+int64_t SystolicArrayCore::stepCost(int64_t pairs) const {
+    return std::max<int64_t>(1, ceilDiv(pairs, spec_.pairsPerCycle));
+}
+
+void SystolicArrayCore::applyResult(const ActivePe& a, int64_t product) {
+    const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+    if (spec_.dataflow == ArrayDataflow::WeightStationary) {
+        // Partial sums flow down: take the value the PE above produced for the same
+        // data row one step ago (rows are visited bottom-up, so it is not yet overwritten).
+        psum_[i] = (a.r == 0 ? 0 : psum_[i - static_cast<std::size_t>(spec_.cols)]) + product;
+        if (a.r == fold_.rowsUsed - 1) out_.at2(a.m, a.n) += psum_[i];  // leaves the array; accumulated over folds
+    } else {
+        psum_[i] += product;
+    }
+}
+
+void SystolicArrayCore::finishStep(int64_t cycles) {
+    counters_.steps++;
+    counters_.computeCycles += cycles;
+    ++step_;
+}
+
+void SystolicArrayCore::stepMacWeightStationary() {
+    const int64_t t = step_;
+    const int64_t cols = spec_.cols;
+    int64_t active = 0;
+    for (int64_t r = fold_.rowsUsed - 1; r >= 0; --r) {
+        const int64_t cLo = std::max<int64_t>(0, t - r - M_ + 1);
+        const int64_t cHi = std::min<int64_t>(fold_.colsUsed - 1, t - r);
+        if (cLo > cHi) continue;
+        int64_t* psum = &psum_[static_cast<std::size_t>(r * cols)];
+        const int64_t* above = r > 0 ? psum - cols : nullptr;
+        const int64_t* w = &wTile_[static_cast<std::size_t>(r * cols)];
+        const int64_t* x = &xTile_[static_cast<std::size_t>(r * M_)];
+        // Same arithmetic as MacPe::step; PE (r, c) sees data row m = t - r - c.
+        for (int64_t c = cLo; c <= cHi; ++c) psum[c] = MacPe::step(above ? above[c] : 0, w[c], x[t - r - c]);
+        if (r == fold_.rowsUsed - 1)
+            for (int64_t c = cLo; c <= cHi; ++c) out_.at2(t - r - c, fold_.n0 + c) += psum[c];
+        active += cHi - cLo + 1;
+    }
+    counters_.macs += active;
+    counters_.activePeSteps += active;
+    finishStep(1);
+}
+
+int64_t SystolicArrayCore::stepFast() {
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        stepMacWeightStationary();
+        return 1;
+    }
+    collectActive(step_);
+    int64_t busiest = 0;
+    for (const ActivePe& a : active_) {
+        int64_t product = 0, pairs = 0;
+        if (spec_.pe == ArrayPe::Mac) {
+            product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
+            counters_.macs++;
+        } else {
+            const TrStepOutcome o = TrPe::fastStep(*w_, a.n, *x_, a.m, a.k0, a.len);
+            product = o.product;
+            pairs = o.pairs;
+            counters_.termPairs += pairs;
+            counters_.groupsFlushed++;
+        }
+        const int64_t alone = spec_.pe == ArrayPe::Mac ? MacPe::kCyclesPerStep : stepCost(pairs);
+        busiest = std::max(busiest, alone);
+        peBusy_[static_cast<std::size_t>(a.r * spec_.cols + a.c)] += alone;
+        applyResult(a, product);
+    }
+    counters_.activePeSteps += static_cast<int64_t>(active_.size());
+    int64_t cycles = 1;
+    if (spec_.pe == ArrayPe::Tr) {
+        if (spec_.schedule == TrSchedule::Fixed) {
+            if (busiest > spec_.fixedStepCycles)
+                throw std::logic_error("TR fixed schedule: a step needs " + std::to_string(busiest) +
+                                       " cycles but the budget slot is " + std::to_string(spec_.fixedStepCycles));
+            cycles = spec_.fixedStepCycles;
+        } else {
+            cycles = busiest;
+        }
+        cycles = std::max<int64_t>({cycles, spec_.minStepCycles, 1});
+    }
+    finishStep(cycles);
+    return cycles;
+}
+
+void SystolicArrayCore::beginStepDetailed() {
+    detailedCycle_ = 0;
+    detailedMinCycles_ = 1;
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) return;
+    collectActive(step_);
+    if (spec_.pe != ArrayPe::Tr) return;  // a mac step is one cycle
+    // PEs do not interact inside a step (operands and partial sums move between
+    // steps), so each PE's cycles are run back to back here, term pair by term
+    // pair through its coefficient counters, and the step lasts as long as the
+    // slowest PE (or the fixed slot). Running PE after PE instead of cycle after
+    // cycle keeps one PE's state in cache; the cycles are the same.
+    int64_t slowest = 0;
+    for (const ActivePe& a : active_) {
+        TrPe& pe = trPes_[static_cast<std::size_t>(a.r * spec_.cols + a.c)];
+        pe.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
+        int64_t cycles = 0;
+        while (!pe.done()) {
+            pe.tick();
+            ++cycles;
+        }
+        slowest = std::max(slowest, cycles);
+    }
+    if (spec_.schedule == TrSchedule::Fixed && slowest > spec_.fixedStepCycles)
+        throw std::logic_error("TR fixed schedule: a step needs " + std::to_string(slowest) +
+                               " cycles but the budget slot is " + std::to_string(spec_.fixedStepCycles));
+    const int64_t floor = spec_.schedule == TrSchedule::Fixed ? spec_.fixedStepCycles : 1;
+    detailedMinCycles_ = std::max<int64_t>({slowest, floor, spec_.minStepCycles, 1});
+}
+
+bool SystolicArrayCore::tickDetailed() {
+    if (++detailedCycle_ < detailedMinCycles_) return false;
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        stepMacWeightStationary();  // a whole mac step happens in its one cycle
+        return true;
+    }
+    for (const ActivePe& a : active_) {
+        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+        int64_t product = 0;
+        if (spec_.pe == ArrayPe::Mac) {
+            product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
+            counters_.macs++;
+            peBusy_[i] += MacPe::kCyclesPerStep;
+        } else {
+            TrPe& pe = trPes_[i];
+            product = pe.endStep();
+            counters_.termPairs += pe.pairsThisStep();
+            counters_.groupsFlushed++;
+            peBusy_[i] += stepCost(pe.pairsThisStep());
+        }
+        applyResult(a, product);
+    }
+    counters_.activePeSteps += static_cast<int64_t>(active_.size());
+    finishStep(detailedCycle_);
+    return true;
+}
+
+void SystolicArrayCore::endFold() {
+    if (spec_.dataflow == ArrayDataflow::OutputStationary)
+        for (int64_t r = 0; r < fold_.rowsUsed; ++r)
+            for (int64_t c = 0; c < fold_.colsUsed; ++c)
+                out_.at2(fold_.m0 + r, fold_.n0 + c) = psum_[static_cast<std::size_t>(r * spec_.cols + c)];
+    int64_t busiest = *std::max_element(peBusy_.begin(), peBusy_.end());
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary)
+        busiest = M_;  // the fast mac loop keeps no per-PE tally: every used PE works once per data row
+    counters_.idealCycles += foldSetupCycles() + spec_.rows + spec_.cols - 2 + busiest;
+}
+
+}  // namespace trsim

@@ -1,0 +1,53 @@
+// Plain integer reference arithmetic that every simulated layer is checked
+// against. Conventions (also the trace format's):
+//   fc / GEMM:  X [M,K] (data), W [N,K] (weights)            -> Y [M,N]
+//   conv:       X [B,C,H,W], W [N,C/groups,KH,KW]             -> Y [B,N,OH,OW]
+// The reduction dimension K of a convolution is ordered (kh, kw, c) with the
+// input channel fastest, so TR groups of consecutive values span input channels
+// as in the TR paper.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/TermReveal.hpp"
+
+namespace trsim {
+
+struct ConvParams {
+    int strideH = 1, strideW = 1;
+    int padH = 0, padW = 0;
+    int groups = 1;
+};
+
+// Y[m][n] = sum_k X[m][k] * W[n][k], a naive triple loop.
+IntTensor gemmReference(const IntTensor& x, const IntTensor& w);
+
+// Direct convolution (no lowering), zero padding.
+IntTensor conv2dReference(const IntTensor& x, const IntTensor& w, const ConvParams& p);
+
+// Output height/width of a convolution; throws if the kernel does not fit.
+int64_t convOutputSize(int64_t in, int64_t kernel, int stride, int pad);
+
+// Lowering of a convolution into one GEMM per channel group (im2col).
+struct LoweredConv {
+    std::vector<IntTensor> x;  // per group: [B*OH*OW, KH*KW*Cg], row m = (b, oh, ow)
+    std::vector<IntTensor> w;  // per group: [Ng, KH*KW*Cg]
+    int64_t batch = 0, outH = 0, outW = 0, outChannels = 0;
+};
+LoweredConv lowerConv(const IntTensor& x, const IntTensor& w, const ConvParams& p);
+// Inverse of the output side of lowerConv: per-group [M, Ng] results -> [B,N,OH,OW].
+IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredConv& shape);
+
+// TR applied to every row of a [rows, K] operand, groups running along K.
+IntTensor revealRows(const IntTensor& a, const OperandCoding& coding);
+
+// GEMM with optional TR on each operand (nullopt = exact operand).
+IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
+                     const std::optional<OperandCoding>& weightTr);
+
+// Convolution with optional TR on each operand, defined through lowerConv.
+IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
+                       const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr);
+
+}  // namespace trsim

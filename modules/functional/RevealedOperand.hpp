@@ -1,0 +1,51 @@
+// An operand matrix [rows, K] after encoding and TR, in the form the array's PEs
+// consume: each element's kept terms (largest first), their count, and the value
+// they add up to. Built once per layer (weights: offline; data: by the encoder
+// and term comparator in front of the array, see HeseEncoder / TermComparator).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/TermReveal.hpp"
+
+namespace trsim {
+
+class RevealedOperand {
+public:
+    // `a` is [rows, K]; TR groups run along K (consecutive elements of a row).
+    RevealedOperand(const IntTensor& a, const OperandCoding& coding);
+    // Exact values only, no terms (for PEs that multiply binary values).
+    static RevealedOperand plain(const IntTensor& a);
+
+    int64_t rows() const { return rows_; }
+    int64_t depth() const { return depth_; }
+    // Value of element (r, k) after TR: the sum of its kept terms.
+    int64_t value(int64_t r, int64_t k) const { return values_[idx(r, k)]; }
+    int termCount(int64_t r, int64_t k) const { return counts_[idx(r, k)]; }
+    const Term* terms(int64_t r, int64_t k) const { return &terms_[offsets_[idx(r, k)]]; }
+    // Row views for hot loops: counts and term offsets of row r, and all terms.
+    const uint8_t* countsRow(int64_t r) const { return &counts_[idx(r, 0)]; }
+    const uint32_t* offsetsRow(int64_t r) const { return &offsets_[idx(r, 0)]; }
+    const Term* allTerms() const { return terms_.data(); }
+    // All truncated values as a [rows, K] tensor (for the functional reference).
+    IntTensor valuesTensor() const;
+    // Total kept terms and total terms before TR (for statistics).
+    int64_t keptTerms() const { return static_cast<int64_t>(terms_.size()); }
+    int64_t encodedTerms() const { return encodedTerms_; }
+
+private:
+    RevealedOperand() = default;
+    std::size_t idx(int64_t r, int64_t k) const { return static_cast<std::size_t>(r * depth_ + k); }
+
+    int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0;
+    std::vector<int64_t> values_;
+    std::vector<uint8_t> counts_;
+    std::vector<uint32_t> offsets_;
+    std::vector<Term> terms_;
+};
+
+// Most terms one value can have in an encoding, over all magnitudes of `bits` bits.
+int maxTermsPerValue(Encoding e, int bits);
+
+}  // namespace trsim

@@ -1,0 +1,63 @@
+#include "sim/ArrayFromConfig.hpp"
+
+#include "modules/HeseEncoder.hpp"
+#include "modules/TrPe.hpp"
+
+#include <algorithm>
+
+namespace trsim {
+
+ArraySpec arraySpecFromConfig(const SimConfig& c) {
+    ArraySpec s;
+    s.rows = c.array.rows;
+    s.cols = c.array.cols;
+    s.dataflow = c.array.dataflow == Dataflow::WeightStationary ? ArrayDataflow::WeightStationary
+                                                                 : ArrayDataflow::OutputStationary;
+    if (c.pe.kind == PeKind::Tr) {
+        s.pe = ArrayPe::Tr;
+        s.schedule = c.pe.schedule == TrScheduleKind::Fixed ? TrSchedule::Fixed : TrSchedule::Lockstep;
+        s.pairsPerCycle = c.pe.termPairsPerCycle;
+        s.coefficientCounters = c.pe.coefficientCounters;
+        s.reductionPerPe = c.weights.groupSize;
+        const int64_t slot = TrPe::slotPairs(c.weights, c.data);
+        s.fixedStepCycles = static_cast<int>(std::max<int64_t>(1, (slot + s.pairsPerCycle - 1) / s.pairsPerCycle));
+        // Each array row's lane (HeseEncoder -> TermComparator) must deliver the
+        // row's g weight-group elements every step: g * C cycles at C cycles per
+        // value, so no step can be shorter; the first slice of a fold arrives
+        // g * C - 1 + encoder latency + comparator latency cycles after it starts
+        // (the chained timing HeseEncoderCore and TermComparatorCore implement).
+        HeseEncoderParams enc;
+        enc.bits = c.data.bits;
+        enc.bitsPerCycle = c.dataPath.encoderBitsPerCycle;
+        enc.latencyCycles = c.dataPath.encoderLatency;
+        const int perValue = HeseEncoderCore(enc).cyclesPerValue();
+        s.minStepCycles = c.weights.groupSize * perValue;
+        s.dataPathLatency = c.weights.groupSize * perValue - 1 + c.dataPath.encoderLatency + c.dataPath.comparatorLatency;
+    } else {
+        s.pe = ArrayPe::Mac;
+    }
+    return s;
+}
+
+MemorySpec memorySpecFromConfig(const SimConfig& c) {
+    MemorySpec m;
+    m.weightBufferBytes = c.buffers.weightsKib * 1024;
+    m.dataBufferBytes = c.buffers.dataKib * 1024;
+    m.outputBufferBytes = c.buffers.outputsKib * 1024;
+    m.dramBytesPerCycle = c.dram.bandwidthGBps * 1e9 / (c.clockMhz * 1e6);
+    // An operand of `bits` bits is stored in whole bytes (8 bits: one byte, as
+    // int8 weights and uint8 post-ReLU activations are).
+    m.weightBytes = (c.weights.bits + 7) / 8;
+    m.dataBytes = (c.data.bits + 7) / 8;
+    return m;
+}
+
+std::optional<OperandCoding> weightCodingFor(const SimConfig& c) {
+    return c.pe.kind == PeKind::Tr ? std::optional<OperandCoding>(c.weights) : std::nullopt;
+}
+
+std::optional<OperandCoding> dataCodingFor(const SimConfig& c) {
+    return c.pe.kind == PeKind::Tr ? std::optional<OperandCoding>(c.data) : std::nullopt;
+}
+
+}  // namespace trsim

@@ -1,0 +1,104 @@
+// Typed, validated simulation configuration. Built once from YAML by
+// ConfigLoader; nothing else in trsim reads YAML.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "modules/functional/TermReveal.hpp"
+
+namespace trsim {
+
+enum class Dataflow { WeightStationary, OutputStationary };
+enum class PeKind { Mac, Tr };
+
+std::string dataflowName(Dataflow d);
+std::string peKindName(PeKind k);
+
+struct ArrayConfig {
+    int rows = 32;
+    int cols = 32;
+    Dataflow dataflow = Dataflow::WeightStationary;
+};
+
+enum class TrScheduleKind { Fixed, Lockstep };
+std::string trScheduleName(TrScheduleKind s);
+
+struct PeConfig {
+    PeKind kind = PeKind::Tr;
+    // tMAC coefficient accumulator: one small counter per power of two
+    // (coe_acc.v in the authors' Verilog uses 16 for 3-bit exponents; 8-bit HESE
+    // operands reach exponent 8 each, so sums up to 16 need 17).
+    int coefficientCounters = 17;
+    TrScheduleKind schedule = TrScheduleKind::Fixed;
+    int termPairsPerCycle = 1;  // the authors' tMAC: one term pair per cycle
+};
+
+// The run-time data path of a TR array: one HESE encoder and one term
+// comparator lane per array row, feeding that row's reduction slice.
+struct DataPathConfig {
+    int encoderBitsPerCycle = 0;  // 0: bit-parallel, one value per cycle; 1: bit-serial (hese_encoder.v)
+    int encoderLatency = 2;       // register stages after the scan (hese_encoder.v: 2)
+    int comparatorLatency = 1;    // register stages after a group closes (concatenator_truncator.v: 1)
+};
+
+enum class SimMode { Fast, Detailed };
+
+struct SimulationConfig {
+    SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
+    bool progress = true;          // progress lines on stderr
+};
+
+struct BufferConfig {
+    double weightsKib = 256;
+    double dataKib = 256;
+    double outputsKib = 128;
+};
+
+struct DramConfig {
+    double bandwidthGBps = 12.8;  // GB/s, 1 GB = 1e9 bytes
+};
+
+struct EnergyEntry {
+    double picojoules = 0;  // normalised from the entry's unit
+    std::string unit;       // as written in the table
+    std::string source;
+};
+
+struct EnergyTable {
+    std::string path;
+    std::map<std::string, EnergyEntry> entries;
+    double pj(const std::string& name) const { return entries.at(name).picojoules; }
+};
+
+struct OutputConfig {
+    bool saveLayerOutputs = false;
+    std::string vcdPath;  // empty: no waveform
+};
+
+struct SimConfig {
+    std::string configPath;
+    std::string tracePath;  // resolved relative to the config file
+    ArrayConfig array;
+    PeConfig pe;
+    DataPathConfig dataPath;
+    OperandCoding weights;
+    OperandCoding data;
+    double clockMhz = 200;
+    BufferConfig buffers;
+    DramConfig dram;
+    EnergyTable energy;
+    OutputConfig outputs;
+    SimulationConfig simulation;
+
+    // Canonical YAML of every resolved value (defaults filled in), and its hash:
+    // two runs with the same hash simulate the same thing.
+    std::string resolvedYaml;
+    std::string hash;
+};
+
+// Energy actions every table must define (SPEC.md section 4).
+const std::vector<std::string>& requiredEnergyEntries();
+
+}  // namespace trsim

@@ -1,0 +1,30 @@
+// Records one simulated layer in the StatsRegistry: cycles, stalls,
+// utilization, work counts, traffic, energy by component and output error.
+#pragma once
+#include <string>
+
+#include "modules/Controller.hpp"
+#include "sim/Config.hpp"
+#include "sim/StatsRegistry.hpp"
+
+namespace trsim {
+
+struct LayerShape {
+    int64_t denseMacs = 0;  // multiply-accumulates of the layer at full precision
+};
+
+// Relative L2 and max-abs difference of `actual` from `exact`.
+struct OutputError {
+    double relativeL2 = 0;
+    double maxAbs = 0;
+};
+OutputError outputError(const IntTensor& actual, const IntTensor& exact);
+
+void recordLayer(StatsRegistry& stats, const std::string& scope, const SimConfig& config, const LayerOutcome& outcome,
+                 const LayerShape& shape, const OutputError& error);
+
+// Run totals ("run" scope) summed over the layer scopes.
+void recordRunTotals(StatsRegistry& stats, const std::vector<std::string>& layerScopes, double wallSeconds,
+                     int64_t peCount);
+
+}  // namespace trsim

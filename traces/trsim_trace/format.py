@@ -1,0 +1,612 @@
+"""trsim layer-trace format, version 1: writer, reader and validator.
+
+File layout (HDF5)::
+
+    /                      root attrs: network, source, format_version, description
+                           optional:   metric, float_metric, int8_metric
+    /layers/               group (track_order=True)
+    /layers/<name>/        one group per layer (track_order=True)
+        attrs:  index, type, w_scale, x_scale, w_bits, x_bits
+                conv: stride, padding, groups      lstm: hidden_size
+        weights            integer dataset  fc/lstm [N, K]   conv [N, C/groups, KH, KW]
+        inputs             integer dataset  fc/lstm [M, K]   conv [B, C, H, W]
+
+Attribute HDF5 types written by :func:`write_trace` (and required by the validator):
+
+* string attrs: scalar, variable-length string, UTF-8 (h5py's default for ``str``)
+* int attrs:    scalar integer (written as 64-bit signed little endian, H5T_STD_I64LE)
+* float attrs:  scalar floating point (written as H5T_IEEE_F64LE)
+
+Integer values are sign-magnitude quantities: a value ``v`` with ``bits`` magnitude bits obeys
+``|v| <= 2**bits - 1``. The real value is ``v * scale``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import h5py
+import numpy as np
+
+FORMAT_VERSION = 1
+LAYER_TYPES = ("fc", "conv", "lstm")
+SOURCES = ("trained", "synthetic")
+MAX_BITS = 16
+
+# Dataset dtypes a trace may use (little endian). The writer picks the smallest that fits, see smallest_dtype.
+ALLOWED_DTYPES = (np.dtype("int8"), np.dtype("uint8"), np.dtype("int16"),
+                  np.dtype("uint16"), np.dtype("int32"))
+
+ROOT_STR_ATTRS = ("network", "source", "description")
+ROOT_OPTIONAL_FLOAT_ATTRS = ("float_metric", "int8_metric")
+LAYER_INT_ATTRS = ("index", "w_bits", "x_bits")
+LAYER_FLOAT_ATTRS = ("w_scale", "x_scale")
+TYPE_INT_ATTRS = {"fc": (), "conv": ("stride", "padding", "groups"), "lstm": ("hidden_size",)}
+DATASET_RANKS = {"fc": 2, "lstm": 2, "conv": 4}
+DATASET_LAYOUT = {
+    "fc": {"weights": "[N, K]", "inputs": "[M, K]"},
+    "lstm": {"weights": "[N, K]", "inputs": "[M, K]"},
+    "conv": {"weights": "[N, C/groups, KH, KW]", "inputs": "[B, C, H, W]"},
+}
+
+
+class TraceError(ValueError):
+    """A trace file (or an in-memory trace about to be written) is malformed.
+
+    ``problems`` holds one message per problem found.
+    """
+
+    def __init__(self, problems: List[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass
+class Layer:
+    """One layer of a trace. ``weights`` and ``inputs`` are integer numpy arrays."""
+
+    name: str
+    type: str
+    weights: np.ndarray
+    inputs: np.ndarray
+    w_scale: float
+    x_scale: float
+    w_bits: int = 8
+    x_bits: int = 8
+    stride: Optional[int] = None       # conv only
+    padding: Optional[int] = None      # conv only
+    groups: Optional[int] = None       # conv only
+    hidden_size: Optional[int] = None  # lstm only
+    extra_attrs: Dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Trace:
+    network: str
+    source: str
+    description: str
+    layers: List[Layer]
+    metric: Optional[str] = None
+    float_metric: Optional[float] = None
+    int8_metric: Optional[float] = None
+    format_version: int = FORMAT_VERSION
+    extra_attrs: Dict[str, object] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def gemm_shape(layer: Layer):
+    """(M, K, N, groups) of the GEMM the layer performs (per group for grouped conv).
+
+    fc/lstm: M rows of inputs, K reduction, N outputs.
+    conv: M = B*OH*OW output pixels, K = C/groups*KH*KW, N = output channels per group.
+    """
+    w = layer.weights.shape
+    x = layer.inputs.shape
+    if layer.type in ("fc", "lstm"):
+        return x[0], w[1], w[0], 1
+    oh, ow = conv_output_hw(layer)
+    g = layer.groups
+    return x[0] * oh * ow, w[1] * w[2] * w[3], w[0] // g, g
+
+
+def conv_output_hw(layer: Layer):
+    """Output height and width of a conv layer."""
+    _, _, kh, kw = layer.weights.shape
+    _, _, h, w = layer.inputs.shape
+    s, p = layer.stride, layer.padding
+    return (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
+
+
+def smallest_dtype(values: np.ndarray) -> np.dtype:
+    """Smallest allowed integer dtype holding every value of ``values``.
+
+    Non-negative data (e.g. post-ReLU activations) gets an unsigned type (uint8, uint16, int32), data with
+    negative values a signed one (int8, int16, int32), so 0..127 activations are uint8, not int8.
+    """
+    values = np.asarray(values)
+    if values.size == 0:
+        return np.dtype("uint8")
+    lo, hi = int(values.min()), int(values.max())
+    order = ("uint8", "uint16", "int32") if lo >= 0 else ("int8", "int16", "int32")
+    for name in order:
+        info = np.iinfo(name)
+        if info.min <= lo and hi <= info.max:
+            return np.dtype(name)
+    raise TraceError([f"values in [{lo}, {hi}] do not fit any allowed dtype "
+                      f"({', '.join(str(d) for d in ALLOWED_DTYPES)})"])
+
+
+def _is_int_value(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_float_value(v) -> bool:
+    return isinstance(v, (float, np.floating))
+
+
+# --------------------------------------------------------------------------- validation core
+#
+# The same checks run on an open HDF5 file and on an in-memory Trace before writing. The core works on
+# "views": a dict of attribute values, a dict of attribute kinds ('str', 'int', 'float', 'other' with a
+# description), and dataset-like objects with .shape, .dtype and [()] for the values.
+
+_NOT_A_DATASET = object()  # marks a layer member named weights/inputs that is not a dataset
+
+
+class _AttrView:
+    def __init__(self, values: Dict[str, object], kinds: Dict[str, str]):
+        self.values = values
+        self.kinds = kinds
+
+
+def _attr_kind_h5(attrs, name) -> str:
+    """Kind of an HDF5 attribute: 'str' (scalar vlen UTF-8/ASCII string), 'int', 'float' or a description."""
+    aid = attrs.get_id(name)
+    shape = aid.shape
+    tid = aid.get_type()
+    if isinstance(tid, h5py.h5t.TypeStringID):
+        kind = "str" if tid.is_variable_str() else "fixed-length string"
+    elif isinstance(tid, h5py.h5t.TypeIntegerID):
+        kind = "int"
+    elif isinstance(tid, h5py.h5t.TypeFloatID):
+        kind = "float"
+    else:
+        kind = f"HDF5 type class {tid.get_class()}"
+    if shape != ():
+        return f"{kind} array of shape {shape}"
+    return kind
+
+
+def _attr_kind_py(v) -> str:
+    if isinstance(v, str):
+        return "str"
+    if _is_int_value(v):
+        return "int"
+    if _is_float_value(v):
+        return "float"
+    return f"Python {type(v).__name__}"
+
+
+def _attrs_from_h5(obj) -> _AttrView:
+    values, kinds = {}, {}
+    for name in obj.attrs.keys():
+        kinds[name] = _attr_kind_h5(obj.attrs, name)
+        try:
+            values[name] = obj.attrs[name]
+        except Exception as exc:  # unreadable attribute type
+            values[name] = None
+            kinds[name] = f"unreadable ({exc})"
+    return _AttrView(values, kinds)
+
+
+def _attrs_from_dict(d: Dict[str, object]) -> _AttrView:
+    return _AttrView(dict(d), {k: _attr_kind_py(v) for k, v in d.items()})
+
+
+def _check_attr(where: str, view: _AttrView, name: str, kind: str, problems: List[str],
+                required: bool = True):
+    """Check presence and kind of one attribute; return its value or None."""
+    if name not in view.kinds:
+        if required:
+            problems.append(f"{where}: missing attribute '{name}' (expected {_KIND_TEXT[kind]})")
+        return None
+    got = view.kinds[name]
+    if got != kind:
+        problems.append(f"{where}: attribute '{name}' must be {_KIND_TEXT[kind]}, got {got}")
+        return None
+    return view.values[name]
+
+
+_KIND_TEXT = {
+    "str": "a scalar variable-length UTF-8 string",
+    "int": "a scalar integer",
+    "float": "a scalar float",
+}
+
+
+def _check_root(where: str, view: _AttrView, problems: List[str]):
+    for name in ROOT_STR_ATTRS:
+        v = _check_attr(where, view, name, "str", problems)
+        if v is not None and name in ("network", "description") and not v.strip():
+            problems.append(f"{where}: attribute '{name}' must not be empty")
+    src = view.values.get("source")
+    if view.kinds.get("source") == "str" and src not in SOURCES:
+        problems.append(f"{where}: attribute 'source' must be one of {SOURCES}, got {src!r}")
+    ver = _check_attr(where, view, "format_version", "int", problems)
+    if ver is not None and int(ver) != FORMAT_VERSION:
+        problems.append(f"{where}: attribute 'format_version' must be {FORMAT_VERSION}, got {int(ver)}")
+    _check_attr(where, view, "metric", "str", problems, required=False)
+    have_metric_value = False
+    for name in ROOT_OPTIONAL_FLOAT_ATTRS:
+        v = _check_attr(where, view, name, "float", problems, required=False)
+        if v is not None:
+            have_metric_value = True
+            if not math.isfinite(float(v)):
+                problems.append(f"{where}: attribute '{name}' must be finite, got {v}")
+    if have_metric_value and "metric" not in view.values:
+        problems.append(f"{where}: attribute 'metric' (a scalar variable-length UTF-8 string naming the "
+                        f"metric, e.g. 'accuracy') is required when float_metric/int8_metric is present")
+
+
+def _check_dataset(where: str, name: str, ds, rank: int, layout: str, bits: Optional[int],
+                   bits_attr: str, problems: List[str]):
+    """Check dtype, rank and value range of one dataset. Return its shape or None."""
+    if ds is None:
+        problems.append(f"{where}: missing dataset '{name}' (expected integer array {layout})")
+        return None
+    if ds is _NOT_A_DATASET:
+        problems.append(f"{where}: '{name}' must be a dataset (integer array {layout}), found a group")
+        return None
+    dt = np.dtype(ds.dtype)
+    if dt not in ALLOWED_DTYPES:
+        problems.append(f"{where}: dataset '{name}' has dtype {dt}, expected an integer dtype "
+                        f"({', '.join(str(d) for d in ALLOWED_DTYPES)})")
+        return None
+    shape = tuple(int(s) for s in ds.shape)
+    if len(shape) != rank:
+        problems.append(f"{where}: dataset '{name}' must have rank {rank} {layout}, "
+                        f"got rank {len(shape)} with shape {shape}")
+        return None
+    if any(s == 0 for s in shape):
+        problems.append(f"{where}: dataset '{name}' {layout} has an empty dimension, shape {shape}")
+        return None
+    if bits is not None:
+        values = np.asarray(ds[()]).astype(np.int64)
+        bound = (1 << bits) - 1
+        bad = np.abs(values) > bound
+        nbad = int(bad.sum())
+        if nbad:
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            problems.append(
+                f"{where}: dataset '{name}' has {nbad} value(s) out of range for {bits_attr}={bits} "
+                f"(sign-magnitude, expected |v| <= {bound}); min {int(values.min())}, max {int(values.max())}, "
+                f"first at {first} = {int(values[first])}")
+    return shape
+
+
+def _check_layer(where: str, view: _AttrView, datasets: Dict[str, object], problems: List[str]):
+    """Check one layer. Return its index (int) or None."""
+    ltype = _check_attr(where, view, "type", "str", problems)
+    if ltype is not None and ltype not in LAYER_TYPES:
+        problems.append(f"{where}: attribute 'type' is unknown: {ltype!r}, expected one of {LAYER_TYPES}")
+        ltype = None
+    ints = {}
+    for name in LAYER_INT_ATTRS:
+        v = _check_attr(where, view, name, "int", problems)
+        ints[name] = None if v is None else int(v)
+    index = ints["index"]
+    if index is not None and index < 0:
+        problems.append(f"{where}: attribute 'index' must be >= 0, got {index}")
+        index = None
+    for name in ("w_bits", "x_bits"):
+        b = ints[name]
+        if b is not None and not 1 <= b <= MAX_BITS:
+            problems.append(f"{where}: attribute '{name}' must be in 1..{MAX_BITS} (magnitude bits), got {b}")
+            ints[name] = None
+    for name in LAYER_FLOAT_ATTRS:
+        v = _check_attr(where, view, name, "float", problems)
+        if v is not None and not (math.isfinite(float(v)) and float(v) > 0):
+            problems.append(f"{where}: attribute '{name}' must be a finite float > 0, got {float(v)}")
+    if ltype is not None:
+        for name in TYPE_INT_ATTRS[ltype]:
+            v = _check_attr(where, view, name, "int", problems)
+            ints[name] = None if v is None else int(v)
+            if v is not None:
+                lo = 0 if name == "padding" else 1
+                if int(v) < lo:
+                    problems.append(f"{where}: attribute '{name}' must be >= {lo}, got {int(v)}")
+                    ints[name] = None
+
+    # datasets; without a known type we cannot know the expected rank: check dtype/range only
+    rank = DATASET_RANKS.get(ltype)
+    shapes = {}
+    for name, bits_attr in (("weights", "w_bits"), ("inputs", "x_bits")):
+        ds = datasets.get(name)
+        layout = DATASET_LAYOUT[ltype][name] if ltype else "(rank depends on type)"
+        if rank is None:
+            if ds is None or ds is _NOT_A_DATASET:
+                problems.append(f"{where}: missing dataset '{name}'")
+            continue
+        shapes[name] = _check_dataset(where, name, ds, rank, layout, ints[bits_attr], bits_attr, problems)
+
+    w, x = shapes.get("weights"), shapes.get("inputs")
+    if w is None or x is None:
+        return index
+    if ltype in ("fc", "lstm"):
+        if w[1] != x[1]:
+            problems.append(f"{where}: K mismatch: weights [N, K] = {list(w)} has K={w[1]} but "
+                            f"inputs [M, K] = {list(x)} has K={x[1]}")
+        if ltype == "lstm" and ints.get("hidden_size") is not None and w[0] != 4 * ints["hidden_size"]:
+            problems.append(f"{where}: lstm weights [N, K] = {list(w)} must have N = 4*hidden_size = "
+                            f"{4 * ints['hidden_size']} (gates i, f, g, o stacked)")
+    elif ltype == "conv":
+        groups, stride, pad = ints.get("groups"), ints.get("stride"), ints.get("padding")
+        c = x[1]
+        if groups is not None:
+            if c % groups:
+                problems.append(f"{where}: inputs [B, C, H, W] = {list(x)}: C={c} is not divisible by "
+                                f"groups={groups}")
+            elif w[1] != c // groups:
+                problems.append(f"{where}: C mismatch: weights [N, C/groups, KH, KW] = {list(w)} has "
+                                f"C/groups={w[1]} but inputs [B, C, H, W] = {list(x)} with groups={groups} "
+                                f"needs C/groups={c // groups}")
+            if w[0] % groups:
+                problems.append(f"{where}: weights [N, C/groups, KH, KW] = {list(w)}: N={w[0]} is not "
+                                f"divisible by groups={groups}")
+        if stride is not None and pad is not None:
+            for dim, size, k in (("H", x[2], w[2]), ("W", x[3], w[3])):
+                if size + 2 * pad < k:
+                    problems.append(f"{where}: kernel {dim}={k} larger than padded input {dim}={size}+2*{pad}")
+    return index
+
+
+def _check_indices(where: str, indices: Dict[str, Optional[int]], problems: List[str]):
+    by_index: Dict[int, List[str]] = {}
+    for name, idx in indices.items():
+        if idx is not None:
+            by_index.setdefault(idx, []).append(name)
+    for idx, names in sorted(by_index.items()):
+        if len(names) > 1:
+            problems.append(f"{where}: duplicate layer index {idx} in layers "
+                            f"{', '.join(repr(n) for n in names)}")
+    n = len(indices)
+    if all(i is not None for i in indices.values()):
+        missing = [i for i in range(n) if i not in by_index]
+        if missing:
+            problems.append(f"{where}: layer indices must be exactly 0..{n - 1} (one per layer); missing "
+                            f"{missing}, present {sorted(by_index)}")
+
+
+# --------------------------------------------------------------------------- public API
+
+def check_file(path: str) -> List[str]:
+    """Return the list of problems of a trace file (empty when valid)."""
+    where = str(path)
+    problems: List[str] = []
+    try:
+        f = h5py.File(path, "r")
+    except Exception as exc:
+        return [f"{where}: cannot open as HDF5: {exc}"]
+    with f:
+        _check_root(where, _attrs_from_h5(f), problems)
+        if "layers" not in f:
+            problems.append(f"{where}: missing group '/layers'")
+            return problems
+        layers = f["layers"]
+        if not isinstance(layers, h5py.Group):
+            problems.append(f"{where}: '/layers' must be a group")
+            return problems
+        if len(layers) == 0:
+            problems.append(f"{where}: group '/layers' has no layers")
+        indices: Dict[str, Optional[int]] = {}
+        for name in layers.keys():
+            lwhere = f"{where}: layer '{name}'"
+            obj = layers[name]
+            if not isinstance(obj, h5py.Group):
+                problems.append(f"{lwhere}: every member of '/layers' must be a group")
+                continue
+            datasets = {}
+            for dname in ("weights", "inputs"):
+                if dname in obj:
+                    member = obj[dname]
+                    datasets[dname] = member if isinstance(member, h5py.Dataset) else _NOT_A_DATASET
+            indices[name] = _check_layer(lwhere, _attrs_from_h5(obj), datasets, problems)
+        _check_indices(where, indices, problems)
+    return problems
+
+
+def validate_file(path: str) -> None:
+    """Raise :class:`TraceError` listing every problem if the file is not a valid trace."""
+    problems = check_file(path)
+    if problems:
+        raise TraceError(problems)
+
+
+def _root_attrs(trace: Trace) -> Dict[str, object]:
+    d: Dict[str, object] = {
+        "network": trace.network,
+        "source": trace.source,
+        "format_version": trace.format_version,
+        "description": trace.description,
+    }
+    if trace.metric is not None:
+        d["metric"] = trace.metric
+    for name in ROOT_OPTIONAL_FLOAT_ATTRS:
+        v = getattr(trace, name)
+        if v is not None:
+            d[name] = _as_float(v)
+    d.update(trace.extra_attrs)
+    return d
+
+
+def _layer_attrs(layer: Layer, index: int) -> Dict[str, object]:
+    d: Dict[str, object] = {
+        "index": index,
+        "type": layer.type,
+        "w_scale": _as_float(layer.w_scale),
+        "x_scale": _as_float(layer.x_scale),
+        "w_bits": layer.w_bits,
+        "x_bits": layer.x_bits,
+    }
+    for name in ("stride", "padding", "groups", "hidden_size"):
+        v = getattr(layer, name)
+        if v is not None:
+            d[name] = v
+    d.update(layer.extra_attrs)
+    return d
+
+
+def check_trace(trace: Trace, where: str = "<trace>") -> List[str]:
+    """Problems of an in-memory trace (same checks as :func:`check_file`)."""
+    problems: List[str] = []
+    _check_root(where, _attrs_from_dict(_root_attrs(trace)), problems)
+    if not trace.layers:
+        problems.append(f"{where}: trace has no layers")
+    names = [layer.name for layer in trace.layers]
+    for name in set(names):
+        if names.count(name) > 1:
+            problems.append(f"{where}: duplicate layer name {name!r}")
+    for i, layer in enumerate(trace.layers):
+        lwhere = f"{where}: layer {layer.name!r}"
+        if not layer.name or "/" in layer.name or layer.name in (".", ".."):
+            problems.append(f"{lwhere}: invalid layer name (must be non-empty, without '/')")
+        datasets = {}
+        for dname in ("weights", "inputs"):
+            arr = getattr(layer, dname)
+            if arr is not None:
+                arr = np.asarray(arr)
+                if arr.dtype.kind in "iu" and arr.dtype not in ALLOWED_DTYPES and arr.size:
+                    # the writer converts to the smallest fitting dtype
+                    try:
+                        arr = arr.astype(smallest_dtype(arr))
+                    except TraceError as exc:
+                        problems.append(f"{lwhere}: dataset '{dname}': {exc}")
+                        continue
+                datasets[dname] = arr
+        _check_layer(lwhere, _attrs_from_dict(_layer_attrs(layer, i)), datasets, problems)
+    return problems
+
+
+def _as_float(v):
+    """Real numbers (ints included) become float; anything else is left for the checks to reject."""
+    if _is_int_value(v) or _is_float_value(v):
+        return float(v)
+    return v
+
+
+def _to_h5_attr(v):
+    """Python/numpy scalar -> the HDF5 attr value written (int64, float64 or vlen UTF-8 str)."""
+    if isinstance(v, str):
+        return v
+    if _is_int_value(v):
+        return np.int64(v)
+    if _is_float_value(v):
+        return np.float64(v)
+    raise TraceError([f"unsupported attribute value {v!r} of type {type(v).__name__}"])
+
+
+# The writer creates the file and its groups with the same property lists as h5py's track_order=True
+# (link and attribute creation order tracked and indexed) and additionally switches off object
+# timestamps, so that writing the same trace twice gives byte-identical files.
+_ORDER = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
+
+
+def _create_file(path: str) -> h5py.File:
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)
+    fcpl.set_link_creation_order(_ORDER)
+    fcpl.set_attr_creation_order(_ORDER)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_fclose_degree(h5py.h5f.CLOSE_STRONG)
+    fid = h5py.h5f.create(os.fsencode(path), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)
+    return h5py.File(fid)
+
+
+def _create_group(parent: h5py.Group, name: str) -> h5py.Group:
+    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+    gcpl.set_obj_track_times(False)
+    gcpl.set_link_creation_order(_ORDER)
+    gcpl.set_attr_creation_order(_ORDER)
+    lcpl = h5py.h5p.create(h5py.h5p.LINK_CREATE)
+    lcpl.set_char_encoding(h5py.h5t.CSET_UTF8)
+    return h5py.Group(h5py.h5g.create(parent.id, name.encode("utf-8"), lcpl=lcpl, gcpl=gcpl))
+
+
+def write_trace(path: str, trace: Trace, compression_level: int = 9) -> None:
+    """Validate ``trace`` and write it to ``path`` (atomically: temp file + rename).
+
+    Layer ``index`` is the position in ``trace.layers``. Datasets are stored with the smallest dtype that
+    holds their values (uint8/uint16/int32 for non-negative data, int8/int16/int32 otherwise), gzip
+    compressed (chunked, deflate level ``compression_level``).
+    """
+    problems = check_trace(trace, where=str(path))
+    if problems:
+        raise TraceError(problems)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=directory)
+    os.close(fd)
+    try:
+        with _create_file(tmp) as f:
+            for k, v in _root_attrs(trace).items():
+                f.attrs[k] = _to_h5_attr(v)
+            layers = _create_group(f, "layers")
+            for i, layer in enumerate(trace.layers):
+                g = _create_group(layers, layer.name)
+                for k, v in _layer_attrs(layer, i).items():
+                    g.attrs[k] = _to_h5_attr(v)
+                for dname in ("weights", "inputs"):
+                    arr = np.asarray(getattr(layer, dname))
+                    arr = np.ascontiguousarray(arr.astype(smallest_dtype(arr)))
+                    g.create_dataset(dname, data=arr, compression="gzip",
+                                     compression_opts=compression_level, track_times=False)
+        validate_file(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions of a new file
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _py(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def read_trace(path: str, validate: bool = True) -> Trace:
+    """Read a trace; layers are sorted by their ``index`` attribute."""
+    if validate:
+        validate_file(path)
+    known_root = set(ROOT_STR_ATTRS) | {"format_version", "metric"} | set(ROOT_OPTIONAL_FLOAT_ATTRS)
+    known_layer = set(LAYER_INT_ATTRS) | set(LAYER_FLOAT_ATTRS) | {"type", "stride", "padding", "groups",
+                                                                   "hidden_size"}
+    with h5py.File(path, "r") as f:
+        ra = {k: _py(v) for k, v in f.attrs.items()}
+        layers = []
+        for name, g in f["layers"].items():
+            la = {k: _py(v) for k, v in g.attrs.items()}
+            layers.append((la.get("index"), Layer(
+                name=name, type=la.get("type"), weights=g["weights"][()], inputs=g["inputs"][()],
+                w_scale=la.get("w_scale"), x_scale=la.get("x_scale"),
+                w_bits=la.get("w_bits"), x_bits=la.get("x_bits"),
+                stride=la.get("stride"), padding=la.get("padding"), groups=la.get("groups"),
+                hidden_size=la.get("hidden_size"),
+                extra_attrs={k: v for k, v in la.items() if k not in known_layer})))
+    layers.sort(key=lambda t: (t[0] is None, t[0] if t[0] is not None else 0))
+    return Trace(network=ra.get("network"), source=ra.get("source"), description=ra.get("description"),
+                 layers=[layer for _, layer in layers], metric=ra.get("metric"),
+                 float_metric=ra.get("float_metric"), int8_metric=ra.get("int8_metric"),
+                 format_version=ra.get("format_version"),
+                 extra_attrs={k: v for k, v in ra.items() if k not in known_root})
