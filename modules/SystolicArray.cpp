@@ -68,17 +68,23 @@ void SystolicArray::execute(GemmJob& job) {
         }
         const int64_t before = core_.counters().computeCycles;
         waitCycles(core_.foldSetupCycles());
-        while (!core_.foldStepsDone()) {
+        if (timing_ == ArrayTiming::Fast) {
+            // Nothing outside the array can see inside a fold (its operands are
+            // already loaded), so the fold's steps run back to back and time
+            // advances once, by their total.
+            int64_t foldCycles = 0;
+            while (!core_.foldStepsDone()) foldCycles += core_.stepFast();
             stepSignal.write(static_cast<int>(core_.counters().steps));
-            if (timing_ == ArrayTiming::Fast) {
-                waitCycles(core_.stepFast());
-            } else {
+            waitCycles(foldCycles);
+        } else {
+            while (!core_.foldStepsDone()) {
+                stepSignal.write(static_cast<int>(core_.counters().steps));
                 core_.beginStepDetailed();
+                activePesSignal.write(static_cast<int>(core_.lastStepActivePes()));
                 do {
                     wait(period_);
                 } while (!core_.tickDetailed());
             }
-            activePesSignal.write(static_cast<int>(core_.lastStepActivePes()));
         }
         core_.endFold();
         previousCompute = core_.counters().computeCycles - before;

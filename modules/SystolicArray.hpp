@@ -3,8 +3,8 @@
 // SystolicArrayCore (no process per PE), waiting for DRAM where the
 // MemorySystem says so, and advancing simulated time by the cycles each step
 // takes.
-//   fast mode:     one wait per step, for the step's whole duration (the cycles
-//                  inside a step change nothing another module can see);
+//   fast mode:     one wait per fold, for the fold's whole duration (the cycles
+//                  inside a fold change nothing another module can see);
 //   detailed mode: one wait per clock cycle, every PE ticking term pair by pair.
 // Tests prove both give the same outputs and cycle counts.
 #pragma once
@@ -23,7 +23,8 @@ public:
     sc_core::sc_fifo_out<GemmJob*> done;
 
     // Observable state for waveforms (sc_trace): which fold and step is running,
-    // how many PEs work in it, and whether the array waits for memory.
+    // how many PEs work in it, and whether the array waits for memory. Fast mode
+    // updates them once per fold; detailed mode every step.
     sc_core::sc_signal<int> foldSignal;
     sc_core::sc_signal<int> stepSignal;
     sc_core::sc_signal<int> activePesSignal;

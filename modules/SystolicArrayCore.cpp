@@ -19,20 +19,17 @@ int largestExponent(const RevealedOperand& a) {
 
 }  // namespace
 
-SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec) : spec_(spec) {
+SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec)
+    : spec_(spec), trPe_(spec.coefficientCounters, spec.pairsPerCycle) {
     if (spec.rows < 1 || spec.cols < 1 || spec.reductionPerPe < 1 || spec.pairsPerCycle < 1)
         throw std::invalid_argument("SystolicArrayCore: rows, cols, reductionPerPe and pairsPerCycle must be >= 1");
-    if (spec.pe == ArrayPe::Tr) {
-        trPes_.reserve(static_cast<std::size_t>(spec.rows) * spec.cols);
-        for (int i = 0; i < spec.rows * spec.cols; ++i) trPes_.emplace_back(spec.coefficientCounters, spec.pairsPerCycle);
-    }
 }
 
 void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand& w) {
     if (x.depth() != w.depth())
         throw std::invalid_argument("SystolicArrayCore: data K=" + std::to_string(x.depth()) +
                                     " differs from weights K=" + std::to_string(w.depth()));
-    if (spec_.pe == ArrayPe::Tr && !trPes_.front().accumulator().covers(largestExponent(w), largestExponent(x)))
+    if (spec_.pe == ArrayPe::Tr && !trPe_.accumulator().covers(largestExponent(w), largestExponent(x)))
         throw std::invalid_argument("SystolicArrayCore: " + std::to_string(spec_.coefficientCounters) +
                                     " coefficient counters cannot hold exponent sums up to " +
                                     std::to_string(largestExponent(w) + largestExponent(x)));
@@ -217,16 +214,22 @@ void SystolicArrayCore::beginStepDetailed() {
     // pair through its coefficient counters, and the step lasts as long as the
     // slowest PE (or the fixed slot). Running PE after PE instead of cycle after
     // cycle keeps one PE's state in cache; the cycles are the same.
+    // A step's counters are flushed at its end, so one TrPe can play every PE
+    // in turn: the products wait in stepProducts_ until the step's last cycle.
     int64_t slowest = 0;
-    for (const ActivePe& a : active_) {
-        TrPe& pe = trPes_[static_cast<std::size_t>(a.r * spec_.cols + a.c)];
-        pe.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
+    stepProducts_.resize(active_.size());
+    stepPairs_.resize(active_.size());
+    for (std::size_t i = 0; i < active_.size(); ++i) {
+        const ActivePe& a = active_[i];
+        trPe_.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
         int64_t cycles = 0;
-        while (!pe.done()) {
-            pe.tick();
+        while (!trPe_.done()) {
+            trPe_.tick();
             ++cycles;
         }
         slowest = std::max(slowest, cycles);
+        stepPairs_[i] = trPe_.pairsThisStep();
+        stepProducts_[i] = trPe_.endStep();
     }
     if (spec_.schedule == TrSchedule::Fixed && slowest > spec_.fixedStepCycles)
         throw std::logic_error("TR fixed schedule: a step needs " + std::to_string(slowest) +
@@ -241,7 +244,8 @@ bool SystolicArrayCore::tickDetailed() {
         stepMacWeightStationary();  // a whole mac step happens in its one cycle
         return true;
     }
-    for (const ActivePe& a : active_) {
+    for (std::size_t j = 0; j < active_.size(); ++j) {
+        const ActivePe& a = active_[j];
         const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
         int64_t product = 0;
         if (spec_.pe == ArrayPe::Mac) {
@@ -249,11 +253,10 @@ bool SystolicArrayCore::tickDetailed() {
             counters_.macs++;
             peBusy_[i] += MacPe::kCyclesPerStep;
         } else {
-            TrPe& pe = trPes_[i];
-            product = pe.endStep();
-            counters_.termPairs += pe.pairsThisStep();
+            product = stepProducts_[j];
+            counters_.termPairs += stepPairs_[j];
             counters_.groupsFlushed++;
-            peBusy_[i] += stepCost(pe.pairsThisStep());
+            peBusy_[i] += stepCost(stepPairs_[j]);
         }
         applyResult(a, product);
     }

@@ -105,7 +105,9 @@ private:
     std::vector<ActivePe> active_;
     std::vector<int64_t> wTile_;    // mac WS: weight of PE (r, c) at [r * cols + c]
     std::vector<int64_t> xTile_;    // mac WS: data value row r sees for row m at [r * M + m]
-    std::vector<TrPe> trPes_;       // detailed mode, one per PE
+    TrPe trPe_;                          // detailed mode: runs each active PE's step in turn
+    std::vector<int64_t> stepProducts_;  // detailed mode: product of each active PE this step
+    std::vector<int64_t> stepPairs_;     // detailed mode: term pairs of each active PE this step
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;

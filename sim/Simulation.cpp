@@ -117,6 +117,9 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     array->done(fromArray);
     controller->fromArray(fromArray);
 
+    // trsim reports progress itself; the kernel's informational messages (e.g.
+    // the VCD timescale notice) would only interleave with it.
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     sc_core::sc_trace_file* vcd = nullptr;
     if (!config.outputs.vcdPath.empty()) {
         std::string base = config.outputs.vcdPath;
