@@ -14,20 +14,14 @@
 #include <vector>
 
 #include "modules/functional/Encoding.hpp"
+#include "tests/support/TermLiterals.hpp"
 #include "modules/functional/Term.hpp"
 
 namespace trsim {
 namespace {
 
-const std::array<Encoding, 4> kAllEncodings{Encoding::Binary, Encoding::Hese, Encoding::Naf, Encoding::Booth4};
-
-// Terms from a compact list of signed exponents, e.g. {+5, -3} -> +2^5 -2^3.
-// A term -2^0 cannot be written as a signed exponent, so use (sign, exp) pairs.
-Terms T(std::initializer_list<std::pair<int, int>> st) {
-    Terms out;
-    for (const auto& [s, e] : st) out.push_back({static_cast<int8_t>(s), static_cast<int8_t>(e)});
-    return out;
-}
+using testing_support::kAllEncodings;
+using testing_support::T;
 
 // Independent sum: does not use termsValue().
 int64_t sumOf(const Terms& terms) {

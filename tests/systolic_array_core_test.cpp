@@ -144,7 +144,13 @@ INSTANTIATE_TEST_SUITE_P(
                       TrCase{ArrayDataflow::WeightStationary, TrSchedule::Lockstep, 3, 5, 7, 20, 11, 4, 6, 4, 8, 1},
                       TrCase{ArrayDataflow::WeightStationary, TrSchedule::Lockstep, 2, 2, 5, 17, 3, 3, 100, 5, std::nullopt, 2},
                       TrCase{ArrayDataflow::OutputStationary, TrSchedule::Fixed, 4, 3, 10, 24, 5, 8, 12, 1, 3, 2},
-                      TrCase{ArrayDataflow::OutputStationary, TrSchedule::Lockstep, 3, 3, 8, 13, 7, 2, 3, 2, 4, 1}));
+                      TrCase{ArrayDataflow::OutputStationary, TrSchedule::Lockstep, 3, 3, 8, 13, 7, 2, 3, 2, 4, 1}),
+    [](const ::testing::TestParamInfo<TrCase>& info) {
+        const TrCase& p = info.param;
+        return std::string(p.df == ArrayDataflow::WeightStationary ? "WS" : "OS") +
+               (p.schedule == TrSchedule::Fixed ? "_fixed_" : "_lockstep_") + std::to_string(p.R) + "x" +
+               std::to_string(p.C) + "_" + std::to_string(info.index);
+    });
 
 TEST(SystolicArrayCore, TrFixedScheduleCyclesFollowTheSlot) {
     // WS fold = preload R + latency + (M + R + C - 2) steps of S cycles.

@@ -12,18 +12,14 @@
 #include <vector>
 
 #include "modules/functional/Encoding.hpp"
+#include "tests/support/TermLiterals.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
 namespace {
 
-const std::array<Encoding, 4> kAllEncodings{Encoding::Binary, Encoding::Hese, Encoding::Naf, Encoding::Booth4};
-
-Terms T(std::initializer_list<std::pair<int, int>> st) {
-    Terms out;
-    for (const auto& [s, e] : st) out.push_back({static_cast<int8_t>(s), static_cast<int8_t>(e)});
-    return out;
-}
+using testing_support::kAllEncodings;
+using testing_support::T;
 
 std::vector<Terms> encodeAll(Encoding enc, const std::vector<int64_t>& values, int bits) {
     std::vector<Terms> out;
