@@ -52,6 +52,8 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, LayerOutcome& o
     outcome.traffic.dramWriteBytes += job.traffic.dramWriteBytes;
     outcome.traffic.sramReadWords += job.traffic.sramReadWords;
     outcome.traffic.sramWriteWords += job.traffic.sramWriteWords;
+    if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
+    for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
     if (dataCoding_) outcome.dataKeptTerms += rx.keptTerms();
     if (weightCoding_) outcome.weightKeptTerms += rw.keptTerms();
     result = std::move(job.output);

@@ -36,6 +36,7 @@ struct LayerOutcome {
     int64_t dataEncodedTerms = 0;  // terms those values had before TR (term comparator inputs)
     int64_t dataKeptTerms = 0;     // data terms the PEs consumed (im2col repeats counted)
     int64_t weightKeptTerms = 0;
+    std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
 };
 
 class Controller : public sc_core::sc_module {

@@ -21,6 +21,7 @@ struct GemmJob {
     int64_t stallCycles = 0;   // waiting for DRAM
     int64_t totalCycles = 0;   // compute + stalls
     FoldTraffic traffic;       // summed over folds
+    std::vector<int64_t> peWork;  // useful MACs or term pairs of each PE, [rows * cols]
 };
 
 // sc_fifo payloads need a stream operator.

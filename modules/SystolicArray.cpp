@@ -102,6 +102,7 @@ void SystolicArray::execute(GemmJob& job) {
     job.stallCycles += tail;
     job.output = core_.output();
     job.counters = core_.counters();
+    job.peWork = core_.peWork();
     job.totalCycles = job.counters.computeCycles + job.stallCycles;
     const int64_t elapsed = static_cast<int64_t>((sc_core::sc_time_stamp() - start) / period_ + 0.5);
     if (elapsed != job.totalCycles)

@@ -45,6 +45,7 @@ void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand
     nextFold_ = 0;
     out_ = IntTensor({M_, N_});
     counters_ = ArrayCounters{};
+    peWork_.assign(static_cast<std::size_t>(spec_.rows) * spec_.cols, 0);
 }
 
 int64_t SystolicArrayCore::foldSetupCycles() const {
@@ -183,7 +184,9 @@ int64_t SystolicArrayCore::stepFast() {
         }
         const int64_t alone = spec_.pe == ArrayPe::Mac ? MacPe::kCyclesPerStep : stepCost(pairs);
         busiest = std::max(busiest, alone);
-        peBusy_[static_cast<std::size_t>(a.r * spec_.cols + a.c)] += alone;
+        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+        peBusy_[i] += alone;
+        peWork_[i] += spec_.pe == ArrayPe::Mac ? 1 : pairs;
         applyResult(a, product);
     }
     counters_.activePeSteps += static_cast<int64_t>(active_.size());
@@ -252,11 +255,13 @@ bool SystolicArrayCore::tickDetailed() {
             product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
             counters_.macs++;
             peBusy_[i] += MacPe::kCyclesPerStep;
+            peWork_[i] += 1;
         } else {
             product = stepProducts_[j];
             counters_.termPairs += stepPairs_[j];
             counters_.groupsFlushed++;
             peBusy_[i] += stepCost(stepPairs_[j]);
+            peWork_[i] += stepPairs_[j];
         }
         applyResult(a, product);
     }
@@ -271,8 +276,12 @@ void SystolicArrayCore::endFold() {
             for (int64_t c = 0; c < fold_.colsUsed; ++c)
                 out_.at2(fold_.m0 + r, fold_.n0 + c) = psum_[static_cast<std::size_t>(r * spec_.cols + c)];
     int64_t busiest = *std::max_element(peBusy_.begin(), peBusy_.end());
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary)
-        busiest = M_;  // the fast mac loop keeps no per-PE tally: every used PE works once per data row
+    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        // The mac loop keeps no per-PE tally: every used PE works once per data row.
+        busiest = M_;
+        for (int64_t r = 0; r < fold_.rowsUsed; ++r)
+            for (int64_t c = 0; c < fold_.colsUsed; ++c) peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_;
+    }
     counters_.idealCycles += foldSetupCycles() + spec_.rows + spec_.cols - 2 + busiest;
 }
 

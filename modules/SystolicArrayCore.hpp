@@ -75,6 +75,9 @@ public:
     void endFold();
 
     const IntTensor& output() const { return out_; }
+    // Useful work of every PE over the job, [rows * cols] row-major: MACs (mac)
+    // or term pairs (tr).
+    const std::vector<int64_t>& peWork() const { return peWork_; }
     const ArrayCounters& counters() const { return counters_; }
     const ArraySpec& spec() const { return spec_; }
 
@@ -102,6 +105,7 @@ private:
     IntTensor out_;
     std::vector<int64_t> psum_;     // WS: partial-sum register of every PE; OS: stationary accumulators
     std::vector<int64_t> peBusy_;   // cycles each PE would need alone in this fold
+    std::vector<int64_t> peWork_;   // useful work of each PE over the job
     std::vector<ActivePe> active_;
     std::vector<int64_t> wTile_;    // mac WS: weight of PE (r, c) at [r * cols + c]
     std::vector<int64_t> xTile_;    // mac WS: data value row r sees for row m at [r * M + m]

@@ -80,6 +80,20 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "error_max_abs", error.maxAbs, "integer units", "largest |output - exact| over the layer's outputs");
 }
 
+LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const LayerOutcome& o) {
+    LayerMap map;
+    map.layer = layer;
+    map.name = "pe_utilization";
+    map.unit = "fraction";
+    map.description = "share of the layer's cycles each PE did useful work (MACs, or term pairs / pairs per cycle)";
+    map.shape = {c.array.rows, c.array.cols};
+    const double perPe = static_cast<double>(o.totalCycles) * (c.pe.kind == PeKind::Tr ? c.pe.termPairsPerCycle : 1);
+    map.data.resize(static_cast<std::size_t>(c.array.rows) * c.array.cols, 0.0);
+    for (std::size_t i = 0; i < map.data.size() && i < o.peWork.size(); ++i)
+        map.data[i] = perPe > 0 ? static_cast<double>(o.peWork[i]) / perPe : 0.0;
+    return map;
+}
+
 void recordRunTotals(StatsRegistry& s, const std::vector<std::string>& layerScopes, double wallSeconds,
                      int64_t peCount) {
     for (const char* name : {"cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "time_us", "dense_macs",

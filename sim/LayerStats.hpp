@@ -5,6 +5,7 @@
 
 #include "modules/Controller.hpp"
 #include "sim/Config.hpp"
+#include "sim/ResultsWriter.hpp"
 #include "sim/StatsRegistry.hpp"
 
 namespace trsim {
@@ -22,6 +23,10 @@ OutputError outputError(const IntTensor& actual, const IntTensor& exact);
 
 void recordLayer(StatsRegistry& stats, const std::string& scope, const SimConfig& config, const LayerOutcome& outcome,
                  const LayerShape& shape, const OutputError& error);
+
+// pe_utilization [rows, cols]: the share of the layer's cycles each PE did
+// useful work (MACs, or term pairs / pairs per cycle).
+LayerMap peUtilizationMap(const std::string& layer, const SimConfig& config, const LayerOutcome& outcome);
 
 // Run totals ("run" scope) summed over the layer scopes.
 void recordRunTotals(StatsRegistry& stats, const std::vector<std::string>& layerScopes, double wallSeconds,

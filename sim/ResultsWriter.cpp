@@ -147,12 +147,30 @@ void checkOutputs(const RunRecord& run, const std::unordered_set<std::string>& l
     }
 }
 
+void checkMaps(const RunRecord& run, const std::unordered_set<std::string>& layers) {
+    std::unordered_set<std::string> seen;
+    for (const auto& map : run.maps) {
+        const std::string what = "map '" + map.name + "' of layer '" + map.layer + "'";
+        if (layers.count(map.layer) == 0) throw std::runtime_error(what + ": layer is not in layerOrder");
+        if (map.name.empty() || map.name.find('/') != std::string::npos || map.name == "output")
+            throw std::runtime_error(what + ": the name must be non-empty, without '/', and not 'output'");
+        if (run.stats->has(kLayerPrefix + map.layer, map.name))
+            throw std::runtime_error(what + ": a stat of that layer has the same name");
+        if (!seen.insert(map.layer + "/" + map.name).second) throw std::runtime_error(what + " is given twice");
+        double expected = 1;
+        for (int64_t d : map.shape) expected *= static_cast<double>(d < 0 ? 0 : d);
+        if (expected != static_cast<double>(map.data.size()))
+            throw std::runtime_error(what + " has " + std::to_string(map.data.size()) + " values, not the product of its shape");
+    }
+}
+
 void validate(const RunRecord& run) {
     if (run.stats == nullptr) throw std::runtime_error("RunRecord.stats is null");
     const auto layers = checkLayerNames(run);
     checkScopes(*run.stats, layers);
     checkSummaryUnits(run);
     checkOutputs(run, layers);
+    checkMaps(run, layers);
 }
 
 void checkParentDirectory(const std::string& path) {
@@ -229,6 +247,8 @@ public:
             writeStats(layer.get(), groupPath, *run.stats, kLayerPrefix + name);
             const auto out = outputs.find(name);
             if (out != outputs.end()) writeOutput(layer.get(), groupPath, *out->second);
+            for (const auto& map : run.maps)
+                if (map.layer == name) writeMap(layer.get(), groupPath, map);
         }
     }
 
@@ -345,25 +365,36 @@ private:
     }
 
     void writeOutput(hid_t group, const std::string& groupPath, const LayerOutput& out) {
-        const std::string object = groupPath + "/output";
-        std::vector<hsize_t> dims(out.shape.begin(), out.shape.end());
+        writeArray(group, groupPath, "output", out.shape, H5T_STD_I64LE, H5T_NATIVE_INT64, out.data.data(),
+                   out.data.size());
+    }
+
+    void writeMap(hid_t group, const std::string& groupPath, const LayerMap& map) {
+        writeArray(group, groupPath, map.name.c_str(), map.shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, map.data.data(),
+                   map.data.size());
+        const std::string object = groupPath + "/" + map.name;
+        Hdf5Dataset ds(checkId(H5Dopen2(group, map.name.c_str(), H5P_DEFAULT), "H5Dopen2", object));
+        writeUnitAndDescription(ds.get(), object, Stat{0, map.unit, map.description});
+    }
+
+    // An n-dimensional dataset, chunked and compressed when large.
+    void writeArray(hid_t group, const std::string& groupPath, const char* name, const std::vector<int64_t>& shape,
+                    hid_t fileType, hid_t memType, const void* data, size_t count) {
+        const std::string object = groupPath + "/" + name;
+        std::vector<hsize_t> dims(shape.begin(), shape.end());
         Hdf5Dataspace space(dims.empty()
                                 ? checkId(H5Screate(H5S_SCALAR), "H5Screate", object)
                                 : checkId(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                                           "H5Screate_simple", object));
         Hdf5PropertyList dcpl(checkId(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", object));
-        if (out.data.size() > kCompressAboveElements && !dims.empty()) {
+        if (count > kCompressAboveElements && !dims.empty()) {
             const std::vector<hsize_t> chunk = chunkShape(dims);
             checkStatus(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk", object);
             checkStatus(H5Pset_deflate(dcpl.get(), kGzipLevel), "H5Pset_deflate", object);
         }
-        Hdf5Dataset ds(checkId(
-            H5Dcreate2(group, "output", H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-            "H5Dcreate2", object));
-        if (!out.data.empty()) {
-            checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()),
-                        "H5Dwrite", object);
-        }
+        Hdf5Dataset ds(checkId(H5Dcreate2(group, name, fileType, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                               "H5Dcreate2", object));
+        if (count > 0) checkStatus(H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite", object);
     }
 
     void writeUnitAndDescription(hid_t dataset, const std::string& object, const Stat& stat) {

@@ -26,6 +26,8 @@
 //                              attributes unit (string) and description (string)
 //       output                 optional int64 dataset, shape as given; chunked and
 //                              gzip level 4 when it has more than 4096 elements
+//       <map>                  optional float64 datasets of LayerMap (e.g. pe_utilization
+//                              [rows, cols]), attributes unit and description
 //   /<scope>/<stat>            every other stats scope (e.g. /run/total_cycles) the same
 //                              way: a group at the scope's path, one scalar float64
 //                              dataset per stat with unit and description. Scopes below
@@ -54,6 +56,16 @@ struct LayerOutput {
     std::vector<int64_t> data;  // row-major; size must be the product of shape
 };
 
+// A per-layer array of doubles with a unit, e.g. pe_utilization [rows, cols].
+struct LayerMap {
+    std::string layer;
+    std::string name;
+    std::string unit;
+    std::string description;
+    std::vector<int64_t> shape;
+    std::vector<double> data;  // row-major; size must be the product of shape
+};
+
 struct RunRecord {
     std::string configYaml;  // resolved config text
     std::string configHash;  // 16 hex chars
@@ -61,6 +73,7 @@ struct RunRecord {
     std::vector<std::string> layerOrder;  // execution order; each has scope "layers/<name>" in stats
     const StatsRegistry* stats = nullptr;  // required
     std::vector<LayerOutput> outputs;      // optional, saved when non-empty
+    std::vector<LayerMap> maps;            // optional per-layer arrays
 };
 
 // Writes atomically: to "<path>.tmp-<pid>", then rename(2) over path, so a reader

@@ -66,6 +66,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         record.layerOrder = result.layerOrder;
         record.stats = &result.stats;
         record.outputs = result.outputs;
+        record.maps = result.maps;
         writeResults(output, record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";

@@ -87,6 +87,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                     outputError(outcome.output, exact));
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
+        result.maps.push_back(peUtilizationMap(l.name, config, outcome));
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();

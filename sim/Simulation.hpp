@@ -28,6 +28,7 @@ struct SimulationResult {
     StatsRegistry stats;
     std::vector<std::string> layerOrder;
     std::vector<LayerOutput> outputs;  // when outputs.save_layer_outputs
+    std::vector<LayerMap> maps;        // pe_utilization of every layer
 };
 
 // SystemC elaborates once per process: call this at most once.

@@ -66,3 +66,24 @@ TEST(Commands, EverySubcommandHasHelp) {
 
 }  // namespace
 }  // namespace trsim
+
+namespace trsim {
+namespace {
+
+TEST(EncodeCommand, BudgetKeepsTheGroupsLargestTermsWithTiesToTheEarlierValue) {
+    std::ostringstream out, err;
+    // Group {27, 6}: +2^5 -2^3 +2^2 -2^0 | +2^3 -2^1; the 3 largest are +2^5, -2^3 (value 0 wins
+    // the tie at 2^3) and +2^3. Group {255}: +2^8 -2^0, budget 3 keeps both.
+    EXPECT_EQ(trsimMain({"encode", "--group-size", "2", "--budget", "3", "27", "6", "255"}, out, err), 0) << err.str();
+    EXPECT_EQ(out.str(), "27: +2^5 -2^3\n6: +2^3\n255: +2^8 -2^0\n");
+}
+
+TEST(EncodeCommand, RejectsBadGroupOptions) {
+    std::ostringstream out, err;
+    EXPECT_EQ(trsimMain({"encode", "--group-size", "0", "1"}, out, err), 2);
+    EXPECT_NE(err.str().find("--group-size '0' must be an integer >= 1"), std::string::npos);
+    EXPECT_EQ(trsimMain({"encode", "--budget", "-1", "1"}, out, err), 2);
+}
+
+}  // namespace
+}  // namespace trsim

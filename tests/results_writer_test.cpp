@@ -488,3 +488,33 @@ TEST_F(ResultsWriterTest, EmptyRunStillHasSummaryTable) {
 
 }  // namespace
 }  // namespace trsim
+
+namespace trsim {
+namespace {
+
+TEST_F(ResultsWriterTest, LayerMapsAreFloatDatasetsWithUnits) {
+    RunRecord run = twoLayerRun();
+    run.maps = {{"stem", "pe_utilization", "fraction", "useful share per PE", {2, 2}, {0.5, 0.25, 1.0, 0.0}}};
+    writeResults(path("r.h5"), run);
+    Hdf5File f = openResults(path("r.h5"));
+    EXPECT_EQ(datasetShape(f.get(), "/layers/stem/pe_utilization"), (std::vector<hsize_t>{2, 2}));
+    EXPECT_EQ(readAll<double>(f.get(), "/layers/stem/pe_utilization", H5T_NATIVE_DOUBLE),
+              (std::vector<double>{0.5, 0.25, 1.0, 0.0}));
+    EXPECT_EQ(stringAttr(f.get(), "/layers/stem/pe_utilization", "unit"), "fraction");
+    // Maps are not stats: the summary table does not grow a column for them.
+    EXPECT_LE(H5Lexists(f.get(), "/summary/pe_utilization", H5P_DEFAULT), 0);
+}
+
+TEST_F(ResultsWriterTest, RejectsMapsTheLayoutCannotHold) {
+    RunRecord run = twoLayerRun();
+    run.maps = {{"nope", "m", "", "", {1}, {1.0}}};
+    EXPECT_THROW(writeResults(path("r.h5"), run), std::runtime_error);
+    run.maps = {{"stem", "cycles", "", "", {1}, {1.0}}};  // clashes with a stat
+    EXPECT_THROW(writeResults(path("r.h5"), run), std::runtime_error);
+    run.maps = {{"stem", "m", "", "", {2, 2}, {1.0}}};  // wrong size
+    EXPECT_THROW(writeResults(path("r.h5"), run), std::runtime_error);
+    EXPECT_TRUE(filesInDir().empty());
+}
+
+}  // namespace
+}  // namespace trsim

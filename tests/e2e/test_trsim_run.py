@@ -57,6 +57,9 @@ def test_default_run_writes_every_stat_per_layer(tmp_path):
             parts = sum(g[k][()] for k in LAYER_STATS if k.startswith("energy_") and k != "energy_total_pj")
             assert g["energy_total_pj"][()] == pytest.approx(parts)
             assert 0 < g["error_rel_l2"][()] < 0.2  # TR with budgets changes outputs, a little
+            pe = g["pe_utilization"][:]
+            assert pe.shape == (32, 32) and g["pe_utilization"].attrs["unit"] == "fraction"
+            assert pe.mean() == pytest.approx(g["utilization"][()])
         assert f["summary/layer"].asstr()[:].tolist() == layers
         assert f["run/cycles"][()] == pytest.approx(f["summary/cycles"][:].sum())
     assert not list(tmp_path.glob("*.tmp-*"))
