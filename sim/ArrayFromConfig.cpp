@@ -21,18 +21,20 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
         s.reductionPerPe = c.weights.groupSize;
         const int64_t slot = TrPe::slotPairs(c.weights, c.data);
         s.fixedStepCycles = static_cast<int>(std::max<int64_t>(1, (slot + s.pairsPerCycle - 1) / s.pairsPerCycle));
-        // Each array row's lane (HeseEncoder -> TermComparator) must deliver the
-        // row's g weight-group elements every step: g * C cycles at C cycles per
-        // value, so no step can be shorter; the first slice of a fold arrives
-        // g * C - 1 + encoder latency + comparator latency cycles after it starts
+        // Each array row's encoders (lanes_per_row of them, each a
+        // HeseEncoder -> TermComparator chain) deliver the row's g weight-group
+        // elements every step: ceil(g / lanes) values per lane at C cycles per
+        // value, so no step is shorter; a fold's first slice arrives that long
+        // minus one, plus the encoder and comparator latencies, after it starts
         // (the chained timing HeseEncoderCore and TermComparatorCore implement).
         HeseEncoderParams enc;
         enc.bits = c.data.bits;
         enc.bitsPerCycle = c.dataPath.encoderBitsPerCycle;
         enc.latencyCycles = c.dataPath.encoderLatency;
         const int perValue = HeseEncoderCore(enc).cyclesPerValue();
-        s.minStepCycles = c.weights.groupSize * perValue;
-        s.dataPathLatency = c.weights.groupSize * perValue - 1 + c.dataPath.encoderLatency + c.dataPath.comparatorLatency;
+        const int valuesPerLane = (c.weights.groupSize + c.dataPath.lanesPerRow - 1) / c.dataPath.lanesPerRow;
+        s.minStepCycles = valuesPerLane * perValue;
+        s.dataPathLatency = valuesPerLane * perValue - 1 + c.dataPath.encoderLatency + c.dataPath.comparatorLatency;
     } else {
         s.pe = ArrayPe::Mac;
     }

@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int encodeCommand(const Args& args, std::ostream& out, std::ostream& err);
 int validateCommand(const Args& args, std::ostream& out, std::ostream& err);
 int runCommand(const Args& args, std::ostream& out, std::ostream& err);
+int sweepCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Top level: dispatches on args[0].
 int trsimMain(const Args& args, std::ostream& out, std::ostream& err);

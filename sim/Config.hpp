@@ -35,9 +35,11 @@ struct PeConfig {
     int termPairsPerCycle = 1;  // the authors' tMAC: one term pair per cycle
 };
 
-// The run-time data path of a TR array: one HESE encoder and one term
-// comparator lane per array row, feeding that row's reduction slice.
+// The run-time data path of a TR array: per array row, `lanesPerRow` HESE
+// encoders feeding a term comparator that delivers the row's reduction slice.
+// The authors' top level has 8 encoders per row (8*H for H rows).
 struct DataPathConfig {
+    int lanesPerRow = 8;
     int encoderBitsPerCycle = 0;  // 0: bit-parallel, one value per cycle; 1: bit-serial (hese_encoder.v)
     int encoderLatency = 2;       // register stages after the scan (hese_encoder.v: 2)
     int comparatorLatency = 1;    // register stages after a group closes (concatenator_truncator.v: 1)

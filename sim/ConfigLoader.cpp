@@ -136,7 +136,8 @@ std::string emitResolved(const SimConfig& c) {
       << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
       << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::EndMap;
-    e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "encoder_bits_per_cycle"
+    e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "lanes_per_row" << YAML::Value
+      << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
       << c.dataPath.encoderLatency << YAML::Key << "comparator_latency" << YAML::Value
       << c.dataPath.comparatorLatency << YAML::EndMap;
@@ -231,7 +232,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
 
     const YAML::Node dataPath = y.map(root, "", "data_path", false);
-    y.onlyKeys(dataPath, "data_path", {"encoder_bits_per_cycle", "encoder_latency", "comparator_latency"});
+    y.onlyKeys(dataPath, "data_path", {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency"});
+    c.dataPath.lanesPerRow = y.integer(dataPath, "data_path", "lanes_per_row", 1, 4096, 8);
     c.dataPath.encoderBitsPerCycle = y.integer(dataPath, "data_path", "encoder_bits_per_cycle", 0, 64, 0);
     c.dataPath.encoderLatency = y.integer(dataPath, "data_path", "encoder_latency", 0, 1000, 2);
     c.dataPath.comparatorLatency = y.integer(dataPath, "data_path", "comparator_latency", 0, 1000, 1);

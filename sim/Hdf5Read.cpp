@@ -157,3 +157,36 @@ std::vector<int64_t> readDatasetAsInt64(hid_t dataset) {
 }
 
 }  // namespace trsim::h5read
+
+namespace trsim::h5read {
+
+std::vector<double> readDatasetAsDouble(hid_t dataset) {
+    const std::vector<int64_t> shape = datasetShape(dataset);
+    std::size_t n = 1;
+    for (int64_t d : shape) n *= static_cast<std::size_t>(d);
+    std::vector<double> out(n);
+    if (n > 0 && H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+        throw Hdf5ReadError("cannot be read as doubles");
+    return out;
+}
+
+std::vector<std::string> readStringDataset(hid_t dataset) {
+    const std::vector<int64_t> shape = datasetShape(dataset);
+    std::size_t n = 1;
+    for (int64_t d : shape) n *= static_cast<std::size_t>(d);
+    OwnedId type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    std::vector<char*> raw(n, nullptr);
+    if (n > 0 && H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+        throw Hdf5ReadError("cannot be read as variable-length strings");
+    std::vector<std::string> out;
+    for (char* s : raw) out.emplace_back(s ? s : "");
+    if (n > 0) {
+        OwnedId space(H5Dget_space(dataset), H5Sclose);
+        H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
+    }
+    return out;
+}
+
+}  // namespace trsim::h5read

@@ -91,3 +91,11 @@ std::vector<int64_t> datasetShape(hid_t dataset);
 std::vector<int64_t> readDatasetAsInt64(hid_t dataset);
 
 }  // namespace trsim::h5read
+
+namespace trsim::h5read {
+
+// 1-D datasets: doubles (any numeric type, converted) and strings (variable length).
+std::vector<double> readDatasetAsDouble(hid_t dataset);
+std::vector<std::string> readStringDataset(hid_t dataset);
+
+}  // namespace trsim::h5read

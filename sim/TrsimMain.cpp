@@ -14,6 +14,7 @@ const char* kHelp =
     "  encode     print the power-of-two terms of integers in an encoding\n"
     "  validate   check a simulation config\n"
     "  run        simulate every layer of a trace on the configured array\n"
+    "  sweep      run many configs (a base config and key paths to vary) into one file\n"
     "\n"
     "'trsim COMMAND --help' describes each command.\n";
 
@@ -33,7 +34,8 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
     if (cmd == "encode") return encodeCommand(rest, out, err);
     if (cmd == "validate") return validateCommand(rest, out, err);
     if (cmd == "run") return runCommand(rest, out, err);
-    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run)\n" << kHelp;
+    if (cmd == "sweep") return sweepCommand(rest, out, err);
+    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep)\n" << kHelp;
     return 2;
 }
 

@@ -16,17 +16,21 @@ TEST(ArrayFromConfig, DefaultTrArrayIsThePapersTwelveByThreeSlot) {
     EXPECT_EQ(s.reductionPerPe, 8);
     // 12 weight terms per group of 8, each meeting at most 3 data terms: 36 pairs, one per cycle.
     EXPECT_EQ(s.fixedStepCycles, 36);
-    // Bit-parallel encoder: one value per cycle, 8 values per step; first slice after 8 - 1 + 2 + 1.
-    EXPECT_EQ(s.minStepCycles, 8);
-    EXPECT_EQ(s.dataPathLatency, 10);
+    // 8 bit-parallel encoders per row: a group of 8 in one cycle; first slice after 1 - 1 + 2 + 1.
+    EXPECT_EQ(s.minStepCycles, 1);
+    EXPECT_EQ(s.dataPathLatency, 3);
 }
 
 TEST(ArrayFromConfig, BitSerialEncoderAndTwoPairsPerCycle) {
-    const ArraySpec s = arraySpecFromConfig(
-        loadConfig(kDefault, {"data_path.encoder_bits_per_cycle=1", "pe.term_pairs_per_cycle=2"}));
+    const ArraySpec s = arraySpecFromConfig(loadConfig(
+        kDefault, {"data_path.encoder_bits_per_cycle=1", "data_path.lanes_per_row=1", "pe.term_pairs_per_cycle=2"}));
     EXPECT_EQ(s.fixedStepCycles, 18);  // 36 pairs, 2 per cycle
-    EXPECT_EQ(s.minStepCycles, 72);    // 9 digit positions per 8-bit value, 8 values
+    EXPECT_EQ(s.minStepCycles, 72);    // one lane: 9 digit positions per 8-bit value, 8 values
     EXPECT_EQ(s.dataPathLatency, 72 - 1 + 2 + 1);
+    // Three lanes: ceil(8 / 3) = 3 values each, 27 cycles.
+    EXPECT_EQ(arraySpecFromConfig(loadConfig(kDefault, {"data_path.encoder_bits_per_cycle=1", "data_path.lanes_per_row=3"}))
+                  .minStepCycles,
+              27);
 }
 
 TEST(ArrayFromConfig, MacArrayTakesExactValues) {
