@@ -1,16 +1,18 @@
 #include "modules/Controller.hpp"
 
+#include <algorithm>
+
+#include "modules/functional/ExponentialQuantizer.hpp"
+
 namespace trsim {
 
-Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers,
-                       std::optional<OperandCoding> weightCoding, std::optional<OperandCoding> dataCoding,
+Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
                        LayerDone onLayerDone, Progress onProgress)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
       layers_(std::move(layers)),
-      weightCoding_(std::move(weightCoding)),
-      dataCoding_(std::move(dataCoding)),
+      options_(std::move(options)),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)) {
     SC_THREAD(run);
@@ -28,12 +30,16 @@ void Controller::run() {
     }
 }
 
-void Controller::runGemm(const IntTensor& x, const IntTensor& w, LayerOutcome& outcome, IntTensor& result) {
-    const RevealedOperand rx = dataCoding_ ? RevealedOperand(x, *dataCoding_) : RevealedOperand::plain(x);
-    const RevealedOperand rw = weightCoding_ ? RevealedOperand(w, *weightCoding_) : RevealedOperand::plain(w);
+void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome,
+                         IntTensor& result) {
+    const auto& xc = options_.dataCoding;
+    const auto& wc = options_.weightCoding;
+    const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
+    const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
     GemmJob job;
     job.x = &rx;
     job.w = &rw;
+    job.stepSlot = stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -48,38 +54,54 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, LayerOutcome& o
     c.macs += job.counters.macs;
     c.termPairs += job.counters.termPairs;
     c.groupsFlushed += job.counters.groupsFlushed;
+    c.serialSteps += job.counters.serialSteps;
     outcome.traffic.dramReadBytes += job.traffic.dramReadBytes;
     outcome.traffic.dramWriteBytes += job.traffic.dramWriteBytes;
     outcome.traffic.sramReadWords += job.traffic.sramReadWords;
     outcome.traffic.sramWriteWords += job.traffic.sramWriteWords;
     if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
     for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
-    if (dataCoding_) outcome.dataKeptTerms += rx.keptTerms();
-    if (weightCoding_) outcome.weightKeptTerms += rw.keptTerms();
+    if (xc) outcome.dataKeptTerms += rx.keptTerms();
+    if (wc) outcome.weightKeptTerms += rw.keptTerms();
     result = std::move(job.output);
 }
 
 LayerOutcome Controller::runLayer(std::size_t index) {
     const LayerTask& task = layers_[index];
     LayerOutcome outcome;
-    if (dataCoding_) {
-        // The data path (HESE encoder, term comparator) sits where a layer's
+    // DNA-TEQ: both operands become exponential levels fitted to this layer
+    // (weights offline, data by the converter in front of the array).
+    const bool dnateq = options_.dnateqExponentBits > 0;
+    const IntTensor inputs = dnateq ? quantizeExponentialFitted(*task.inputs, options_.dnateqExponentBits) : IntTensor();
+    const IntTensor weights = dnateq ? quantizeExponentialFitted(*task.weights, options_.dnateqExponentBits) : IntTensor();
+    const IntTensor& x = dnateq ? inputs : *task.inputs;
+    const IntTensor& w = dnateq ? weights : *task.weights;
+    // Stripes: steps last the layer's data precision (the bits its largest magnitude needs).
+    int64_t stepSlot = 0;
+    if (options_.dataPrecisionSteps) {
+        int64_t largest = 0;
+        for (int64_t v : x.data) largest = std::max(largest, v < 0 ? -v : v);
+        for (stepSlot = 1; (largest >> stepSlot) != 0;) ++stepSlot;
+    }
+    if (options_.dataCoding) {
+        // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
-        outcome.dataValues = static_cast<int64_t>(task.inputs->size());
-        for (int64_t v : task.inputs->data)
-            outcome.dataEncodedTerms += static_cast<int64_t>(encode(dataCoding_->encoding, v, dataCoding_->bits).size());
+        outcome.dataValues = static_cast<int64_t>(x.size());
+        for (int64_t v : x.data)
+            outcome.dataEncodedTerms +=
+                static_cast<int64_t>(encode(options_.dataCoding->encoding, v, options_.dataCoding->bits).size());
     }
     if (!task.isConv) {
         onProgress_(index, 0, 1);
-        runGemm(*task.inputs, *task.weights, outcome, outcome.output);
+        runGemm(x, w, stepSlot, outcome, outcome.output);
         return outcome;
     }
-    const LoweredConv lowered = lowerConv(*task.inputs, *task.weights, task.conv);
+    const LoweredConv lowered = lowerConv(x, w, task.conv);
     std::vector<IntTensor> parts(lowered.x.size());
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(lowered.x.size()));
-        runGemm(lowered.x[g], lowered.w[g], outcome, parts[g]);
+        runGemm(lowered.x[g], lowered.w[g], stepSlot, outcome, parts[g]);
     }
     outcome.output = raiseConvOutput(parts, lowered);
     return outcome;

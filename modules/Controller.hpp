@@ -39,6 +39,14 @@ struct LayerOutcome {
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
 };
 
+// How the controller prepares operands for the array's PE kind.
+struct ControllerOptions {
+    std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
+    std::optional<OperandCoding> dataCoding;    // nullopt: exact binary data
+    int dnateqExponentBits = 0;    // > 0: both operands exponentially quantized per layer (dnateq)
+    bool dataPrecisionSteps = false;  // stripes: a layer's steps last its data precision in bits
+};
+
 class Controller : public sc_core::sc_module {
 public:
     sc_core::sc_fifo_out<GemmJob*> toArray;
@@ -48,9 +56,7 @@ public:
     using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
 
     SC_HAS_PROCESS(Controller);
-    // Codings are nullopt for PEs that take exact binary values (mac).
-    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers,
-               std::optional<OperandCoding> weightCoding, std::optional<OperandCoding> dataCoding,
+    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
                LayerDone onLayerDone, Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
@@ -59,10 +65,10 @@ public:
 private:
     void run();  // SC_THREAD
     LayerOutcome runLayer(std::size_t index);
-    void runGemm(const IntTensor& x, const IntTensor& w, LayerOutcome& outcome, IntTensor& result);
+    void runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
 
     std::vector<LayerTask> layers_;
-    std::optional<OperandCoding> weightCoding_, dataCoding_;
+    ControllerOptions options_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::exception_ptr error_;

@@ -46,7 +46,7 @@ void SystolicArray::run() {
 }
 
 void SystolicArray::execute(GemmJob& job) {
-    core_.startJob(*job.x, *job.w);
+    core_.startJob(*job.x, *job.w, job.stepSlot);
     memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_.rowFolds());
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "modules/MacPe.hpp"
+#include "modules/PragmaticPe.hpp"
+#include "modules/StripesPe.hpp"
 
 namespace trsim {
 namespace {
@@ -25,16 +27,18 @@ SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec)
         throw std::invalid_argument("SystolicArrayCore: rows, cols, reductionPerPe and pairsPerCycle must be >= 1");
 }
 
-void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand& w) {
+void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot) {
     if (x.depth() != w.depth())
         throw std::invalid_argument("SystolicArrayCore: data K=" + std::to_string(x.depth()) +
                                     " differs from weights K=" + std::to_string(w.depth()));
-    if (spec_.pe == ArrayPe::Tr && !trPe_.accumulator().covers(largestExponent(w), largestExponent(x)))
+    const bool counters = spec_.pe == ArrayPe::Tr || spec_.pe == ArrayPe::Laconic;
+    if (counters && !trPe_.accumulator().covers(largestExponent(w), largestExponent(x)))
         throw std::invalid_argument("SystolicArrayCore: " + std::to_string(spec_.coefficientCounters) +
                                     " coefficient counters cannot hold exponent sums up to " +
                                     std::to_string(largestExponent(w) + largestExponent(x)));
     x_ = &x;
     w_ = &w;
+    slot_ = stepSlot > 0 ? stepSlot : spec_.fixedStepCycles;
     M_ = x.rows();
     N_ = w.rows();
     K_ = x.depth();
@@ -78,7 +82,7 @@ bool SystolicArrayCore::beginFold() {
     fold_ = s;
     step_ = 0;
     psum_.assign(static_cast<std::size_t>(spec_.rows) * spec_.cols, 0);
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
+    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
         // Weight preload: PE (r, c) keeps W[n0 + c][red0 + r].
         wTile_.assign(psum_.size(), 0);
         xTile_.assign(static_cast<std::size_t>(s.rowsUsed * M_), 0);
@@ -118,9 +122,6 @@ void SystolicArrayCore::collectActive(int64_t t) {
     }
 }
 
-int64_t SystolicArrayCore::stepCost(int64_t pairs) const {
-    return std::max<int64_t>(1, ceilDiv(pairs, spec_.pairsPerCycle));
-}
 
 void SystolicArrayCore::applyResult(const ActivePe& a, int64_t product) {
     const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
@@ -140,7 +141,11 @@ void SystolicArrayCore::finishStep(int64_t cycles) {
     ++step_;
 }
 
-void SystolicArrayCore::stepMacWeightStationary() {
+bool SystolicArrayCore::fixedValuePe() const {
+    return spec_.pe == ArrayPe::Mac || spec_.pe == ArrayPe::DnaTeq || spec_.pe == ArrayPe::Stripes;
+}
+
+void SystolicArrayCore::stepValuesWeightStationary() {
     const int64_t t = step_;
     const int64_t cols = spec_.cols;
     int64_t active = 0;
@@ -159,112 +164,157 @@ void SystolicArrayCore::stepMacWeightStationary() {
         active += cHi - cLo + 1;
     }
     counters_.macs += active;
+    if (spec_.pe == ArrayPe::Stripes) counters_.serialSteps += active * slot_;
     counters_.activePeSteps += active;
-    finishStep(1);
+    finishStep(slot_);
+}
+
+SystolicArrayCore::PeStep SystolicArrayCore::fastPeStep(const ActivePe& a) const {
+    PeStep s;
+    switch (spec_.pe) {
+        case ArrayPe::Mac:
+        case ArrayPe::DnaTeq:
+            s.product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
+            s.work = 1;
+            break;
+        case ArrayPe::Stripes:
+            s.product = StripesPe::fastProduct(w_->value(a.n, a.k0), x_->value(a.m, a.k0));
+            s.work = slot_;
+            break;
+        case ArrayPe::Pragmatic:
+            s.product = w_->value(a.n, a.k0) * x_->value(a.m, a.k0);
+            s.work = x_->termCount(a.m, a.k0);
+            break;
+        case ArrayPe::Tr:
+        case ArrayPe::Laconic: {
+            const TrStepOutcome o = TrPe::fastStep(*w_, a.n, *x_, a.m, a.k0, a.len);
+            s.product = o.product;
+            s.work = o.pairs;
+            break;
+        }
+    }
+    s.cycles = stepCost(s.work);
+    return s;
+}
+
+SystolicArrayCore::PeStep SystolicArrayCore::detailedPeStep(const ActivePe& a) {
+    PeStep s;
+    int64_t cycles = 0;
+    switch (spec_.pe) {
+        case ArrayPe::Mac:
+        case ArrayPe::DnaTeq:
+            s.product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
+            s.work = cycles = MacPe::kCyclesPerStep;
+            break;
+        case ArrayPe::Stripes: {
+            StripesPe pe;
+            pe.beginStep(w_->value(a.n, a.k0), x_->value(a.m, a.k0), static_cast<int>(slot_));
+            for (; !pe.done(); ++cycles) pe.tick();
+            s.product = pe.endStep();
+            s.work = slot_;
+            break;
+        }
+        case ArrayPe::Pragmatic: {
+            PragmaticPe pe;
+            pe.beginStep(w_->value(a.n, a.k0), x_->terms(a.m, a.k0), x_->termCount(a.m, a.k0));
+            for (; !pe.done(); ++cycles) pe.tick();
+            s.product = pe.endStep();
+            s.work = x_->termCount(a.m, a.k0);
+            break;
+        }
+        case ArrayPe::Tr:
+        case ArrayPe::Laconic:
+            // One TrPe plays every PE in turn: a step's counters are flushed at its end.
+            trPe_.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
+            for (; !trPe_.done(); ++cycles) trPe_.tick();
+            s.work = trPe_.pairsThisStep();
+            s.product = trPe_.endStep();
+            break;
+    }
+    s.cycles = std::max<int64_t>(1, cycles);  // a PE with nothing to do still spends its step's cycle
+    return s;
+}
+
+int64_t SystolicArrayCore::stepCost(int64_t work) const {
+    switch (spec_.pe) {
+        case ArrayPe::Mac:
+        case ArrayPe::DnaTeq: return MacPe::kCyclesPerStep;
+        case ArrayPe::Stripes: return slot_;
+        case ArrayPe::Pragmatic: return std::max<int64_t>(1, work);
+        case ArrayPe::Tr:
+        case ArrayPe::Laconic: return std::max<int64_t>(1, ceilDiv(work, spec_.pairsPerCycle));
+    }
+    return 1;
+}
+
+// The step's length: the fixed slot (which no PE may overrun) or the slowest PE.
+int64_t SystolicArrayCore::stepCycles(int64_t slowest) const {
+    if (spec_.schedule == TrSchedule::Fixed && slowest > slot_)
+        throw std::logic_error("fixed schedule: a step needs " + std::to_string(slowest) + " cycles but its slot is " +
+                               std::to_string(slot_));
+    const int64_t cycles = spec_.schedule == TrSchedule::Fixed ? slot_ : slowest;
+    return std::max<int64_t>({cycles, spec_.minStepCycles, 1});
+}
+
+void SystolicArrayCore::account(const ActivePe& a, const PeStep& s) {
+    const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+    counters_.macs += spec_.pe == ArrayPe::Tr ? 0 : 1;
+    if (spec_.pe == ArrayPe::Tr || spec_.pe == ArrayPe::Laconic) {
+        counters_.termPairs += s.work;
+        counters_.groupsFlushed++;
+    }
+    if (spec_.pe == ArrayPe::Stripes || spec_.pe == ArrayPe::Pragmatic) counters_.serialSteps += s.work;
+    peBusy_[i] += s.cycles;
+    peWork_[i] += s.work;
+    applyResult(a, s.product);
 }
 
 int64_t SystolicArrayCore::stepFast() {
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
-        stepMacWeightStationary();
-        return 1;
+    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        stepValuesWeightStationary();
+        return slot_;
     }
     collectActive(step_);
-    int64_t busiest = 0;
+    int64_t slowest = 0;
     for (const ActivePe& a : active_) {
-        int64_t product = 0, pairs = 0;
-        if (spec_.pe == ArrayPe::Mac) {
-            product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
-            counters_.macs++;
-        } else {
-            const TrStepOutcome o = TrPe::fastStep(*w_, a.n, *x_, a.m, a.k0, a.len);
-            product = o.product;
-            pairs = o.pairs;
-            counters_.termPairs += pairs;
-            counters_.groupsFlushed++;
-        }
-        const int64_t alone = spec_.pe == ArrayPe::Mac ? MacPe::kCyclesPerStep : stepCost(pairs);
-        busiest = std::max(busiest, alone);
-        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
-        peBusy_[i] += alone;
-        peWork_[i] += spec_.pe == ArrayPe::Mac ? 1 : pairs;
-        applyResult(a, product);
+        const PeStep s = fastPeStep(a);
+        slowest = std::max(slowest, s.cycles);
+        account(a, s);
     }
     counters_.activePeSteps += static_cast<int64_t>(active_.size());
-    int64_t cycles = 1;
-    if (spec_.pe == ArrayPe::Tr) {
-        if (spec_.schedule == TrSchedule::Fixed) {
-            if (busiest > spec_.fixedStepCycles)
-                throw std::logic_error("TR fixed schedule: a step needs " + std::to_string(busiest) +
-                                       " cycles but the budget slot is " + std::to_string(spec_.fixedStepCycles));
-            cycles = spec_.fixedStepCycles;
-        } else {
-            cycles = busiest;
-        }
-        cycles = std::max<int64_t>({cycles, spec_.minStepCycles, 1});
-    }
+    const int64_t cycles = stepCycles(slowest);
     finishStep(cycles);
     return cycles;
 }
 
 void SystolicArrayCore::beginStepDetailed() {
     detailedCycle_ = 0;
-    detailedMinCycles_ = 1;
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) return;
+    detailedMinCycles_ = slot_;
+    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) return;
     collectActive(step_);
-    if (spec_.pe != ArrayPe::Tr) return;  // a mac step is one cycle
     // PEs do not interact inside a step (operands and partial sums move between
-    // steps), so each PE's cycles are run back to back here, term pair by term
-    // pair through its coefficient counters, and the step lasts as long as the
-    // slowest PE (or the fixed slot). Running PE after PE instead of cycle after
-    // cycle keeps one PE's state in cache; the cycles are the same.
-    // A step's counters are flushed at its end, so one TrPe can play every PE
-    // in turn: the products wait in stepProducts_ until the step's last cycle.
+    // steps), so each PE's cycles are run back to back here, through its PE
+    // model, and the step lasts as long as the slowest PE (or the fixed slot).
+    // Running PE after PE instead of cycle after cycle keeps one PE's state in
+    // cache; the cycles are the same. Results wait until the step's last cycle.
     int64_t slowest = 0;
-    stepProducts_.resize(active_.size());
-    stepPairs_.resize(active_.size());
+    stepResults_.resize(active_.size());
     for (std::size_t i = 0; i < active_.size(); ++i) {
-        const ActivePe& a = active_[i];
-        trPe_.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
-        int64_t cycles = 0;
-        while (!trPe_.done()) {
-            trPe_.tick();
-            ++cycles;
-        }
-        slowest = std::max(slowest, cycles);
-        stepPairs_[i] = trPe_.pairsThisStep();
-        stepProducts_[i] = trPe_.endStep();
+        stepResults_[i] = detailedPeStep(active_[i]);
+        slowest = std::max(slowest, stepResults_[i].cycles);
     }
-    if (spec_.schedule == TrSchedule::Fixed && slowest > spec_.fixedStepCycles)
-        throw std::logic_error("TR fixed schedule: a step needs " + std::to_string(slowest) +
-                               " cycles but the budget slot is " + std::to_string(spec_.fixedStepCycles));
-    const int64_t floor = spec_.schedule == TrSchedule::Fixed ? spec_.fixedStepCycles : 1;
-    detailedMinCycles_ = std::max<int64_t>({slowest, floor, spec_.minStepCycles, 1});
+    detailedMinCycles_ = stepCycles(slowest);
 }
 
 bool SystolicArrayCore::tickDetailed() {
     if (++detailedCycle_ < detailedMinCycles_) return false;
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
-        stepMacWeightStationary();  // a whole mac step happens in its one cycle
+    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        // Stripes needs its bit-serial cycles here too: the product is the same
+        // (StripesPe is tested to compute it bit by bit).
+        stepValuesWeightStationary();  // the step's results appear on its last cycle
         return true;
     }
-    for (std::size_t j = 0; j < active_.size(); ++j) {
-        const ActivePe& a = active_[j];
-        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
-        int64_t product = 0;
-        if (spec_.pe == ArrayPe::Mac) {
-            product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
-            counters_.macs++;
-            peBusy_[i] += MacPe::kCyclesPerStep;
-            peWork_[i] += 1;
-        } else {
-            product = stepProducts_[j];
-            counters_.termPairs += stepPairs_[j];
-            counters_.groupsFlushed++;
-            peBusy_[i] += stepCost(stepPairs_[j]);
-            peWork_[i] += stepPairs_[j];
-        }
-        applyResult(a, product);
-    }
+    for (std::size_t j = 0; j < active_.size(); ++j) account(active_[j], stepResults_[j]);
     counters_.activePeSteps += static_cast<int64_t>(active_.size());
     finishStep(detailedCycle_);
     return true;
@@ -276,11 +326,13 @@ void SystolicArrayCore::endFold() {
             for (int64_t c = 0; c < fold_.colsUsed; ++c)
                 out_.at2(fold_.m0 + r, fold_.n0 + c) = psum_[static_cast<std::size_t>(r * spec_.cols + c)];
     int64_t busiest = *std::max_element(peBusy_.begin(), peBusy_.end());
-    if (spec_.pe == ArrayPe::Mac && spec_.dataflow == ArrayDataflow::WeightStationary) {
-        // The mac loop keeps no per-PE tally: every used PE works once per data row.
-        busiest = M_;
+    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
+        // The value loop keeps no per-PE tally: every used PE works once per data row.
+        const int64_t work = spec_.pe == ArrayPe::Stripes ? slot_ : 1;
+        busiest = M_ * slot_;
         for (int64_t r = 0; r < fold_.rowsUsed; ++r)
-            for (int64_t c = 0; c < fold_.colsUsed; ++c) peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_;
+            for (int64_t c = 0; c < fold_.colsUsed; ++c)
+                peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_ * work;
     }
     counters_.idealCycles += foldSetupCycles() + spec_.rows + spec_.cols - 2 + busiest;
 }

@@ -32,8 +32,9 @@ struct ArrayCounters {
     int64_t idealCycles = 0;    // as if each PE could run alone (no lock step, no fixed slots)
     int64_t activePeSteps = 0;  // PE-steps with an operand pair to work on
     int64_t macs = 0;           // useful multiply-accumulates (mac PE)
-    int64_t termPairs = 0;      // useful term pairs (tr PE)
-    int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr PE)
+    int64_t termPairs = 0;      // useful term pairs (tr, laconic)
+    int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr, laconic)
+    int64_t serialSteps = 0;    // bits (stripes) or data terms (pragmatic) shifted in
 };
 
 struct FoldShape {
@@ -50,8 +51,9 @@ class SystolicArrayCore {
 public:
     explicit SystolicArrayCore(const ArraySpec& spec);
 
-    // Starts a GEMM; the operands must outlive the job.
-    void startJob(const RevealedOperand& x, const RevealedOperand& w);
+    // Starts a GEMM; the operands must outlive the job. `stepSlot` > 0 replaces
+    // the fixed step length for this job (stripes: the layer's data precision).
+    void startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot = 0);
     int64_t foldCount() const { return rowFolds_ * colFolds_; }
     int64_t rowFolds() const { return rowFolds_; }
     // PEs that worked in the last step.
@@ -87,12 +89,24 @@ private:
     };
     // Active PEs of global step t (in row-descending order, as partial sums need).
     void collectActive(int64_t t);
+    // One PE's step, fast (closed form) or detailed (cycle by cycle through the
+    // PE model); both return the product, the work done and the cycles taken alone.
+    struct PeStep {
+        int64_t product = 0, work = 0, cycles = 1;
+    };
+    PeStep fastPeStep(const ActivePe& a) const;
+    PeStep detailedPeStep(const ActivePe& a);
+    void account(const ActivePe& a, const PeStep& s);
+    int64_t stepCycles(int64_t slowest) const;
     int64_t stepCost(int64_t pairs) const;
     void applyResult(const ActivePe& a, int64_t product);
+    // Kinds whose PEs multiply whole values in a fixed number of cycles.
+    bool fixedValuePe() const;
     void finishStep(int64_t cycles);
-    // Fast path of mac PEs in weight-stationary folds: the hot loop of INT8
-    // baselines, on fold tiles laid out along the data's travel.
-    void stepMacWeightStationary();
+    // Fast path of fixed-value PEs (mac, dnateq, stripes) in weight-stationary
+    // folds: the hot loop of the baselines, on fold tiles laid out along the
+    // data's travel.
+    void stepValuesWeightStationary();
 
     ArraySpec spec_;
     const RevealedOperand* x_ = nullptr;
@@ -109,9 +123,9 @@ private:
     std::vector<ActivePe> active_;
     std::vector<int64_t> wTile_;    // mac WS: weight of PE (r, c) at [r * cols + c]
     std::vector<int64_t> xTile_;    // mac WS: data value row r sees for row m at [r * M + m]
+    int64_t slot_ = 1;                   // fixed step length of the current job
     TrPe trPe_;                          // detailed mode: runs each active PE's step in turn
-    std::vector<int64_t> stepProducts_;  // detailed mode: product of each active PE this step
-    std::vector<int64_t> stepPairs_;     // detailed mode: term pairs of each active PE this step
+    std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;

@@ -13,11 +13,28 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
     s.cols = c.array.cols;
     s.dataflow = c.array.dataflow == Dataflow::WeightStationary ? ArrayDataflow::WeightStationary
                                                                  : ArrayDataflow::OutputStationary;
+    s.pairsPerCycle = c.pe.termPairsPerCycle;
+    s.coefficientCounters = c.pe.coefficientCounters;
+    switch (c.pe.kind) {
+        case PeKind::Mac: s.pe = ArrayPe::Mac; break;
+        case PeKind::DnaTeq: s.pe = ArrayPe::DnaTeq; break;
+        case PeKind::Stripes:
+            s.pe = ArrayPe::Stripes;
+            s.fixedStepCycles = c.data.bits;  // jobs narrow it to the layer's precision
+            break;
+        case PeKind::Pragmatic:
+            s.pe = ArrayPe::Pragmatic;
+            s.schedule = TrSchedule::Lockstep;
+            break;
+        case PeKind::Laconic:
+            s.pe = ArrayPe::Laconic;
+            s.schedule = TrSchedule::Lockstep;
+            break;
+        case PeKind::Tr: break;
+    }
     if (c.pe.kind == PeKind::Tr) {
         s.pe = ArrayPe::Tr;
         s.schedule = c.pe.schedule == TrScheduleKind::Fixed ? TrSchedule::Fixed : TrSchedule::Lockstep;
-        s.pairsPerCycle = c.pe.termPairsPerCycle;
-        s.coefficientCounters = c.pe.coefficientCounters;
         s.reductionPerPe = c.weights.groupSize;
         const int64_t slot = TrPe::slotPairs(c.weights, c.data);
         s.fixedStepCycles = static_cast<int>(std::max<int64_t>(1, (slot + s.pairsPerCycle - 1) / s.pairsPerCycle));
@@ -35,8 +52,6 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
         const int valuesPerLane = (c.weights.groupSize + c.dataPath.lanesPerRow - 1) / c.dataPath.lanesPerRow;
         s.minStepCycles = valuesPerLane * perValue;
         s.dataPathLatency = valuesPerLane * perValue - 1 + c.dataPath.encoderLatency + c.dataPath.comparatorLatency;
-    } else {
-        s.pe = ArrayPe::Mac;
     }
     return s;
 }
@@ -54,12 +69,24 @@ MemorySpec memorySpecFromConfig(const SimConfig& c) {
     return m;
 }
 
+namespace {
+
+// Every term of every value, in the operand's encoding: how laconic and
+// pragmatic see their operands (no budget; exact values).
+OperandCoding allTerms(const OperandCoding& o) { return OperandCoding{o.bits, o.encoding, 1, std::nullopt}; }
+
+}  // namespace
+
 std::optional<OperandCoding> weightCodingFor(const SimConfig& c) {
-    return c.pe.kind == PeKind::Tr ? std::optional<OperandCoding>(c.weights) : std::nullopt;
+    if (c.pe.kind == PeKind::Tr) return c.weights;
+    if (c.pe.kind == PeKind::Laconic) return allTerms(c.weights);
+    return std::nullopt;
 }
 
 std::optional<OperandCoding> dataCodingFor(const SimConfig& c) {
-    return c.pe.kind == PeKind::Tr ? std::optional<OperandCoding>(c.data) : std::nullopt;
+    if (c.pe.kind == PeKind::Tr) return c.data;
+    if (c.pe.kind == PeKind::Laconic || c.pe.kind == PeKind::Pragmatic) return allTerms(c.data);
+    return std::nullopt;
 }
 
 }  // namespace trsim

@@ -11,10 +11,11 @@
 namespace trsim {
 
 enum class Dataflow { WeightStationary, OutputStationary };
-enum class PeKind { Mac, Tr };
+enum class PeKind { Mac, Tr, Stripes, Pragmatic, Laconic, DnaTeq };
 
 std::string dataflowName(Dataflow d);
 std::string peKindName(PeKind k);
+const std::vector<std::string>& peKindNames();
 
 struct ArrayConfig {
     int rows = 32;
@@ -32,7 +33,8 @@ struct PeConfig {
     // operands reach exponent 8 each, so sums up to 16 need 17).
     int coefficientCounters = 17;
     TrScheduleKind schedule = TrScheduleKind::Fixed;
-    int termPairsPerCycle = 1;  // the authors' tMAC: one term pair per cycle
+    int termPairsPerCycle = 1;  // the authors' tMAC: one term pair per cycle (laconic too)
+    int dnateqExponentBits = 4; // dnateq: exponent bits of both operands
 };
 
 // The run-time data path of a TR array: per array row, `lanesPerRow` HESE

@@ -14,7 +14,11 @@ namespace fs = std::filesystem;
 std::string dataflowName(Dataflow d) {
     return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
 }
-std::string peKindName(PeKind k) { return k == PeKind::Mac ? "mac" : "tr"; }
+const std::vector<std::string>& peKindNames() {
+    static const std::vector<std::string> names{"mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"};
+    return names;
+}
+std::string peKindName(PeKind k) { return peKindNames().at(static_cast<std::size_t>(k)); }
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
 
 const std::vector<std::string>& requiredEnergyEntries() {
@@ -28,6 +32,9 @@ const std::vector<std::string>& requiredEnergyEntries() {
         "sram_read_64b",     // one 64-bit read of an on-chip buffer
         "sram_write_64b",    // one 64-bit write of an on-chip buffer
         "dram_bit",          // one bit moved to or from off-chip DRAM
+        "serial_bit_step",   // stripes: one activation bit against a parallel weight, shift-add
+        "term_shift_add",    // pragmatic: the weight shifted by one activation term and added
+        "exponent_mac",      // dnateq: two exponents added and one exponent counter stepped
     };
     return names;
 }
@@ -135,7 +142,8 @@ std::string emitResolved(const SimConfig& c) {
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
       << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
-      << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::EndMap;
+      << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::Key << "dnateq_exponent_bits"
+      << YAML::Value << c.pe.dnateqExponentBits << YAML::EndMap;
     e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "lanes_per_row" << YAML::Value
       << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
@@ -223,8 +231,11 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
                            : Dataflow::OutputStationary;
 
     const YAML::Node pe = y.map(root, "", "pe", true);
-    y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle"});
-    c.pe.kind = y.choice(pe, "pe", "kind", {"mac", "tr"}, std::nullopt) == "mac" ? PeKind::Mac : PeKind::Tr;
+    y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
+    const std::string kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
+    for (std::size_t i = 0; i < peKindNames().size(); ++i)
+        if (peKindNames()[i] == kind) c.pe.kind = static_cast<PeKind>(i);
+    c.pe.dnateqExponentBits = y.integer(pe, "pe", "dnateq_exponent_bits", 1, 8, 4);
     c.pe.coefficientCounters = y.integer(pe, "pe", "coefficient_counters", 1, 64, 17);
     c.pe.schedule = y.choice(pe, "pe", "schedule", {"fixed", "lockstep"}, std::string("fixed")) == "fixed"
                         ? TrScheduleKind::Fixed
@@ -268,7 +279,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
 
     // Cross-key rule: every exponent sum of a term pair needs its own counter.
-    if (c.pe.kind == PeKind::Tr && y.problems().empty()) {
+    if ((c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic) && y.problems().empty()) {
         const int need = maxExponent(c.weights.encoding, c.weights.bits) + maxExponent(c.data.encoding, c.data.bits) + 1;
         if (c.pe.coefficientCounters < need)
             y.problem("pe.coefficient_counters",

@@ -24,6 +24,8 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     const double cycles = static_cast<double>(o.totalCycles);
     const double peCycles = pes * cycles;
     const bool tr = c.pe.kind == PeKind::Tr;
+    const bool pairs = tr || c.pe.kind == PeKind::Laconic;
+    const bool serial = c.pe.kind == PeKind::Stripes || c.pe.kind == PeKind::Pragmatic;
 
     s.set(scope, "cycles", cycles, "cycles", "total cycles of the layer: compute plus memory stalls");
     s.set(scope, "compute_cycles", static_cast<double>(k.computeCycles), "cycles",
@@ -38,12 +40,17 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "pe_cycles", peCycles, "PE-cycles", "PEs times cycles: the work the array could have done");
     s.set(scope, "dense_macs", static_cast<double>(shape.denseMacs), "MACs",
           "multiply-accumulates of the layer at full precision (M*K*N summed over GEMMs)");
-    s.set(scope, "macs", static_cast<double>(k.macs), "MACs", "multiply-accumulates done by mac PEs");
+    s.set(scope, "macs", static_cast<double>(k.macs), "MACs",
+          "value products the PEs completed (every kind but tr, which works on groups)");
     s.set(scope, "term_pairs", static_cast<double>(k.termPairs), "term pairs",
-          "term-pair products done by tr PEs (the TR paper's cost metric)");
-    const double useful = tr ? static_cast<double>(k.termPairs) / c.pe.termPairsPerCycle : static_cast<double>(k.macs);
+          "term-pair products done by tr and laconic PEs (the TR paper's cost metric)");
+    s.set(scope, "serial_steps", static_cast<double>(k.serialSteps), "steps",
+          "activation bits (stripes) or activation terms (pragmatic) shifted in");
+    const double useful = pairs    ? static_cast<double>(k.termPairs) / c.pe.termPairsPerCycle
+                          : serial ? static_cast<double>(k.serialSteps)
+                                   : static_cast<double>(k.macs);
     s.set(scope, "utilization", peCycles > 0 ? useful / peCycles : 0, "fraction",
-          "useful work (MACs, or term pairs / pairs per cycle) over PE-cycles available");
+          "useful work (MACs, bits or terms, or term pairs / pairs per cycle) over PE-cycles available");
     s.set(scope, "folds", static_cast<double>(k.folds), "folds", "array tiles the layer's GEMMs needed");
     s.set(scope, "gemms", static_cast<double>(o.gemms), "GEMMs", "GEMMs the layer was lowered to");
     s.set(scope, "dram_read_bytes", static_cast<double>(o.traffic.dramReadBytes), "bytes", "bytes read from DRAM");
@@ -59,15 +66,23 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
           "data terms kept after TR, as the PEs consumed them (tr only)");
 
     const EnergyTable& e = c.energy;
-    const double compute = tr ? k.termPairs * e.pj("term_pair") + k.groupsFlushed * e.pj("coefficient_flush")
-                              : k.macs * e.pj("mac_int8");
+    double compute = 0;
+    switch (c.pe.kind) {
+        case PeKind::Mac: compute = k.macs * e.pj("mac_int8"); break;
+        case PeKind::Tr:
+        case PeKind::Laconic: compute = k.termPairs * e.pj("term_pair") + k.groupsFlushed * e.pj("coefficient_flush"); break;
+        case PeKind::Stripes: compute = k.serialSteps * e.pj("serial_bit_step"); break;
+        case PeKind::Pragmatic: compute = k.serialSteps * e.pj("term_shift_add"); break;
+        case PeKind::DnaTeq: compute = k.macs * e.pj("exponent_mac"); break;
+    }
     const double clock = peCycles * e.pj("pe_cycle");
-    const double encoder = tr ? o.dataValues * e.pj("hese_encode") : 0;
+    const double encoder = o.dataValues * e.pj("hese_encode");  // data turned into terms (tr, laconic, pragmatic)
     // A streaming comparator compares every incoming term once against the running threshold.
     const double comparator = tr && c.data.budget ? o.dataEncodedTerms * e.pj("term_compare") : 0;
     const double sram = (o.traffic.sramReadWords * e.pj("sram_read_64b")) + o.traffic.sramWriteWords * e.pj("sram_write_64b");
     const double dram = (o.traffic.dramReadBytes + o.traffic.dramWriteBytes) * 8.0 * e.pj("dram_bit");
-    s.set(scope, "energy_pe_compute_pj", compute, "pJ", "MACs, or term pairs plus coefficient flushes");
+    s.set(scope, "energy_pe_compute_pj", compute, "pJ",
+          "the PE kind's arithmetic: MACs, term pairs plus coefficient flushes, serial bit or term steps, exponent MACs");
     s.set(scope, "energy_pe_clock_pj", clock, "pJ", "PE registers and clock, every PE every cycle");
     s.set(scope, "energy_encoder_pj", encoder, "pJ", "HESE encoding of data values");
     s.set(scope, "energy_comparator_pj", comparator, "pJ", "term comparator (data TR)");
@@ -87,7 +102,8 @@ LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const La
     map.unit = "fraction";
     map.description = "share of the layer's cycles each PE did useful work (MACs, or term pairs / pairs per cycle)";
     map.shape = {c.array.rows, c.array.cols};
-    const double perPe = static_cast<double>(o.totalCycles) * (c.pe.kind == PeKind::Tr ? c.pe.termPairsPerCycle : 1);
+    const bool pairs = c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic;
+    const double perPe = static_cast<double>(o.totalCycles) * (pairs ? c.pe.termPairsPerCycle : 1);
     map.data.resize(static_cast<std::size_t>(c.array.rows) * c.array.cols, 0.0);
     for (std::size_t i = 0; i < map.data.size() && i < o.peWork.size(); ++i)
         map.data[i] = perPe > 0 ? static_cast<double>(o.peWork[i]) / perPe : 0.0;
@@ -97,7 +113,7 @@ LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const La
 void recordRunTotals(StatsRegistry& s, const std::vector<std::string>& layerScopes, double wallSeconds,
                      int64_t peCount) {
     for (const char* name : {"cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "time_us", "dense_macs",
-                             "macs", "term_pairs", "energy_total_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
+                             "macs", "term_pairs", "serial_steps", "energy_total_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
                              "energy_encoder_pj", "energy_comparator_pj", "energy_sram_pj", "energy_dram_pj",
                              "dram_read_bytes", "dram_write_bytes"}) {
         for (const auto& scope : layerScopes) {

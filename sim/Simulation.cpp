@@ -8,6 +8,7 @@
 
 #include "modules/Controller.hpp"
 #include "modules/SystolicArray.hpp"
+#include "modules/functional/ExponentialQuantizer.hpp"
 #include "sim/ArrayFromConfig.hpp"
 #include "sim/LayerStats.hpp"
 
@@ -22,8 +23,22 @@ int64_t largestMagnitude(const IntTensor& t) {
 
 IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
     const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
+    if (c.pe.kind == PeKind::DnaTeq) {
+        const int bits = c.pe.dnateqExponentBits;
+        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
+        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
+    }
     return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
                                      : gemmWithTr(l.inputs, l.weights, xc, wc);
+}
+
+ControllerOptions controllerOptions(const SimConfig& c) {
+    ControllerOptions o;
+    o.weightCoding = weightCodingFor(c);
+    o.dataCoding = dataCodingFor(c);
+    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
+    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
+    return o;
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -110,8 +125,8 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), weightCodingFor(config),
-                                                   dataCodingFor(config), onLayerDone, onProgress);
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
+                                                   onLayerDone, onProgress);
     sc_core::sc_fifo<GemmJob*> toArray("to_array_fifo", 1), fromArray("from_array_fifo", 1);
     controller->toArray(toArray);
     array->jobs(toArray);

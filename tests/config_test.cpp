@@ -110,7 +110,7 @@ TEST(ConfigLoader, WrongTypesAndRanges) {
               std::string::npos);
     EXPECT_NE(errorOf(replaced("rows: 32", "rows: 3.5")).find("array.rows: '3.5' is not an integer"),
               std::string::npos);
-    EXPECT_NE(errorOf(replaced("kind: tr", "kind: tpu")).find("pe.kind: 'tpu' is not allowed (allowed: mac, tr)"),
+    EXPECT_NE(errorOf(replaced("kind: tr", "kind: tpu")).find("pe.kind: 'tpu' is not allowed (allowed: mac, tr, stripes, pragmatic, laconic, dnateq)"),
               std::string::npos);
     EXPECT_NE(errorOf(replaced("encoding: hese", "encoding: csd"))
                   .find("operands.weights.encoding: 'csd' is not allowed (allowed: binary, hese, naf, booth4)"),

@@ -140,3 +140,27 @@ def test_validate_and_help():
     for cmd in ["encode", "validate", "run"]:
         assert f"usage: trsim {cmd}" in trsim(cmd, "--help").stdout
     assert trsim("encode", "--encoding", "hese", "27").stdout == "27: +2^5 -2^3 +2^2 -2^0\n"
+
+
+def test_every_pe_kind_runs_the_cnn(tmp_path):
+    cnn = "trace=../traces/bundled/cnn_fashion_mnist.h5"
+    res = {}
+    for kind in ["mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"]:
+        _, out = run(tmp_path, cnn, f"pe.kind={kind}", name=f"{kind}.h5")
+        with h5py.File(out) as f:
+            res[kind] = {k: f["summary"][k][:] for k in ["compute_cycles", "ideal_cycles", "error_rel_l2",
+                                                         "dense_macs", "macs", "serial_steps", "term_pairs"]}
+    for kind in ["mac", "stripes", "pragmatic", "laconic"]:  # exact arithmetic
+        assert np.all(res[kind]["error_rel_l2"] == 0), kind
+        assert np.all(res[kind]["macs"] == res[kind]["dense_macs"]), kind
+    assert np.all(res["dnateq"]["error_rel_l2"] > 0)  # exponential quantization changes values
+    assert np.all(res["dnateq"]["compute_cycles"] == res["mac"]["compute_cycles"])  # one MAC per cycle
+    # Stripes: every step lasts the layer's precision (8 bits for 0..255 data), so its cycles
+    # are the mac cycles with every step stretched: more than the mac, at most 8x.
+    assert np.all(res["stripes"]["compute_cycles"] > res["mac"]["compute_cycles"])
+    assert np.all(res["stripes"]["compute_cycles"] <= 8 * res["mac"]["compute_cycles"])
+    # Laconic multiplies term counts, Pragmatic only counts data terms: Laconic is never faster.
+    assert np.all(res["laconic"]["compute_cycles"] >= res["pragmatic"]["compute_cycles"])
+    for kind in ["pragmatic", "laconic"]:  # lock step loses cycles against each PE alone
+        assert np.all(res[kind]["ideal_cycles"] <= res[kind]["compute_cycles"])
+        assert np.any(res[kind]["ideal_cycles"] < res[kind]["compute_cycles"])
