@@ -64,6 +64,23 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
+    switch (c.pe.kind) {
+        case PeKind::Mac:
+        case PeKind::Stripes:
+        case PeKind::Pragmatic:
+        case PeKind::Laconic: return trace.int8Metric;
+        case PeKind::DnaTeq: return std::nullopt;
+        case PeKind::Tr: break;
+    }
+    for (const TrAccuracyRow& r : trace.trAccuracy)
+        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
+            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
+            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
+            return r.value;
+    return std::nullopt;
+}
+
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
     for (const TraceLayer& l : trace.layers) {
         const struct {
@@ -154,6 +171,10 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
+    if (const auto accuracy = accuracyFor(trace, config))
+        result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
+                         "the trace's model " + trace.metric +
+                             " for this configuration (8-bit value for exact PEs, its /tr_accuracy row for tr)");
     return result;
 }
 

@@ -34,6 +34,11 @@ struct SimulationResult {
 // SystemC elaborates once per process: call this at most once.
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress);
 
+// The trace's model quality (accuracy, perplexity: trace.metric) for this
+// configuration: its 8-bit value for PEs that compute exactly, its /tr_accuracy
+// row for tr settings it has, nothing otherwise.
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& config);
+
 // Throws TraceConfigMismatch naming the layer, the operand and the config key.
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& config);
 

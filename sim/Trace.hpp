@@ -38,6 +38,15 @@ struct TraceLayer {
     IntTensor inputs;          // fc/lstm [M,K], conv [B,C,H,W]
 };
 
+// The trace's metric with weights and data through TR (the /tr_accuracy table
+// written by traces/tr_accuracy.py); budgets are nullopt for "no budget".
+struct TrAccuracyRow {
+    std::string weightEncoding, dataEncoding;
+    int weightGroupSize = 1, dataGroupSize = 1;
+    std::optional<int> weightBudget, dataBudget;
+    double value = 0;
+};
+
 struct Trace {
     std::string path;          // the file it was read from
     std::string network;
@@ -47,6 +56,7 @@ struct Trace {
     std::optional<double> floatMetric, int8Metric;
     int formatVersion = 0;
     std::vector<TraceLayer> layers;  // in execution order (sorted by index)
+    std::vector<TrAccuracyRow> trAccuracy;  // empty when the trace has no /tr_accuracy
 };
 
 }  // namespace trsim

@@ -248,6 +248,32 @@ void sortAndCheckIndices(const std::string& fileWhere, std::vector<TraceLayer>& 
     }
 }
 
+// Optional /tr_accuracy: equal-length columns w_encoding, w_group_size, w_budget,
+// d_encoding, d_group_size, d_budget (-1 = no budget), value.
+void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
+    if (h5read::objectKind(file, "tr_accuracy") != ObjectKind::Group) return;
+    const std::string where = path + ": group '/tr_accuracy'";
+    const auto column = [&](const char* name) {
+        OwnedId ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT), H5Dclose);
+        if (!ds.valid()) fail(where, std::string("dataset '") + name + "' missing");
+        return ds;
+    };
+    const std::vector<std::string> we = h5read::readStringDataset(column("w_encoding"));
+    const std::vector<std::string> de = h5read::readStringDataset(column("d_encoding"));
+    const std::vector<int64_t> wg = h5read::readDatasetAsInt64(column("w_group_size"));
+    const std::vector<int64_t> wb = h5read::readDatasetAsInt64(column("w_budget"));
+    const std::vector<int64_t> dg = h5read::readDatasetAsInt64(column("d_group_size"));
+    const std::vector<int64_t> db = h5read::readDatasetAsInt64(column("d_budget"));
+    const std::vector<double> value = h5read::readDatasetAsDouble(column("value"));
+    const std::size_t n = value.size();
+    if (we.size() != n || de.size() != n || wg.size() != n || wb.size() != n || dg.size() != n || db.size() != n)
+        fail(where, "columns differ in length");
+    const auto budget = [](int64_t b) { return b < 0 ? std::nullopt : std::optional<int>(static_cast<int>(b)); };
+    for (std::size_t i = 0; i < n; ++i)
+        t.trAccuracy.push_back({we[i], de[i], static_cast<int>(wg[i]), static_cast<int>(dg[i]), budget(wb[i]),
+                                budget(db[i]), value[i]});
+}
+
 Trace readOpenFile(hid_t file, const std::string& path) {
     Trace t;
     t.path = path;
@@ -264,6 +290,7 @@ Trace readOpenFile(hid_t file, const std::string& path) {
     if (names.empty()) fail(path, "group '/layers' has no layers");
     for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name));
     sortAndCheckIndices(path, t.layers);
+    readTrAccuracy(file, path, t);
     return t;
 }
 
