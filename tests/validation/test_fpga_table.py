@@ -1,0 +1,35 @@
+"""The FPGA-table comparison runs on the bundled traces and TR beats uniform quantization."""
+import math
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fpga_table  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
+
+
+def test_mlp_row_next_to_the_paper():
+    rows = fpga_table.table([ROOT / "traces" / "bundled" / "mlp_fashion_mnist.h5"], TRSIM)
+    (r,) = rows
+    assert r["network"] == "mlp_fashion_mnist"
+    assert (r["paper_latency"], r["paper_energy"]) == (6.2, 4.1)
+    # The fixed schedule budgets 8 x 8 x 8 = 512 binary term pairs per group against TR's 12 x 3 = 36:
+    # at most 512 / 36 = 14.2x, less after fill, drain and preload.
+    assert 5 < r["latency_fixed"] < 512 / 36
+    # Lock step only waits for the busiest PE, so QT loses less; TR still wins.
+    assert 1 < r["latency_lockstep"] < r["latency_fixed"]
+    assert r["energy_fixed"] > 1 and r["energy_lockstep"] > 1
+    text = fpga_table.format_table(rows)
+    assert "mlp_fashion_mnist" in text and "6.2" in text
+    print("\n" + text)
+
+
+def test_paper_keys():
+    assert fpga_table.paper_key("resnet18_imagenet") == "resnet18"
+    assert fpga_table.paper_key("MobileNet-v2") == "mobilenet_v2"
+    assert fpga_table.paper_key("mlp_fashion_mnist") == "mlp"
+    assert fpga_table.paper_key("cnn_fashion_mnist") is None
+    assert all(not math.isnan(v) for pair in fpga_table.PAPER.values() for v in pair)
