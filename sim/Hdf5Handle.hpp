@@ -27,6 +27,8 @@ public:
     }
 
     hid_t get() const { return id_; }
+    // Lets a handle stand where the C API takes an id.
+    operator hid_t() const { return id_; }
     bool valid() const { return id_ >= 0; }
 
     // Gives up ownership without closing.
@@ -57,5 +59,6 @@ using Hdf5Dataspace = Hdf5Handle<H5Sclose>;
 using Hdf5Datatype = Hdf5Handle<H5Tclose>;
 using Hdf5Attribute = Hdf5Handle<H5Aclose>;
 using Hdf5PropertyList = Hdf5Handle<H5Pclose>;
+using Hdf5Object = Hdf5Handle<H5Oclose>;
 
 }  // namespace trsim

@@ -11,7 +11,7 @@ QuietHdf5Errors::~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, savedFunc_, save
 
 ObjectKind objectKind(hid_t loc, const std::string& name) {
     if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) return ObjectKind::Missing;
-    OwnedId obj(H5Oopen(loc, name.c_str(), H5P_DEFAULT), H5Oclose);
+    Hdf5Object obj(H5Oopen(loc, name.c_str(), H5P_DEFAULT));
     if (!obj.valid()) return ObjectKind::Other;  // e.g. a dangling soft link
     switch (H5Iget_type(obj)) {
         case H5I_GROUP: return ObjectKind::Group;
@@ -56,26 +56,26 @@ std::string typeClassName(H5T_class_t c) {
 namespace {
 
 struct OpenAttribute {
-    OwnedId attr;
-    OwnedId type;
+    Hdf5Attribute attr;
+    Hdf5Datatype type;
     H5T_class_t typeClass;
 };
 
 // Opens a scalar or one-element attribute; anything larger is not a single value.
 OpenAttribute openScalarAttribute(hid_t obj, const std::string& name) {
-    OwnedId attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+    Hdf5Attribute attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
     if (!attr.valid()) throw Hdf5ReadError("cannot be opened");
-    OwnedId space(H5Aget_space(attr), H5Sclose);
+    Hdf5Dataspace space(H5Aget_space(attr));
     const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space) : -1;
     if (points != 1) throw Hdf5ReadError("must be a single value, got " + std::to_string(points) + " elements");
-    OwnedId type(H5Aget_type(attr), H5Tclose);
+    Hdf5Datatype type(H5Aget_type(attr));
     if (!type.valid()) throw Hdf5ReadError("has an unreadable type");
     const H5T_class_t cls = H5Tget_class(type);
     return {std::move(attr), std::move(type), cls};
 }
 
 std::string readVariableString(const OpenAttribute& a) {
-    OwnedId memType(H5Tcopy(H5T_C_S1), H5Tclose);
+    Hdf5Datatype memType(H5Tcopy(H5T_C_S1));
     H5Tset_size(memType, H5T_VARIABLE);
     // Same character set as the file: HDF5 does not convert between ASCII and UTF-8.
     H5Tset_cset(memType, H5Tget_cset(a.type));
@@ -133,12 +133,12 @@ double readFloatAttribute(hid_t obj, const std::string& name) {
 }
 
 H5T_class_t datasetTypeClass(hid_t dataset) {
-    OwnedId type(H5Dget_type(dataset), H5Tclose);
+    Hdf5Datatype type(H5Dget_type(dataset));
     return type.valid() ? H5Tget_class(type) : H5T_NO_CLASS;
 }
 
 std::vector<int64_t> datasetShape(hid_t dataset) {
-    OwnedId space(H5Dget_space(dataset), H5Sclose);
+    Hdf5Dataspace space(H5Dget_space(dataset));
     const int rank = space.valid() ? H5Sget_simple_extent_ndims(space) : -1;
     if (rank < 0) throw Hdf5ReadError("has an unreadable dataspace");
     std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
@@ -147,7 +147,7 @@ std::vector<int64_t> datasetShape(hid_t dataset) {
 }
 
 std::vector<int64_t> readDatasetAsInt64(hid_t dataset) {
-    OwnedId space(H5Dget_space(dataset), H5Sclose);
+    Hdf5Dataspace space(H5Dget_space(dataset));
     const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space) : -1;
     if (points < 0) throw Hdf5ReadError("has an unreadable dataspace");
     std::vector<int64_t> values(static_cast<std::size_t>(points));
@@ -174,7 +174,7 @@ std::vector<std::string> readStringDataset(hid_t dataset) {
     const std::vector<int64_t> shape = datasetShape(dataset);
     std::size_t n = 1;
     for (int64_t d : shape) n *= static_cast<std::size_t>(d);
-    OwnedId type(H5Tcopy(H5T_C_S1), H5Tclose);
+    Hdf5Datatype type(H5Tcopy(H5T_C_S1));
     H5Tset_size(type, H5T_VARIABLE);
     H5Tset_cset(type, H5T_CSET_UTF8);
     std::vector<char*> raw(n, nullptr);
@@ -183,7 +183,7 @@ std::vector<std::string> readStringDataset(hid_t dataset) {
     std::vector<std::string> out;
     for (char* s : raw) out.emplace_back(s ? s : "");
     if (n > 0) {
-        OwnedId space(H5Dget_space(dataset), H5Sclose);
+        Hdf5Dataspace space(H5Dget_space(dataset));
         H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
     }
     return out;

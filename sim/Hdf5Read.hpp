@@ -1,5 +1,5 @@
-// Small read-only helpers over the HDF5 C API for the trace reader: an owning
-// id, attribute readers that accept the encodings h5py and other writers use,
+// Small read-only helpers over the HDF5 C API (ids are owned by Hdf5Handle):
+// attribute readers that accept the encodings h5py and other writers use,
 // and dataset shape/type queries. They report problems as Hdf5ReadError with a
 // message about the object only ("must be a string, got integer"); the caller
 // adds which file, layer and attribute it was.
@@ -11,43 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "sim/Hdf5Handle.hpp"
+
 namespace trsim::h5read {
 
 class Hdf5ReadError : public std::runtime_error {
 public:
     explicit Hdf5ReadError(const std::string& message) : std::runtime_error(message) {}
-};
-
-// Owns one HDF5 identifier and closes it with the matching H5?close.
-class OwnedId {
-public:
-    using Closer = herr_t (*)(hid_t);
-    OwnedId(hid_t id, Closer close) : id_(id), close_(close) {}
-    ~OwnedId() { reset(); }
-    OwnedId(OwnedId&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
-    OwnedId& operator=(OwnedId&& o) noexcept {
-        if (this != &o) {
-            reset();
-            id_ = o.id_;
-            close_ = o.close_;
-            o.id_ = H5I_INVALID_HID;
-        }
-        return *this;
-    }
-    OwnedId(const OwnedId&) = delete;
-    OwnedId& operator=(const OwnedId&) = delete;
-
-    bool valid() const { return id_ >= 0; }
-    hid_t get() const { return id_; }
-    operator hid_t() const { return id_; }
-
-private:
-    void reset() {
-        if (id_ >= 0) close_(id_);
-        id_ = H5I_INVALID_HID;
-    }
-    hid_t id_;
-    Closer close_;
 };
 
 // Turns off HDF5's printing of its error stack for the object's lifetime: the

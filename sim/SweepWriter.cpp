@@ -25,7 +25,6 @@ const std::vector<std::string> kColumns{"cycles",      "compute_cycles", "stall_
 const std::vector<std::string> kRunAttributes{"format", "format_version", "trsim_version", "config_hash",
                                               "config_yaml", "trace_path", "trace_network", "trace_source"};
 
-using h5read::OwnedId;
 
 bool exists(hid_t loc, const std::string& path) { return H5Lexists(loc, path.c_str(), H5P_DEFAULT) > 0; }
 
@@ -42,8 +41,8 @@ std::string joinLines(const std::vector<std::string>& lines) {
     return s;
 }
 
-OwnedId openFile(const std::string& path) {
-    return OwnedId(fs::exists(path) ? H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT) : -1, H5Fclose);
+Hdf5File openFile(const std::string& path) {
+    return Hdf5File(fs::exists(path) ? H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT) : -1);
 }
 
 void copyObject(hid_t src, const std::string& from, hid_t dst, const std::string& to) {
@@ -61,8 +60,8 @@ void copyAttributes(hid_t src, hid_t dst) {
         char name[256];
         if (H5Aget_name_by_idx(src, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0)
             throw std::runtime_error("H5Aget_name_by_idx failed");
-        const OwnedId attr(H5Aopen(src, name, H5P_DEFAULT), H5Aclose);
-        const OwnedId type(H5Aget_type(attr), H5Tclose);
+        const Hdf5Attribute attr(H5Aopen(src, name, H5P_DEFAULT));
+        const Hdf5Datatype type(H5Aget_type(attr));
         if (H5Tget_class(type) == H5T_STRING) h5write::stringAttribute(dst, name, h5read::readStringAttribute(src, name));
         else h5write::intAttribute(dst, name, h5read::readIntAttribute(src, name));
     }
@@ -89,20 +88,20 @@ struct SummaryTable {
 };
 
 void appendRows(SummaryTable& t, hid_t file, const std::string& pointPath, const SweepPoint& p) {
-    const OwnedId point(H5Gopen2(file, pointPath.c_str(), H5P_DEFAULT), H5Gclose);
+    const Hdf5Group point(H5Gopen2(file, pointPath.c_str(), H5P_DEFAULT));
     const std::string network = h5read::readStringAttribute(point, "trace_network");
-    const OwnedId layerDs(H5Dopen2(file, (pointPath + "/summary/layer").c_str(), H5P_DEFAULT), H5Dclose);
+    const Hdf5Dataset layerDs(H5Dopen2(file, (pointPath + "/summary/layer").c_str(), H5P_DEFAULT));
     const std::vector<std::string> layers = h5read::readStringDataset(layerDs);
     double accuracy = NAN;
     if (exists(file, pointPath + "/run/accuracy")) {
-        const OwnedId ds(H5Dopen2(file, (pointPath + "/run/accuracy").c_str(), H5P_DEFAULT), H5Dclose);
+        const Hdf5Dataset ds(H5Dopen2(file, (pointPath + "/run/accuracy").c_str(), H5P_DEFAULT));
         accuracy = h5read::readDatasetAsDouble(ds).at(0);
     }
     for (const auto& name : kColumns) {
         std::vector<double> values(layers.size(), NAN);
         const std::string path = pointPath + "/summary/" + name;
         if (exists(file, path)) {
-            const OwnedId ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+            const Hdf5Dataset ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
             values = h5read::readDatasetAsDouble(ds);
         }
         auto& column = t.columns[name];
@@ -135,11 +134,11 @@ void writeSummary(hid_t file, const SummaryTable& t, const std::vector<std::stri
 std::set<std::string> completedPoints(const std::string& path) {
     std::set<std::string> done;
     h5read::QuietHdf5Errors quiet;
-    const OwnedId file = openFile(path);
+    const auto file = openFile(path);
     if (!file.valid() || !exists(file, "points")) return done;
-    const OwnedId points(H5Gopen2(file, "points", H5P_DEFAULT), H5Gclose);
+    const Hdf5Group points(H5Gopen2(file, "points", H5P_DEFAULT));
     for (const auto& name : h5read::memberNames(points)) {
-        const OwnedId g(H5Gopen2(points, name.c_str(), H5P_DEFAULT), H5Gclose);
+        const Hdf5Group g(H5Gopen2(points, name.c_str(), H5P_DEFAULT));
         if (g.valid() && h5read::hasAttribute(g, "status") && h5read::readStringAttribute(g, "status") == "ok")
             done.insert(name);
     }
@@ -149,7 +148,7 @@ std::set<std::string> completedPoints(const std::string& path) {
 SweepMergeCounts writeSweepResults(const std::string& path, const SweepSpec& spec, const std::string& partsDir) {
     h5read::QuietHdf5Errors quiet;
     const std::set<std::string> previous = completedPoints(path);
-    const OwnedId old = openFile(path);
+    const auto old = openFile(path);
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     SweepMergeCounts counts;
     try {
@@ -177,7 +176,7 @@ SweepMergeCounts writeSweepResults(const std::string& path, const SweepSpec& spe
                 if (previous.count(p.configHash) && !fs::exists(part)) {
                     // Resumed: kept as it was.
                     Hdf5Group g = h5write::createOrderedGroup(points.get(), p.configHash);
-                    const OwnedId src(H5Gopen2(old, pointPath.c_str(), H5P_DEFAULT), H5Gclose);
+                    const Hdf5Group src(H5Gopen2(old, pointPath.c_str(), H5P_DEFAULT));
                     copyAttributes(src, g.get());
                     for (const char* group : {"layers", "run", "summary"})
                         if (exists(old, pointPath + "/" + group))
@@ -189,7 +188,7 @@ SweepMergeCounts writeSweepResults(const std::string& path, const SweepSpec& spe
                     h5write::stringAttribute(g.get(), "config_hash", p.configHash);
                     h5write::stringAttribute(g.get(), "overrides", joinLines(p.overrides));
                     if (fs::exists(part)) {
-                        const OwnedId run(H5Fopen(part.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+                        const Hdf5File run(H5Fopen(part.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
                         if (!run.valid()) throw std::runtime_error("cannot open point results " + part);
                         copyRunInto(run, g.get(), pointPath, f);
                         status = "ok";

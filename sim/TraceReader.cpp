@@ -13,7 +13,6 @@ namespace {
 
 using h5read::Hdf5ReadError;
 using h5read::ObjectKind;
-using h5read::OwnedId;
 
 constexpr int kFormatVersion = 1;
 constexpr int kMaxBits = 16;  // magnitude bits; the term hardware counts exponents up to bits+1
@@ -143,7 +142,7 @@ IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::str
         case ObjectKind::Dataset: break;
         default: fail(where, "must be a dataset (an integer array " + layout + "), found a group or other object");
     }
-    OwnedId ds(H5Dopen2(layer, name.c_str(), H5P_DEFAULT), H5Dclose);
+    Hdf5Dataset ds(H5Dopen2(layer, name.c_str(), H5P_DEFAULT));
     if (!ds.valid()) fail(where, "cannot be opened");
     try {
         const H5T_class_t cls = h5read::datasetTypeClass(ds);
@@ -201,7 +200,7 @@ TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::stri
     const std::string where = fileWhere + ": layer '" + name + "'";
     if (h5read::objectKind(layers, name) != ObjectKind::Group)
         fail(where, "every member of '/layers' must be a group (one per layer)");
-    OwnedId g(H5Gopen2(layers, name.c_str(), H5P_DEFAULT), H5Gclose);
+    Hdf5Group g(H5Gopen2(layers, name.c_str(), H5P_DEFAULT));
     if (!g.valid()) fail(where, "cannot be opened");
 
     TraceLayer l;
@@ -254,7 +253,7 @@ void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
     if (h5read::objectKind(file, "tr_accuracy") != ObjectKind::Group) return;
     const std::string where = path + ": group '/tr_accuracy'";
     const auto column = [&](const char* name) {
-        OwnedId ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT), H5Dclose);
+        Hdf5Dataset ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT));
         if (!ds.valid()) fail(where, std::string("dataset '") + name + "' missing");
         return ds;
     };
@@ -284,7 +283,7 @@ Trace readOpenFile(hid_t file, const std::string& path) {
         case ObjectKind::Group: break;
         default: fail(path, "'/layers' must be a group");
     }
-    OwnedId layers(H5Gopen2(file, "layers", H5P_DEFAULT), H5Gclose);
+    Hdf5Group layers(H5Gopen2(file, "layers", H5P_DEFAULT));
     if (!layers.valid()) fail(path, "group '/layers' cannot be opened");
     const std::vector<std::string> names = h5read::memberNames(layers);
     if (names.empty()) fail(path, "group '/layers' has no layers");
@@ -303,7 +302,7 @@ Trace readTrace(const std::string& path) {
 
     const h5read::QuietHdf5Errors quiet;
     if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file");
-    OwnedId file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    Hdf5File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file.valid()) fail(path, "cannot be opened as HDF5");
     try {
         return readOpenFile(file, path);
