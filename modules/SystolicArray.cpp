@@ -93,6 +93,7 @@ void SystolicArray::execute(GemmJob& job) {
         job.traffic.dramWriteBytes += t.dramWriteBytes;
         job.traffic.sramReadWords += t.sramReadWords;
         job.traffic.sramWriteWords += t.sramWriteWords;
+        if (foldDone_) foldDone_(core_.fold().index + 1, core_.foldCount());
     }
     // The last fold's results go out after it; nothing hides that write.
     const int64_t tail = memory_.dramCycles(previous.dramWriteBytes);

@@ -9,6 +9,7 @@
 // Tests prove both give the same outputs and cycle counts.
 #pragma once
 #include <exception>
+#include <functional>
 #include <systemc>
 
 #include "modules/GemmJob.hpp"
@@ -35,6 +36,8 @@ public:
                   const sc_core::sc_time& clockPeriod, ArrayTiming timing);
 
     void traceSignals(sc_core::sc_trace_file* tf) const;
+    // Called after every fold with (folds done, folds of the GEMM): progress on long layers.
+    void onFoldDone(std::function<void(int64_t, int64_t)> callback) { foldDone_ = std::move(callback); }
     // The exception that ended the run early (e.g. a fixed slot overrun).
     std::exception_ptr error() const { return error_; }
 
@@ -48,6 +51,7 @@ private:
     sc_core::sc_time period_;
     ArrayTiming timing_;
     std::exception_ptr error_;
+    std::function<void(int64_t, int64_t)> foldDone_;
 };
 
 }  // namespace trsim

@@ -129,7 +129,9 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                      << std::defaultfloat << std::flush;
         }
     };
+    std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
+        currentLayer = layer;
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
@@ -144,6 +146,17 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                                                  cycle, timing);
     auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
                                                    onLayerDone, onProgress);
+    // Long layers report their folds, at most every two seconds.
+    auto lastReport = std::chrono::steady_clock::now();
+    array->onFoldDone([&](int64_t done, int64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!showProgress || done == total || now - lastReport < std::chrono::seconds(2)) return;
+        lastReport = now;
+        progress << "[" << (currentLayer + 1) << "/" << trace.layers.size() << "] "
+                 << trace.layers[currentLayer].name << ": fold " << done << "/" << total << ", " << std::fixed
+                 << std::setprecision(1) << elapsed() << " s elapsed\n"
+                 << std::defaultfloat << std::flush;
+    });
     sc_core::sc_fifo<GemmJob*> toArray("to_array_fifo", 1), fromArray("from_array_fifo", 1);
     controller->toArray(toArray);
     array->jobs(toArray);
