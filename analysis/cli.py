@@ -1,0 +1,240 @@
+"""Command line: python3 -m analysis COMMAND INPUT... [options]. See `python3 -m analysis --help`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import export, figures
+from .results import AnalysisError, Results, load
+
+DESCRIPTION = """\
+Figures (PNG and PDF) and CSV from trsim results: a sweep file (trsim sweep), a run file
+(trsim run), or several run files taken together as a sweep over the config keys that differ.
+
+commands:
+  all        every figure that the input allows, plus summary.csv and points.csv, into -o DIR
+  budget     cycles and energy vs term budget, INT8 MAC baseline as reference lines
+  tradeoff   accuracy (or output error) vs term-pair multiplications (the TR trade-off curve)
+  pareto     energy vs accuracy / output error, Pareto front highlighted
+  compare    a bar per design point (e.g. every PE kind): cycles, energy, utilization, error
+  breakdown  per-layer stacked bars: energy by component, cycles (compute / sync loss / stall)
+  heatmap    PE utilization over the array, per layer (needs the pe_utilization datasets)
+  csv        the per-layer summary (or per-point totals with --points) as CSV
+  info       what an input holds: kind, points, swept keys, layers
+
+examples (from the repository root):
+  /usr/bin/python3 -m analysis all sweep.h5 -o figs/
+  /usr/bin/python3 -m analysis budget sweep.h5 -o figs/
+  /usr/bin/python3 -m analysis breakdown results/default.h5 -o figs/
+  /usr/bin/python3 -m analysis heatmap results/default.h5 --layer fc1 -o figs/
+  /usr/bin/python3 -m analysis csv sweep.h5 -o summary.csv
+  /usr/bin/python3 -m analysis compare pe_kinds.h5 -o figs/
+  /usr/bin/python3 -m analysis pareto tr.h5 mac.h5 -o figs/
+
+exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 -m analysis", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    inputs = argparse.ArgumentParser(add_help=False)
+    inputs.add_argument("inputs", nargs="+", metavar="INPUT.h5",
+                        help="a trsim sweep file, or one or more trsim run files")
+    outdir = argparse.ArgumentParser(add_help=False)
+    outdir.add_argument("-o", "--out", default="figures", metavar="DIR",
+                        help="output directory for the figures (created if missing; default: figures)")
+    quality = argparse.ArgumentParser(add_help=False)
+    quality.add_argument("--metric", choices=("auto", "accuracy", "error"), default="auto",
+                         help="y quantity: accuracy when the input has it (auto), or output error")
+    quality.add_argument("--error-agg", choices=("mean", "max", "last"), default="mean",
+                         help="how a point's per-layer error_rel_l2 values become one number (default: mean)")
+    select = argparse.ArgumentParser(add_help=False)
+    select.add_argument("--point", metavar="N|all",
+                        help="sweep point index (or 'all'); default: the first successful point "
+                             "(all points when several run files are given)")
+    select.add_argument("--hash", metavar="HASH", help="select the sweep point by config hash (prefix)")
+    budget = argparse.ArgumentParser(add_help=False)
+    budget.add_argument("--x", dest="x_key", default=None, metavar="KEY",
+                        help=f"config key on the x axis of the budget plot (default {figures.WEIGHT_BUDGET}, "
+                             f"or {figures.DATA_BUDGET} when only that one varies)")
+    heat = argparse.ArgumentParser(add_help=False)
+    heat.add_argument("--layer", action="append", metavar="NAME",
+                      help="layer to draw (repeatable; default: every layer in one figure)")
+    heat.add_argument("--autoscale", action="store_true",
+                      help="colour scale up to the largest utilization instead of 1")
+
+    sub.add_parser("all", parents=[inputs, outdir, quality, select, budget, heat],
+                   help="every figure the input allows, plus CSVs")
+    sub.add_parser("budget", parents=[inputs, outdir, budget], help="cycles and energy vs term budget")
+    sub.add_parser("tradeoff", parents=[inputs, outdir, quality], help="accuracy/error vs term pairs")
+    sub.add_parser("pareto", parents=[inputs, outdir, quality], help="Pareto front energy vs quality")
+    cmp = sub.add_parser("compare", parents=[inputs, outdir, quality],
+                         help="bars per design point: cycles, energy, utilization, error")
+    cmp.add_argument("--network", metavar="NAME", help="network to compare (default: every network, a figure each)")
+    sub.add_parser("breakdown", parents=[inputs, outdir, select], help="per-layer energy and cycles")
+    sub.add_parser("heatmap", parents=[inputs, outdir, select, heat], help="PE utilization over the array")
+    c = sub.add_parser("csv", parents=[inputs], help="summary as CSV")
+    c.add_argument("-o", "--out", default="-", metavar="FILE", help="CSV file (default: standard output)")
+    c.add_argument("--points", action="store_true", help="one row per point (totals) instead of per layer")
+    c.add_argument("--error-agg", choices=("mean", "max", "last"), default="mean",
+                   help="with --points: aggregation of error_rel_l2 in the 'error' column (default mean)")
+    sub.add_parser("info", parents=[inputs], help="describe the input")
+    return p
+
+
+def _note(msg: str):
+    print(f"analysis: {msg}", file=sys.stderr)
+
+
+def _selected_points(res: Results, args) -> list:
+    if getattr(args, "_selected", None) is None:  # once per command (all: breakdown and heatmap)
+        args._selected = _select(res, args)
+    return args._selected
+
+
+def _select(res: Results, args) -> list:
+    point, hsh = getattr(args, "point", None), getattr(args, "hash", None)
+    if point is not None and str(point).lower() == "all":
+        if hsh:
+            raise AnalysisError("give --point or --hash, not both")
+        pts = res.ok_points()
+        if not pts:
+            raise AnalysisError(f"{res.name}: no successful point")
+        return pts
+    if point is not None:
+        try:
+            point = int(point)
+        except ValueError:
+            raise AnalysisError(f"--point: '{point}' is not a point index or 'all'") from None
+        return [res.point(index=point, config_hash=hsh)]
+    if hsh:
+        return [res.point(config_hash=hsh)]
+    if res.kind == "runs":
+        return res.ok_points()
+    p = res.point()
+    if res.kind == "sweep" and len(res.ok_points()) > 1:
+        _note(f"using sweep point {p.index} ({p.config_hash}); choose another with --point N or --point all")
+    return [p]
+
+
+def _save(fig, outdir, written):
+    for n in fig.notes:
+        _note(n)
+    if fig.fig is None:
+        return
+    for path in figures.save(fig, outdir):
+        print(path)
+        written.append(path)
+
+
+def _cmd_budget(res, args, written):
+    _save(figures.plot_budget(res, args.x_key), args.out, written)
+
+
+def _cmd_tradeoff(res, args, written):
+    _save(figures.plot_tradeoff(res, args.metric, args.error_agg), args.out, written)
+
+
+def _cmd_pareto(res, args, written):
+    _save(figures.plot_pareto(res, args.metric, args.error_agg), args.out, written)
+
+
+def _cmd_compare(res, args, written):
+    nets = [args.network] if getattr(args, "network", None) else res.networks()
+    for net in nets:
+        _save(figures.plot_compare(res, net, args.metric, args.error_agg), args.out, written)
+
+
+def _cmd_breakdown(res, args, written):
+    for p in _selected_points(res, args):
+        _save(figures.plot_breakdown(res, p), args.out, written)
+
+
+def _cmd_heatmap(res, args, written, required=True):
+    drew = False
+    for p in _selected_points(res, args):
+        fig = figures.plot_heatmap(res, p, args.layer, args.autoscale)
+        _save(fig, args.out, written)
+        drew = drew or fig.fig is not None
+    if not drew:
+        msg = ("no pe_utilization data in the selected layers; no heatmap written "
+               "(results written before trsim stored per-PE utilization have none)")
+        if required:
+            raise AnalysisError(f"{res.name}: {msg}")
+        _note(f"heatmap skipped: {msg}")
+
+
+def _cmd_csv(res, args, written):
+    header, rows = export.point_rows(res, args.error_agg) if args.points else export.layer_rows(res)
+    if args.out == "-":
+        sys.stdout.write(export.to_csv(header, rows))
+    else:
+        d = os.path.dirname(args.out)
+        if d:
+            os.makedirs(d, exist_ok=True)
+        export.write_csv(args.out, header, rows)
+        print(args.out)
+        written.append(args.out)
+
+
+def _cmd_info(res, args, written):
+    print(f"input: {res.name} ({res.kind})")
+    print(f"points: {len(res.points)} ({len(res.ok_points())} ok, {len(res.failed_points())} failed)")
+    print(f"swept keys: {', '.join(res.swept_keys) or '(none)'}")
+    print(f"networks: {', '.join(res.networks()) or '(none)'}")
+    for p in res.points:
+        line = f"  point {p.index} {p.config_hash} {p.status}: {p.network} ({p.describe(figures._describe_keys(res))})"
+        if not p.ok:
+            line += f" error: {p.error}"
+        print(line)
+    ok = res.ok_points()
+    if ok:
+        print(f"layers (point {ok[0].index}): {', '.join(res.layer_names(ok[0]))}")
+
+
+def _cmd_all(res, args, written):
+    multi = len(res.ok_points()) > 1
+    for name, fn in (("budget", _cmd_budget), ("tradeoff", _cmd_tradeoff), ("pareto", _cmd_pareto),
+                     ("compare", _cmd_compare)):
+        if not multi:
+            _note(f"{name} skipped: needs several points (a sweep file or several run files)")
+            continue
+        try:
+            fn(res, args, written)
+        except AnalysisError as e:
+            _note(f"{name} skipped: {e}")
+    _cmd_breakdown(res, args, written)
+    _cmd_heatmap(res, args, written, required=False)
+    os.makedirs(args.out, exist_ok=True)
+    for fname, points in (("summary.csv", False), ("points.csv", True)):
+        header, rows = export.point_rows(res, args.error_agg) if points else export.layer_rows(res)
+        path = os.path.join(args.out, fname)
+        export.write_csv(path, header, rows)
+        print(path)
+        written.append(path)
+
+
+COMMANDS = {
+    "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
+    "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info,
+}
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    written = []
+    try:
+        res = load(args.inputs)
+        for p in res.failed_points():
+            what = "failed" if p.status == "failed" else f"has status '{p.status}'"
+            _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))
+        COMMANDS[args.command](res, args, written)
+    except AnalysisError as e:
+        print(f"analysis: error: {e}", file=sys.stderr)
+        return 1
+    return 0
