@@ -12,6 +12,8 @@
 // Output stationary: PE (r, c) accumulates output (m0 + r, n0 + c); reduction
 // slice j reaches it at step j + r + c; a fold takes G + rows + cols - 2 steps for
 // G reduction slices and no preload.
+// How long a step lasts depends on the PE kind (ArraySpec.hpp): a fixed slot
+// that no PE may overrun, or the busiest active PE (lock step).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -31,7 +33,7 @@ struct ArrayCounters {
     int64_t computeCycles = 0;  // preload + steps + data path latency (no memory stalls)
     int64_t idealCycles = 0;    // as if each PE could run alone (no lock step, no fixed slots)
     int64_t activePeSteps = 0;  // PE-steps with an operand pair to work on
-    int64_t macs = 0;           // useful multiply-accumulates (mac PE)
+    int64_t macs = 0;           // value products (every kind but tr)
     int64_t termPairs = 0;      // useful term pairs (tr, laconic)
     int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr, laconic)
     int64_t serialSteps = 0;    // bits (stripes) or data terms (pragmatic) shifted in

@@ -60,10 +60,10 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "sram_write_words", static_cast<double>(o.traffic.sramWriteWords), "64-bit words",
           "on-chip buffer writes");
     s.set(scope, "data_values_encoded", static_cast<double>(o.dataValues), "values",
-          "values through the HESE encoder and term comparator (tr only)");
-    s.set(scope, "weight_terms", static_cast<double>(o.weightKeptTerms), "terms", "weight terms kept after TR (tr only)");
+          "values turned into terms in front of the array (tr, laconic, pragmatic)");
+    s.set(scope, "weight_terms", static_cast<double>(o.weightKeptTerms), "terms", "weight terms the PEs held (tr: after TR; laconic: all)");
     s.set(scope, "data_terms", static_cast<double>(o.dataKeptTerms), "terms",
-          "data terms kept after TR, as the PEs consumed them (tr only)");
+          "data terms the PEs consumed, im2col repeats counted (tr: after TR; laconic, pragmatic: all)");
 
     const EnergyTable& e = c.energy;
     double compute = 0;
