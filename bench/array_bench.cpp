@@ -72,7 +72,7 @@ extern "C" int sc_main(int argc, char** argv) {
     spec.cols = cols;
     spec.pe = tr ? trsim::ArrayPe::Tr : trsim::ArrayPe::Mac;
     spec.reductionPerPe = tr ? 8 : 1;
-    spec.fixedStepCycles = static_cast<int>(trsim::TrPe::slotPairs(wc, xc));
+    if (tr) spec.fixedStepCycles = static_cast<int>(trsim::TrPe::slotPairs(wc, xc));
     trsim::MemorySpec mem;
     mem.dramBytesPerCycle = 1e9;  // measure the array, not DRAM stalls
     trsim::GemmJob job;

@@ -38,7 +38,9 @@ void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand
                                     std::to_string(largestExponent(w) + largestExponent(x)));
     x_ = &x;
     w_ = &w;
-    slot_ = stepSlot > 0 ? stepSlot : spec_.fixedStepCycles;
+    // Value MACs take one cycle whatever the slot says; other kinds use the job's or the spec's slot.
+    const bool oneCycle = spec_.pe == ArrayPe::Mac || spec_.pe == ArrayPe::DnaTeq;
+    slot_ = oneCycle ? 1 : stepSlot > 0 ? stepSlot : spec_.fixedStepCycles;
     M_ = x.rows();
     N_ = w.rows();
     K_ = x.depth();

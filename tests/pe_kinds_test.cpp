@@ -163,3 +163,18 @@ TEST(SerialPes, BitAndTermSteppingGiveExactProducts) {
 
 }  // namespace
 }  // namespace trsim
+
+namespace trsim {
+namespace {
+
+TEST(PeKinds, ValueMacsIgnoreAFixedSlotMeantForOtherKinds) {
+    for (ArrayPe pe : {ArrayPe::Mac, ArrayPe::DnaTeq}) {
+        ArraySpec s = spec1x1(pe, TrSchedule::Fixed);
+        s.fixedStepCycles = 36;
+        const Result r = run(s, RevealedOperand::plain(kX), RevealedOperand::plain(kW), false);
+        EXPECT_EQ(r.counters.computeCycles, 1 + 4);  // preload + 4 one-cycle steps
+    }
+}
+
+}  // namespace
+}  // namespace trsim
