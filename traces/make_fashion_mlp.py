@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--percentile", type=float, default=None,
                     help="activation calibration percentile (default: max)")
     ap.add_argument("--record", type=int, default=64, help="test images whose layer inputs are recorded")
+    ap.add_argument("--no-tr-table", action="store_true", help="skip the accuracy-under-TR table")
     args = ap.parse_args()
 
     rng = np.random.default_rng(args.seed)
@@ -64,9 +65,12 @@ def main():
         f"Calibration: {args.calib} random training images. "
         + tg.quantization_text(q) +
         f" Accuracies on the full 10k test set. Inputs recorded for the first {args.record} test images "
-        f"(t10k order), M={args.record}. Made by traces/make_fashion_mlp.py."
+        f"(t10k order), M={args.record}. The /tr_accuracy table holds the accuracy under TR settings. "
+        f"Made by traces/make_fashion_mlp.py."
     )
     trace = tg.build_trace(q, recorded, "mlp_fashion_mnist", description, float_acc, int8_acc)
+    if not args.no_tr_table:
+        tg.add_tr_table(trace, x_test, y_test, int8_acc)
     tg.write_and_report(args.out, trace)
     print(f"total {time.time() - t_start:.1f} s")
 

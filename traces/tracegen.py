@@ -417,9 +417,24 @@ def build_trace(q: Quantized, recorded, network, description, float_acc, int8_ac
         if layer.kind == "conv":
             kw = dict(stride=layer.stride, padding=layer.pad, groups=1)
         layers.append(Layer(name=layer.name, type=layer.kind, weights=q.w_q[ci], inputs=recorded[ci],
-                            w_scale=q.w_scales[ci], x_scale=q.x_scales[ci], w_bits=8, x_bits=8, **kw))
+                            w_scale=q.w_scales[ci], x_scale=q.x_scales[ci], w_bits=8, x_bits=8,
+                            bias=layer.b.astype(np.float32), **kw))
     return Trace(network=network, source="trained", description=description, layers=layers,
-                 metric="accuracy", float_metric=float(float_acc), int8_metric=float(int8_acc))
+                 metric="accuracy", float_metric=float(float_acc), int8_metric=float(int8_acc),
+                 model=dict(architecture="feedforward_relu"))
+
+
+def add_tr_table(trace: Trace, x_test, y_test, int8_acc) -> None:
+    """Accuracy under TR (traces/tr_accuracy.py) on the test set, stored as the trace's /tr_accuracy table.
+
+    Checks first that re-running the integer inference from the trace alone gives ``int8_acc`` exactly.
+    """
+    import tr_accuracy as tra
+    again = tra.feedforward_accuracy(trace, x_test, y_test)
+    if again != int8_acc:
+        raise AssertionError(f"{trace.network}: int8 accuracy from the trace {again} != {int8_acc}")
+    trace.tr_accuracy = tra.tr_table(trace, data=(x_test, y_test),
+                                     progress=tra.Progress(f"TR accuracy ({trace.network})"))
 
 
 def quantization_text(q: Quantized) -> str:
@@ -428,8 +443,9 @@ def quantization_text(q: Quantized) -> str:
         "q_w = round(W/w_scale) in [-127,127] (int8). Activations (each layer's input) unsigned, "
         "q_x = clip(round(a/x_scale), 0, 255) (uint8), round half to even; x_scale of the first layer is "
         f"1/255 (q_x = raw pixel), of the others ({q.calib_rule} of the layer's float input over the "
-        "calibration images)/255. Biases are kept in float for the accuracy evaluation and are NOT stored "
-        "in the trace. int8 accuracy simulates integer inference: exact integer GEMM of q_x and q_w, "
+        "calibration images)/255. Biases stay in float (not quantized); they are stored in each layer's "
+        "optional float dataset 'bias' (trsim ignores it) so the integer inference can be re-run from the "
+        "trace alone. int8 accuracy simulates integer inference: exact integer GEMM of q_x and q_w, "
         "times w_scale*x_scale, plus float bias, ReLU, re-quantization at the next layer's input. "
         "Recorded inputs are these integer q_x. w_bits=x_bits=8 are magnitude-bit bounds "
         "(sign-magnitude, |v| <= 255).")

@@ -19,7 +19,8 @@ def make_trace():
     fc = tt.Layer(name="fc1", type="fc",
                   weights=rng.integers(-127, 128, size=(6, 10)),
                   inputs=rng.integers(0, 256, size=(4, 10)),
-                  w_scale=0.01, x_scale=1 / 255, w_bits=8, x_bits=8)
+                  w_scale=0.01, x_scale=1 / 255, w_bits=8, x_bits=8,
+                  bias=np.linspace(-1, 1, 6).astype(np.float32))
     conv = tt.Layer(name="conv1", type="conv",
                     weights=rng.integers(-127, 128, size=(4, 3, 3, 3)),   # N=4, C/groups=3, 3x3
                     inputs=rng.integers(0, 256, size=(2, 6, 5, 5)),       # B=2, C=6 -> groups=2
@@ -28,9 +29,14 @@ def make_trace():
                     weights=rng.integers(-500, 501, size=(8, 7)),        # 4*hidden_size x (input+hidden)
                     inputs=rng.integers(-127, 128, size=(3, 7)),
                     w_scale=0.001, x_scale=1 / 127, w_bits=10, x_bits=7, hidden_size=2)
+    table = tt.TrAccuracy(metric="accuracy", description="made up", points=[
+        tt.TrPoint("hese", 8, None, "hese", 1, None, 0.89),
+        tt.TrPoint("booth4", 4, 12, "naf", 1, 3, 0.75)])
     return tt.Trace(network="unit_test_net", source="synthetic",
                     description="random integers for the unit tests", layers=[fc, conv, lstm],
-                    metric="accuracy", float_metric=0.9, int8_metric=0.89)
+                    metric="accuracy", float_metric=0.9, int8_metric=0.89,
+                    model={"architecture": "none", "vocab": ["a", "b"], "tokens": np.arange(5, dtype=np.int16),
+                           "streams": 2}, tr_accuracy=table)
 
 
 @pytest.fixture
@@ -54,6 +60,14 @@ def test_round_trip(good):
         np.testing.assert_array_equal(a.inputs, b.inputs)
         assert (a.w_scale, a.x_scale, a.w_bits, a.x_bits) == (b.w_scale, b.x_scale, b.w_bits, b.x_bits)
         assert (a.stride, a.padding, a.groups, a.hidden_size) == (b.stride, b.padding, b.groups, b.hidden_size)
+    # optional parts: float bias, /model, /tr_accuracy
+    np.testing.assert_array_equal(t.layers[0].bias, src.layers[0].bias)
+    assert t.layers[0].bias.dtype == np.float32 and t.layers[1].bias is None
+    assert t.model["architecture"] == "none" and t.model["vocab"] == ["a", "b"] and t.model["streams"] == 2
+    np.testing.assert_array_equal(t.model["tokens"], np.arange(5))
+    assert t.tr_accuracy == src.tr_accuracy
+    assert t.tr_accuracy.find("booth4", 4, 12, "naf", 1, 3) == 0.75
+    assert t.tr_accuracy.find("booth4", 4, 13, "naf", 1, 3) is None
     # smallest fitting dtypes
     assert t.layers[0].weights.dtype == np.int8 and t.layers[0].inputs.dtype == np.uint8
     assert t.layers[2].weights.dtype == np.int16 and t.layers[2].inputs.dtype == np.int8
@@ -201,6 +215,26 @@ MUTATIONS = {
                         ["layer 'junk'", "must be a group"]),
     "no_layers_group": (lambda f: f.__delitem__("layers"),
                         ["missing group '/layers'"]),
+    "bias_length": (lambda f: (f["layers/fc1"].__delitem__("bias"),
+                               f["layers/fc1"].create_dataset("bias", data=np.zeros(5, np.float32))),
+                    ["layer 'fc1'", "dataset 'bias' has 5 values but weights have N=6"]),
+    "bias_integer": (lambda f: (f["layers/fc1"].__delitem__("bias"),
+                                f["layers/fc1"].create_dataset("bias", data=np.zeros(6, np.int32))),
+                     ["layer 'fc1'", "dataset 'bias' has dtype int32, expected a float dtype"]),
+    "tr_column_missing": (lambda f: f["tr_accuracy"].__delitem__("d_budget"),
+                          ["group '/tr_accuracy'", "missing dataset 'd_budget'"]),
+    "tr_bad_encoding": (lambda f: (f["tr_accuracy"].__delitem__("w_encoding"),
+                                   f["tr_accuracy"].create_dataset("w_encoding", data=["hese", "csd"],
+                                                                   dtype=h5py.string_dtype())),
+                        ["group '/tr_accuracy'", "unknown encodings ['csd']"]),
+    "tr_bad_budget": (lambda f: (f["tr_accuracy"].__delitem__("w_budget"),
+                                 f["tr_accuracy"].create_dataset("w_budget", data=np.array([-1, -5]))),
+                      ["group '/tr_accuracy'", "'w_budget' values must be >= -1", "got -5"]),
+    "tr_lengths": (lambda f: (f["tr_accuracy"].__delitem__("value"),
+                              f["tr_accuracy"].create_dataset("value", data=np.array([0.5]))),
+                   ["group '/tr_accuracy'", "columns differ in length"]),
+    "model_not_group": (lambda f: (f.__delitem__("model"), f.create_dataset("model", data=np.zeros(2))),
+                        ["'/model' must be a group"]),
 }
 
 

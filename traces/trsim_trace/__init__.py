@@ -1,4 +1,5 @@
-"""trsim_trace: writer, reader and validator of trsim's HDF5 layer traces (format_version 1).
+"""trsim_trace: writer, reader and validator of trsim's HDF5 layer traces (format_version 1), and the
+functional Term Revealing rules in numpy (``trsim_trace.tr``).
 
 See traces/README.md for the format. Command line (from /work/main/traces, or with PYTHONPATH=traces)::
 
@@ -7,11 +8,11 @@ See traces/README.md for the format. Command line (from /work/main/traces, or wi
 """
 
 from .format import (ALLOWED_DTYPES, FORMAT_VERSION, LAYER_TYPES, SOURCES, Layer, Trace, TraceError,
-                     check_file, check_trace, conv_output_hw, gemm_shape, read_trace, smallest_dtype,
-                     validate_file, write_trace)
+                     TrAccuracy, TrPoint, check_file, check_trace, conv_output_hw, gemm_shape, read_trace,
+                     smallest_dtype, validate_file, write_trace)
 
 __all__ = [
     "ALLOWED_DTYPES", "FORMAT_VERSION", "LAYER_TYPES", "SOURCES", "Layer", "Trace", "TraceError",
-    "check_file", "check_trace", "conv_output_hw", "gemm_shape", "read_trace", "smallest_dtype",
-    "validate_file", "write_trace",
+    "TrAccuracy", "TrPoint", "check_file", "check_trace", "conv_output_hw", "gemm_shape", "read_trace",
+    "smallest_dtype", "validate_file", "write_trace",
 ]

@@ -61,6 +61,18 @@ def _cmd_info(paths):
                   f"{layer.x_scale:>10.4g} {layer.w_bits:>2} {layer.x_bits:>2}  "
                   f"{m} x {k} x {n} ({g}), {macs} MACs{extra}")
         print(f"  total MACs: {total}")
+        if any(layer.bias is not None for layer in t.layers):
+            print(f"  float biases: {', '.join(la.name for la in t.layers if la.bias is not None)}")
+        if t.model:
+            items = [f"{k}={v}" if not hasattr(v, "__len__") or isinstance(v, str)
+                     else f"{k}=[{len(v)} values]" for k, v in t.model.items()]
+            print(f"  /model: {'; '.join(items)}")
+        if t.tr_accuracy is not None:
+            print(f"  /tr_accuracy ({t.tr_accuracy.metric}):")
+            for p in t.tr_accuracy.points:
+                k = lambda b: "none" if b is None else b  # noqa: E731
+                print(f"    w {p.w_encoding:6s} g{p.w_group_size:<3d} k{str(k(p.w_budget)):5s} "
+                      f"d {p.d_encoding:6s} g{p.d_group_size:<3d} k{str(k(p.d_budget)):5s} {p.value:.6g}")
     return status
 
 

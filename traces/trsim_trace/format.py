@@ -10,6 +10,9 @@ File layout (HDF5)::
                 conv: stride, padding, groups      lstm: hidden_size
         weights            integer dataset  fc/lstm [N, K]   conv [N, C/groups, KH, KW]
         inputs             integer dataset  fc/lstm [M, K]   conv [B, C, H, W]
+        bias               optional float dataset [N] (not used by trsim; re-evaluates the metric)
+    /model/                optional group: what else re-evaluating the metric needs (architecture, ...)
+    /tr_accuracy/          optional group: the metric under Term Revealing, one row per setting
 
 Attribute HDF5 types written by :func:`write_trace` (and required by the validator):
 
@@ -47,6 +50,10 @@ LAYER_INT_ATTRS = ("index", "w_bits", "x_bits")
 LAYER_FLOAT_ATTRS = ("w_scale", "x_scale")
 TYPE_INT_ATTRS = {"fc": (), "conv": ("stride", "padding", "groups"), "lstm": ("hidden_size",)}
 DATASET_RANKS = {"fc": 2, "lstm": 2, "conv": 4}
+ENCODINGS = ("binary", "hese", "naf", "booth4")
+TR_STR_COLUMNS = ("w_encoding", "d_encoding")
+TR_INT_COLUMNS = ("w_group_size", "w_budget", "d_group_size", "d_budget")  # budget -1 = none
+TR_COLUMNS = ("w_encoding", "w_group_size", "w_budget", "d_encoding", "d_group_size", "d_budget", "value")
 DATASET_LAYOUT = {
     "fc": {"weights": "[N, K]", "inputs": "[M, K]"},
     "lstm": {"weights": "[N, K]", "inputs": "[M, K]"},
@@ -81,7 +88,37 @@ class Layer:
     padding: Optional[int] = None      # conv only
     groups: Optional[int] = None       # conv only
     hidden_size: Optional[int] = None  # lstm only
+    bias: Optional[np.ndarray] = None  # optional float [N], added after the GEMM (not used by trsim)
     extra_attrs: Dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class TrPoint:
+    """The model's metric with TR on both operands (budget None = every term kept)."""
+
+    w_encoding: str
+    w_group_size: int
+    w_budget: Optional[int]
+    d_encoding: str
+    d_group_size: int
+    d_budget: Optional[int]
+    value: float
+
+
+@dataclass
+class TrAccuracy:
+    """Table ``/tr_accuracy``: the metric under TR settings. ``metric`` names it (as the root attr)."""
+
+    metric: str
+    description: str
+    points: List[TrPoint]
+
+    def find(self, w_encoding, w_group_size, w_budget, d_encoding, d_group_size, d_budget) -> Optional[float]:
+        key = (w_encoding, w_group_size, w_budget, d_encoding, d_group_size, d_budget)
+        for p in self.points:
+            if (p.w_encoding, p.w_group_size, p.w_budget, p.d_encoding, p.d_group_size, p.d_budget) == key:
+                return p.value
+        return None
 
 
 @dataclass
@@ -95,6 +132,9 @@ class Trace:
     int8_metric: Optional[float] = None
     format_version: int = FORMAT_VERSION
     extra_attrs: Dict[str, object] = field(default_factory=dict)
+    # optional group /model: str/int/float values become attributes, arrays and lists of str datasets
+    model: Optional[Dict[str, object]] = None
+    tr_accuracy: Optional[TrAccuracy] = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -289,6 +329,63 @@ def _check_dataset(where: str, name: str, ds, rank: int, layout: str, bits: Opti
     return shape
 
 
+def _check_bias(where: str, ds, w_shape, problems: List[str]):
+    """Optional float dataset 'bias' [N]."""
+    if ds is _NOT_A_DATASET:
+        problems.append(f"{where}: 'bias' must be a dataset (float array [N]), found a group")
+        return
+    dt = np.dtype(ds.dtype)
+    if dt.kind != "f":
+        problems.append(f"{where}: dataset 'bias' has dtype {dt}, expected a float dtype (float32 or float64)")
+        return
+    shape = tuple(int(s) for s in ds.shape)
+    if len(shape) != 1:
+        problems.append(f"{where}: dataset 'bias' must have rank 1 [N], got shape {shape}")
+        return
+    if w_shape is not None and shape[0] != w_shape[0]:
+        problems.append(f"{where}: dataset 'bias' has {shape[0]} values but weights have N={w_shape[0]} "
+                        f"output rows")
+    if not np.all(np.isfinite(np.asarray(ds[()]))):
+        problems.append(f"{where}: dataset 'bias' has non-finite values")
+
+
+def _check_tr_table(where: str, view: _AttrView, columns: Dict[str, object], problems: List[str]):
+    """Optional group /tr_accuracy: attrs metric, description; equal-length 1-D columns TR_COLUMNS."""
+    where = f"{where}: group '/tr_accuracy'"
+    _check_attr(where, view, "metric", "str", problems)
+    _check_attr(where, view, "description", "str", problems)
+    lengths = {}
+    for name in TR_COLUMNS:
+        ds = columns.get(name)
+        if ds is None or ds is _NOT_A_DATASET:
+            problems.append(f"{where}: missing dataset '{name}' (a 1-D column)")
+            continue
+        values = np.asarray(ds[()])
+        if values.ndim != 1:
+            problems.append(f"{where}: dataset '{name}' must be 1-D, got shape {values.shape}")
+            continue
+        lengths[name] = len(values)
+        if name in TR_STR_COLUMNS:
+            texts = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values.tolist()]
+            bad = sorted({t for t in texts if t not in ENCODINGS}, key=str)
+            if bad:
+                problems.append(f"{where}: dataset '{name}' has unknown encodings {bad}, expected one of "
+                                f"{ENCODINGS}")
+        elif name in TR_INT_COLUMNS:
+            if values.dtype.kind not in "iu":
+                problems.append(f"{where}: dataset '{name}' must be integer, got {values.dtype}")
+                continue
+            lo = -1 if name.endswith("budget") else 1
+            if values.size and int(values.min()) < lo:
+                problems.append(f"{where}: dataset '{name}' values must be >= {lo}"
+                                f"{' (-1 = no budget)' if lo < 0 else ''}, got {int(values.min())}")
+        else:
+            if values.dtype.kind != "f" or not np.all(np.isfinite(values)):
+                problems.append(f"{where}: dataset 'value' must hold finite floats")
+    if len(set(lengths.values())) > 1:
+        problems.append(f"{where}: columns differ in length: {lengths}")
+
+
 def _check_layer(where: str, view: _AttrView, datasets: Dict[str, object], problems: List[str]):
     """Check one layer. Return its index (int) or None."""
     ltype = _check_attr(where, view, "type", "str", problems)
@@ -335,6 +432,8 @@ def _check_layer(where: str, view: _AttrView, datasets: Dict[str, object], probl
         shapes[name] = _check_dataset(where, name, ds, rank, layout, ints[bits_attr], bits_attr, problems)
 
     w, x = shapes.get("weights"), shapes.get("inputs")
+    if "bias" in datasets:
+        _check_bias(where, datasets["bias"], w, problems)
     if w is None or x is None:
         return index
     if ltype in ("fc", "lstm"):
@@ -411,12 +510,22 @@ def check_file(path: str) -> List[str]:
                 problems.append(f"{lwhere}: every member of '/layers' must be a group")
                 continue
             datasets = {}
-            for dname in ("weights", "inputs"):
+            for dname in ("weights", "inputs", "bias"):
                 if dname in obj:
                     member = obj[dname]
                     datasets[dname] = member if isinstance(member, h5py.Dataset) else _NOT_A_DATASET
             indices[name] = _check_layer(lwhere, _attrs_from_h5(obj), datasets, problems)
         _check_indices(where, indices, problems)
+        if "model" in f and not isinstance(f["model"], h5py.Group):
+            problems.append(f"{where}: '/model' must be a group")
+        if "tr_accuracy" in f:
+            tr = f["tr_accuracy"]
+            if not isinstance(tr, h5py.Group):
+                problems.append(f"{where}: '/tr_accuracy' must be a group")
+            else:
+                columns = {n: (tr[n] if isinstance(tr[n], h5py.Dataset) else _NOT_A_DATASET)
+                           for n in TR_COLUMNS if n in tr}
+                _check_tr_table(where, _attrs_from_h5(tr), columns, problems)
     return problems
 
 
@@ -476,11 +585,11 @@ def check_trace(trace: Trace, where: str = "<trace>") -> List[str]:
         if not layer.name or "/" in layer.name or layer.name in (".", ".."):
             problems.append(f"{lwhere}: invalid layer name (must be non-empty, without '/')")
         datasets = {}
-        for dname in ("weights", "inputs"):
+        for dname in ("weights", "inputs", "bias"):
             arr = getattr(layer, dname)
             if arr is not None:
                 arr = np.asarray(arr)
-                if arr.dtype.kind in "iu" and arr.dtype not in ALLOWED_DTYPES and arr.size:
+                if dname != "bias" and arr.dtype.kind in "iu" and arr.dtype not in ALLOWED_DTYPES and arr.size:
                     # the writer converts to the smallest fitting dtype
                     try:
                         arr = arr.astype(smallest_dtype(arr))
@@ -489,7 +598,30 @@ def check_trace(trace: Trace, where: str = "<trace>") -> List[str]:
                         continue
                 datasets[dname] = arr
         _check_layer(lwhere, _attrs_from_dict(_layer_attrs(layer, i)), datasets, problems)
+    if trace.model is not None:
+        for k, v in trace.model.items():
+            if not (isinstance(v, (str, np.ndarray)) or _is_int_value(v) or _is_float_value(v)
+                    or (isinstance(v, (list, tuple)) and all(isinstance(s, str) for s in v))):
+                problems.append(f"{where}: group '/model': entry {k!r} must be a str, int, float, numpy array "
+                                f"or list of str, got {type(v).__name__}")
+    if trace.tr_accuracy is not None:
+        tra = trace.tr_accuracy
+        _check_tr_table(where, _attrs_from_dict({"metric": tra.metric, "description": tra.description}),
+                        _tr_columns(tra), problems)
     return problems
+
+
+def _tr_columns(tra: "TrAccuracy") -> Dict[str, np.ndarray]:
+    cols: Dict[str, np.ndarray] = {}
+    for name in TR_COLUMNS:
+        values = [getattr(p, name) for p in tra.points]
+        if name in TR_STR_COLUMNS:
+            cols[name] = np.array(values, dtype=object)
+        elif name in TR_INT_COLUMNS:
+            cols[name] = np.array([-1 if v is None else int(v) for v in values], dtype=np.int64)
+        else:
+            cols[name] = np.array(values, dtype=np.float64)
+    return cols
 
 
 def _as_float(v):
@@ -564,6 +696,24 @@ def write_trace(path: str, trace: Trace, compression_level: int = 9) -> None:
                     arr = np.ascontiguousarray(arr.astype(smallest_dtype(arr)))
                     g.create_dataset(dname, data=arr, compression="gzip",
                                      compression_opts=compression_level, track_times=False)
+                if layer.bias is not None:
+                    bias = np.asarray(layer.bias)
+                    g.create_dataset("bias", data=bias.astype(bias.dtype if bias.dtype == np.float64
+                                                              else np.float32),
+                                     compression="gzip", compression_opts=compression_level, track_times=False)
+            if trace.model is not None:
+                g = _create_group(f, "model")
+                for k, v in sorted(trace.model.items()):  # sorted: the bytes do not depend on dict order
+                    if isinstance(v, np.ndarray) or isinstance(v, (list, tuple)):
+                        _write_dataset(g, k, v, compression_level)
+                    else:
+                        g.attrs[k] = _to_h5_attr(v)
+            if trace.tr_accuracy is not None:
+                g = _create_group(f, "tr_accuracy")
+                g.attrs["metric"] = trace.tr_accuracy.metric
+                g.attrs["description"] = trace.tr_accuracy.description
+                for k, v in _tr_columns(trace.tr_accuracy).items():
+                    _write_dataset(g, k, v, 0)
         validate_file(tmp)
         umask = os.umask(0)
         os.umask(umask)
@@ -573,6 +723,44 @@ def write_trace(path: str, trace: Trace, compression_level: int = 9) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _write_dataset(group: h5py.Group, name: str, values, compression_level: int):
+    """Numeric arrays keep their dtype (gzip compressed); lists / object arrays of str are vlen UTF-8."""
+    arr = np.asarray(values) if not isinstance(values, (list, tuple)) else None
+    if arr is None or arr.dtype == object or arr.dtype.kind == "U":
+        texts = [str(v) for v in (values if arr is None else arr.tolist())]
+        group.create_dataset(name, data=np.array(texts, dtype=object), dtype=h5py.string_dtype("utf-8"),
+                             track_times=False)
+        return
+    kw = dict(compression="gzip", compression_opts=compression_level) if compression_level and arr.size > 16 \
+        else {}
+    group.create_dataset(name, data=np.ascontiguousarray(arr), track_times=False, **kw)
+
+
+def _read_dataset(ds: h5py.Dataset):
+    if h5py.check_string_dtype(ds.dtype) is not None:
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in ds[()].tolist()]
+    return ds[()]
+
+
+def read_tr_accuracy(group: h5py.Group) -> TrAccuracy:
+    cols = {n: _read_dataset(group[n]) for n in TR_COLUMNS}
+    points = []
+    for i in range(len(cols["value"])):
+        row = {}
+        for n in TR_COLUMNS:
+            v = cols[n][i]
+            if n in TR_INT_COLUMNS:
+                v = int(v)
+                if n.endswith("budget") and v < 0:
+                    v = None
+            elif n == "value":
+                v = float(v)
+            row[n] = v
+        points.append(TrPoint(**row))
+    return TrAccuracy(metric=_py(group.attrs["metric"]), description=_py(group.attrs["description"]),
+                      points=points)
 
 
 def _py(v):
@@ -603,10 +791,17 @@ def read_trace(path: str, validate: bool = True) -> Trace:
                 w_bits=la.get("w_bits"), x_bits=la.get("x_bits"),
                 stride=la.get("stride"), padding=la.get("padding"), groups=la.get("groups"),
                 hidden_size=la.get("hidden_size"),
+                bias=g["bias"][()] if "bias" in g else None,
                 extra_attrs={k: v for k, v in la.items() if k not in known_layer})))
+        model = None
+        if "model" in f:
+            model = {k: _py(v) for k, v in f["model"].attrs.items()}
+            model.update({k: _read_dataset(ds) for k, ds in f["model"].items() if isinstance(ds, h5py.Dataset)})
+        tr_accuracy = read_tr_accuracy(f["tr_accuracy"]) if "tr_accuracy" in f else None
     layers.sort(key=lambda t: (t[0] is None, t[0] if t[0] is not None else 0))
     return Trace(network=ra.get("network"), source=ra.get("source"), description=ra.get("description"),
                  layers=[layer for _, layer in layers], metric=ra.get("metric"),
                  float_metric=ra.get("float_metric"), int8_metric=ra.get("int8_metric"),
                  format_version=ra.get("format_version"),
-                 extra_attrs={k: v for k, v in ra.items() if k not in known_root})
+                 extra_attrs={k: v for k, v in ra.items() if k not in known_root},
+                 model=model, tr_accuracy=tr_accuracy)
