@@ -73,6 +73,7 @@ std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
         case PeKind::DnaTeq: return std::nullopt;
         case PeKind::Tr: break;
     }
+    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
     for (const TrAccuracyRow& r : trace.trAccuracy)
         if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
             r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&

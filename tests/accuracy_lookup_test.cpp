@@ -29,6 +29,10 @@ TEST(AccuracyLookup, TrSettingsFindTheirRow) {
     EXPECT_EQ(accuracyFor(t, config({"operands.weights.budget=none", "operands.data.budget=none"})), 0.875);
     EXPECT_FALSE(accuracyFor(t, config({"operands.weights.budget=9"})).has_value());
     EXPECT_FALSE(accuracyFor(t, config({"operands.weights.encoding=naf"})).has_value());
+    // No budget on either operand keeps every term: the 8-bit metric, whatever the encoding.
+    EXPECT_EQ(accuracyFor(t, config({"operands.weights.encoding=binary", "operands.weights.budget=none",
+                                     "operands.data.budget=none"})),
+              0.875);
 }
 
 TEST(AccuracyLookup, ExactPesReportThe8BitMetricAndDnaTeqNothing) {
