@@ -17,6 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trsim_trace import Layer, Trace, write_trace  # noqa: E402
+from trsim_trace.tr import conv_patches  # noqa: E402
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 FILES = {
@@ -96,15 +97,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def im2col(x: np.ndarray, k: int, stride: int, pad: int):
     """x [B,C,H,W] -> columns [B*OH*OW, C*k*k] ordered (C, kh, kw), plus (OH, OW)."""
-    b, c, h, w = x.shape
-    oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    cols = np.empty((b, oh, ow, c, k, k), dtype=x.dtype)
-    for i in range(k):
-        for j in range(k):
-            patch = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
-            cols[:, :, :, :, i, j] = patch.transpose(0, 2, 3, 1)
-    return cols.reshape(b * oh * ow, c * k * k), (oh, ow)
+    b, c = x.shape[:2]
+    cols, (oh, ow) = conv_patches(x, k, k, stride, pad)  # [B, OH, OW, kh, kw, C]
+    return cols.transpose(0, 1, 2, 5, 3, 4).reshape(b * oh * ow, c * k * k), (oh, ow)
 
 
 def col2im(dcols: np.ndarray, x_shape, k: int, stride: int, pad: int) -> np.ndarray:

@@ -277,24 +277,30 @@ def reveal_terms(values, coding: Coding) -> List[List[Tuple[int, int]]]:
 
 # --------------------------------------------------------------------------- layers with TR
 
+def conv_patches(x: np.ndarray, kh: int, kw: int, stride: int, padding: int):
+    """x [B, C, H, W] -> every window as [B, OH, OW, KH, KW, C] (zero padding), plus (OH, OW)."""
+    b, c, h, wd = x.shape
+    oh, ow = (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
+    cols = np.empty((b, oh, ow, kh, kw, c), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
+            cols[:, :, :, i, j, :] = patch.transpose(0, 2, 3, 1)
+    return cols, (oh, ow)
+
+
 def lower_conv(x: np.ndarray, w: np.ndarray, stride: int, padding: int, groups: int):
     """im2col as modules/functional/Reference.cpp lowerConv.
 
     x [B, C, H, W], w [N, C/groups, KH, KW] -> per group (x_rows [B*OH*OW, KH*KW*Cg], w_rows [Ng, KH*KW*Cg])
     with the reduction ordered (kh, kw, c), channel fastest, plus (OH, OW).
     """
-    b, c, h, wd = x.shape
+    b, c = x.shape[:2]
     n, cg, kh, kw = w.shape
     if c != cg * groups or n % groups:
         raise ValueError(f"conv: input {x.shape} and weights {w.shape} do not agree with groups={groups}")
-    oh, ow = (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
-    # [B, OH, OW, KH, KW, C]
-    cols = np.empty((b, oh, ow, kh, kw, c), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i:i + stride * (oh - 1) + 1:stride, j:j + stride * (ow - 1) + 1:stride]
-            cols[:, :, :, i, j, :] = patch.transpose(0, 2, 3, 1)
+    cols, (oh, ow) = conv_patches(x, kh, kw, stride, padding)
     ng = n // groups
     parts = []
     for gi in range(groups):
