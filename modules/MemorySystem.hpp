@@ -34,6 +34,14 @@ struct FoldTraffic {
     int64_t dramWriteBytes = 0;
     int64_t sramReadWords = 0;   // 64-bit words
     int64_t sramWriteWords = 0;  // 64-bit words
+
+    FoldTraffic& operator+=(const FoldTraffic& o) {
+        dramReadBytes += o.dramReadBytes;
+        dramWriteBytes += o.dramWriteBytes;
+        sramReadWords += o.sramReadWords;
+        sramWriteWords += o.sramWriteWords;
+        return *this;
+    }
 };
 
 class MemorySystem {

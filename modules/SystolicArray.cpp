@@ -89,10 +89,7 @@ void SystolicArray::execute(GemmJob& job) {
         core_.endFold();
         previousCompute = core_.counters().computeCycles - before;
         previous = t;
-        job.traffic.dramReadBytes += t.dramReadBytes;
-        job.traffic.dramWriteBytes += t.dramWriteBytes;
-        job.traffic.sramReadWords += t.sramReadWords;
-        job.traffic.sramWriteWords += t.sramWriteWords;
+        job.traffic += t;
         if (foldDone_) foldDone_(core_.fold().index + 1, core_.foldCount());
     }
     // The last fold's results go out after it; nothing hides that write.

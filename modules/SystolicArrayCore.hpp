@@ -37,6 +37,20 @@ struct ArrayCounters {
     int64_t termPairs = 0;      // useful term pairs (tr, laconic)
     int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr, laconic)
     int64_t serialSteps = 0;    // bits (stripes) or data terms (pragmatic) shifted in
+
+    // Sums over GEMMs (a layer's counters).
+    ArrayCounters& operator+=(const ArrayCounters& o) {
+        folds += o.folds;
+        steps += o.steps;
+        computeCycles += o.computeCycles;
+        idealCycles += o.idealCycles;
+        activePeSteps += o.activePeSteps;
+        macs += o.macs;
+        termPairs += o.termPairs;
+        groupsFlushed += o.groupsFlushed;
+        serialSteps += o.serialSteps;
+        return *this;
+    }
 };
 
 struct FoldShape {
