@@ -460,20 +460,27 @@ _ERROR_LABEL = {
 }
 
 
+def _network_panels(res: Results, what: str, error_agg: str, panel_height: float):
+    """Shared set-up of the per-network figures: the usable points, their totals (and the row of each
+    point in them), the networks, and a figure with one panel per network, two per row."""
+    ok = _need_points(res, what, 2 if res.kind == "run" else 1)
+    tot = res.totals(error_agg)
+    at = {int(p): i for i, p in enumerate(tot["point"])}
+    nets = _unique(p.network for p in ok)
+    ncols = min(len(nets), 2)
+    nrows = (len(nets) + ncols - 1) // ncols
+    fig = _new_figure(6.6 * ncols, panel_height * nrows + 0.4)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    return ok, tot, at, nets, fig, axes
+
+
 def plot_tradeoff(res: Results, metric: str = "auto", error_agg: str = "mean") -> Figure:
     """The paper's trade-off curve, one panel per network: accuracy (when the trace has it) or output
     error vs the number of term-pair multiplications of each TR point. Points along a curve differ in
     the weight budget (and whatever moves with it in a zipped sweep), labelled e.g. w12/d3; one curve
     per setting of the other swept keys. Non-TR designs are reference lines at their accuracy or
     error (the exact ones, error 0, share one line)."""
-    ok = _need_points(res, "the trade-off plot", 2 if res.kind == "run" else 1)
-    tot = res.totals(error_agg)
-    at = {int(p): i for i, p in enumerate(tot["point"])}
-    nets = _unique(p.network for p in ok)
-    ncols = min(len(nets), 2)
-    nrows = (len(nets) + ncols - 1) // ncols
-    fig = _new_figure(6.6 * ncols, 5.0 * nrows + 0.4)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    ok, tot, at, nets, fig, axes = _network_panels(res, "the trade-off plot", error_agg, 5.0)
     data = {"panels": {}}
     notes = []
     labels, obstacles = [], []
@@ -579,14 +586,7 @@ def plot_pareto(res: Results, metric: str = "auto", error_agg: str = "mean") -> 
     """Per network panel: every point's total energy (uJ) vs its accuracy or output error, one marker
     per PE kind, the Pareto front (least energy for a given quality) highlighted and labelled
     (wK/dK = weight/data term budgets of TR points; other designs by name)."""
-    ok = _need_points(res, "the Pareto plot", 2 if res.kind == "run" else 1)
-    tot = res.totals(error_agg)
-    at = {int(p): i for i, p in enumerate(tot["point"])}
-    nets = _unique(p.network for p in ok)
-    ncols = min(len(nets), 2)
-    nrows = (len(nets) + ncols - 1) // ncols
-    fig = _new_figure(6.6 * ncols, 5.2 * nrows + 0.4)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    ok, tot, at, nets, fig, axes = _network_panels(res, "the Pareto plot", error_agg, 5.2)
     data = {"panels": {}}
     labels, obstacles = [], []
     for ax, net in zip(axes, nets):
