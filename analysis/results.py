@@ -6,7 +6,7 @@ figure works the same on a sweep, on one run, or on several run files given toge
 
 Layouts read here:
 
-* run file (sim/ResultsWriter.hpp): root attrs format="trsim-results", format_version, config_hash,
+* run file (sim/io/ResultsWriter.hpp): root attrs format="trsim-results", format_version, config_hash,
   config_yaml, trace_network, ...; /layers/<layer>/ (attr index, scalar stats, optional
   pe_utilization [rows, cols]); /run/; /summary/layer plus one float64 column per stat.
 * sweep file: root attrs format="trsim-sweep", format_version=1, sweep_yaml, base_config,

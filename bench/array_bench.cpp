@@ -11,8 +11,8 @@
 #include <string>
 #include <systemc>
 
-#include "modules/SystolicArray.hpp"
-#include "modules/TrPe.hpp"
+#include "modules/array/SystolicArray.hpp"
+#include "modules/pe/TrPe.hpp"
 
 namespace {
 

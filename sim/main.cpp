@@ -2,7 +2,7 @@
 #include <iostream>
 #include <systemc>  // declares sc_main extern "C"
 
-#include "sim/Commands.hpp"
+#include "sim/cli/Commands.hpp"
 
 namespace {
 

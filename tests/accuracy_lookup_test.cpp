@@ -2,8 +2,8 @@
 // matching /tr_accuracy row for tr, nothing where the trace cannot say.
 #include <gtest/gtest.h>
 
-#include "sim/ConfigLoader.hpp"
-#include "sim/Simulation.hpp"
+#include "sim/config/ConfigLoader.hpp"
+#include "sim/run/Simulation.hpp"
 
 namespace trsim {
 namespace {

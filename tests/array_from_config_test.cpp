@@ -1,9 +1,9 @@
 // The config -> module parameter mapping, with the numbers worked out by hand.
 #include <gtest/gtest.h>
 
-#include "modules/TrPe.hpp"
-#include "sim/ArrayFromConfig.hpp"
-#include "sim/ConfigLoader.hpp"
+#include "modules/pe/TrPe.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/ConfigLoader.hpp"
 
 namespace trsim {
 namespace {

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/Commands.hpp"
+#include "sim/cli/Commands.hpp"
 
 namespace trsim {
 namespace {

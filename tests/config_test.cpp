@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/ConfigLoader.hpp"
+#include "sim/config/ConfigLoader.hpp"
 
 namespace trsim {
 namespace {

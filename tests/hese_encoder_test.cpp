@@ -1,4 +1,4 @@
-// HESE encoder core (modules/HeseEncoder.hpp), without SystemC: terms against the
+// HESE encoder core (modules/datapath/HeseEncoder.hpp), without SystemC: terms against the
 // functional model, and the timing stated in the header, cycle by cycle.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "modules/HeseEncoder.hpp"
+#include "modules/datapath/HeseEncoder.hpp"
 #include "modules/functional/Encoding.hpp"
 
 namespace trsim {

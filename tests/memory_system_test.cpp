@@ -1,7 +1,7 @@
 // The buffers and DRAM model alone: bytes and words per fold, worked by hand.
 #include <gtest/gtest.h>
 
-#include "modules/MemorySystem.hpp"
+#include "modules/memory/MemorySystem.hpp"
 
 namespace trsim {
 namespace {

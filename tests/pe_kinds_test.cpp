@@ -4,9 +4,9 @@
 // synchronised PEs; Laconic = max over PEs of terms_w x terms_x).
 #include <gtest/gtest.h>
 
-#include "modules/PragmaticPe.hpp"
-#include "modules/StripesPe.hpp"
-#include "modules/SystolicArrayCore.hpp"
+#include "modules/pe/PragmaticPe.hpp"
+#include "modules/pe/StripesPe.hpp"
+#include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "modules/functional/Reference.hpp"
 

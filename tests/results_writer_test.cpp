@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/Hdf5Handle.hpp"
-#include "sim/ResultsWriter.hpp"
-#include "sim/StatsRegistry.hpp"
+#include "sim/io/Hdf5Handle.hpp"
+#include "sim/io/ResultsWriter.hpp"
+#include "sim/run/StatsRegistry.hpp"
 
 namespace trsim {
 namespace {

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/ConfigError.hpp"
-#include "sim/SweepSpec.hpp"
+#include "sim/config/ConfigError.hpp"
+#include "sim/sweep/SweepSpec.hpp"
 
 namespace trsim {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "modules/SystolicArrayCore.hpp"
+#include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/Reference.hpp"
 
 namespace trsim {

@@ -1,4 +1,4 @@
-// Term comparator core (modules/TermComparator.hpp), without SystemC: kept terms
+// Term comparator core (modules/datapath/TermComparator.hpp), without SystemC: kept terms
 // against the functional model, the timing stated in the header, flushes and
 // segment ends, and the encoder -> comparator chain timing the array model uses.
 #include <gtest/gtest.h>
@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "modules/HeseEncoder.hpp"
-#include "modules/TermComparator.hpp"
+#include "modules/datapath/HeseEncoder.hpp"
+#include "modules/datapath/TermComparator.hpp"
 #include "modules/functional/Encoding.hpp"
 #include "modules/functional/TermReveal.hpp"
 

@@ -2,8 +2,8 @@
 // and its fast step, on hand-worked groups.
 #include <gtest/gtest.h>
 
-#include "modules/CoefficientAccumulator.hpp"
-#include "modules/TrPe.hpp"
+#include "modules/pe/CoefficientAccumulator.hpp"
+#include "modules/pe/TrPe.hpp"
 
 namespace trsim {
 namespace {

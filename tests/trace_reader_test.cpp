@@ -1,4 +1,4 @@
-// Trace reader (sim/TraceReader.hpp): traces are written here with the HDF5 C
+// Trace reader (sim/io/TraceReader.hpp): traces are written here with the HDF5 C
 // API the way h5py writes them (variable-length UTF-8 string attributes, int64
 // ints, float64 floats) and in other legal encodings (fixed-length strings,
 // int32/float32 attributes, every integer dataset width), read back and
@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "sim/TraceReader.hpp"
+#include "sim/io/TraceReader.hpp"
 
 namespace trsim {
 namespace {

@@ -1,6 +1,6 @@
 """Writers of small trsim files in the exact layouts the analysis reads, for tests:
 
-* `write_run`: a run file as sim/ResultsWriter.hpp lays it out (format "trsim-results" v1), from
+* `write_run`: a run file as sim/io/ResultsWriter.hpp lays it out (format "trsim-results" v1), from
   synthetic per-layer statistics (`synth_layers`) or given ones;
 * `write_sweep`: a sweep file (format "trsim-sweep" v1): /points/<hash>/ groups holding whole runs,
   /summary with the per-(point, layer) table and /summary/params.

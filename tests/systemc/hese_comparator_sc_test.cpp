@@ -25,8 +25,8 @@
 
 #include <systemc>
 
-#include "modules/HeseEncoder.hpp"
-#include "modules/TermComparator.hpp"
+#include "modules/datapath/HeseEncoder.hpp"
+#include "modules/datapath/TermComparator.hpp"
 #include "modules/functional/Encoding.hpp"
 #include "modules/functional/TermReveal.hpp"
 

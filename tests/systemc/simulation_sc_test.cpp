@@ -9,11 +9,11 @@
 #include <sstream>
 #include <systemc>
 
-#include "modules/MemorySystem.hpp"
-#include "modules/SystolicArrayCore.hpp"
-#include "sim/ArrayFromConfig.hpp"
-#include "sim/ConfigLoader.hpp"
-#include "sim/Simulation.hpp"
+#include "modules/memory/MemorySystem.hpp"
+#include "modules/array/SystolicArrayCore.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/ConfigLoader.hpp"
+#include "sim/run/Simulation.hpp"
 
 namespace trsim {
 namespace {

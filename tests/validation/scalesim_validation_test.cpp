@@ -13,7 +13,7 @@
 // check of the array model, not of a formula against itself.
 #include <gtest/gtest.h>
 
-#include "modules/SystolicArrayCore.hpp"
+#include "modules/array/SystolicArrayCore.hpp"
 
 namespace trsim {
 namespace {

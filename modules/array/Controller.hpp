@@ -1,0 +1,77 @@
+// The controller in front of the array: takes the network's layers in order,
+// lowers each to GEMMs (conv: im2col per channel group; fc and LSTM gates: as
+// they are), prepares the operands the way the hardware sees them (weights
+// revealed offline, data through the HESE encoder and term comparator at run
+// time) and hands the GEMMs to the SystolicArray one by one.
+#pragma once
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "modules/array/GemmJob.hpp"
+#include "modules/functional/Reference.hpp"
+
+namespace trsim {
+
+// A layer as the controller needs it; tensors are owned by the caller.
+struct LayerTask {
+    std::string name;
+    bool isConv = false;
+    ConvParams conv;
+    const IntTensor* inputs = nullptr;   // fc/lstm [M,K]; conv [B,C,H,W]
+    const IntTensor* weights = nullptr;  // fc/lstm [N,K]; conv [N,C/groups,KH,KW]
+};
+
+// What one layer did on the array, summed over its GEMMs.
+struct LayerOutcome {
+    IntTensor output;          // fc/lstm [M,N]; conv [B,N,OH,OW]
+    int64_t gemms = 0;
+    int64_t totalCycles = 0, stallCycles = 0;
+    ArrayCounters counters;
+    FoldTraffic traffic;
+    int64_t dataValues = 0;        // values through the data path (HESE encoder), once per input value
+    int64_t dataEncodedTerms = 0;  // terms those values had before TR (term comparator inputs)
+    int64_t dataKeptTerms = 0;     // data terms the PEs consumed (im2col repeats counted)
+    int64_t weightKeptTerms = 0;
+    std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
+};
+
+// How the controller prepares operands for the array's PE kind.
+struct ControllerOptions {
+    std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
+    std::optional<OperandCoding> dataCoding;    // nullopt: exact binary data
+    int dnateqExponentBits = 0;    // > 0: both operands exponentially quantized per layer (dnateq)
+    bool dataPrecisionSteps = false;  // stripes: a layer's steps last its data precision in bits
+};
+
+class Controller : public sc_core::sc_module {
+public:
+    sc_core::sc_fifo_out<GemmJob*> toArray;
+    sc_core::sc_fifo_in<GemmJob*> fromArray;
+
+    using LayerDone = std::function<void(std::size_t index, const LayerOutcome&)>;
+    using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
+
+    SC_HAS_PROCESS(Controller);
+    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
+               LayerDone onLayerDone, Progress onProgress);
+
+    // The exception that ended the run early (rethrown by whoever called sc_start).
+    std::exception_ptr error() const { return error_; }
+
+private:
+    void run();  // SC_THREAD
+    LayerOutcome runLayer(std::size_t index);
+    void runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
+
+    std::vector<LayerTask> layers_;
+    ControllerOptions options_;
+    LayerDone onLayerDone_;
+    Progress onProgress_;
+    std::exception_ptr error_;
+};
+
+}  // namespace trsim

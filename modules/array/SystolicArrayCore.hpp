@@ -1,0 +1,150 @@
+// The systolic array's behaviour, step by step, without SystemC: tiling of one
+// GEMM (X [M,K] data, W [N,K] weights) into folds, operand skew, partial-sum
+// flow, fill and drain. The SystolicArray SC_MODULE drives it and turns the
+// cycles it reports into simulated time.
+//
+// Weight stationary: PE (r, c) holds reduction slice r (reductionPerPe elements)
+// of filter c of the fold. Data row m enters array row r at step m + r and moves
+// one PE right per step, so PE (r, c) works on row m = t - r - c at step t;
+// partial sums move one PE down per step and leave the bottom row. A fold takes
+// `rows` preload cycles plus M + rows + cols - 2 steps. With one-cycle steps this
+// is SCALE-Sim v2's 2R + C + M - 2 per fold.
+// Output stationary: PE (r, c) accumulates output (m0 + r, n0 + c); reduction
+// slice j reaches it at step j + r + c; a fold takes G + rows + cols - 2 steps for
+// G reduction slices and no preload.
+// How long a step lasts depends on the PE kind (ArraySpec.hpp): a fixed slot
+// that no PE may overrun, or the busiest active PE (lock step).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "modules/array/ArraySpec.hpp"
+#include "modules/pe/TrPe.hpp"
+#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/RevealedOperand.hpp"
+
+namespace trsim {
+
+// Counters of one GEMM on the array.
+struct ArrayCounters {
+    int64_t folds = 0;
+    int64_t steps = 0;
+    int64_t computeCycles = 0;  // preload + steps + data path latency (no memory stalls)
+    int64_t idealCycles = 0;    // as if each PE could run alone (no lock step, no fixed slots)
+    int64_t activePeSteps = 0;  // PE-steps with an operand pair to work on
+    int64_t macs = 0;           // value products (every kind but tr)
+    int64_t termPairs = 0;      // useful term pairs (tr, laconic)
+    int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr, laconic)
+    int64_t serialSteps = 0;    // bits (stripes) or data terms (pragmatic) shifted in
+
+    // Sums over GEMMs (a layer's counters).
+    ArrayCounters& operator+=(const ArrayCounters& o) {
+        folds += o.folds;
+        steps += o.steps;
+        computeCycles += o.computeCycles;
+        idealCycles += o.idealCycles;
+        activePeSteps += o.activePeSteps;
+        macs += o.macs;
+        termPairs += o.termPairs;
+        groupsFlushed += o.groupsFlushed;
+        serialSteps += o.serialSteps;
+        return *this;
+    }
+};
+
+struct FoldShape {
+    int64_t index = 0;
+    int64_t rowFold = 0, colFold = 0;    // fold coordinates
+    int64_t rowsUsed = 0, colsUsed = 0;  // PEs with work in this fold
+    int64_t red0 = 0, redLen = 0;        // WS: reduction range [red0, red0+redLen)
+    int64_t m0 = 0;                      // OS: first output row
+    int64_t n0 = 0;                      // first filter (output column)
+    int64_t steps = 0;                   // global steps in this fold
+};
+
+class SystolicArrayCore {
+public:
+    explicit SystolicArrayCore(const ArraySpec& spec);
+
+    // Starts a GEMM; the operands must outlive the job. `stepSlot` > 0 replaces
+    // the fixed step length for this job (stripes: the layer's data precision).
+    void startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot = 0);
+    int64_t foldCount() const { return rowFolds_ * colFolds_; }
+    int64_t rowFolds() const { return rowFolds_; }
+    // PEs that worked in the last step.
+    int64_t lastStepActivePes() const { return static_cast<int64_t>(active_.size()); }
+    // Sets up the next fold (loads weights for WS); false when the job is done.
+    bool beginFold();
+    const FoldShape& fold() const { return fold_; }
+    // Cycles spent before the first step of the current fold.
+    int64_t foldSetupCycles() const;
+    bool foldStepsDone() const { return step_ >= fold_.steps; }
+
+    // Fast: runs one whole step and returns the cycles it takes.
+    int64_t stepFast();
+    // Detailed: beginStepDetailed runs every PE's step term pair by term pair
+    // through its coefficient counters; then tickDetailed once per clock cycle
+    // until it returns true on the step's last cycle.
+    void beginStepDetailed();
+    bool tickDetailed();
+
+    // Writes the fold's results to the output; returns the fold's ideal cycles.
+    void endFold();
+
+    const IntTensor& output() const { return out_; }
+    // Useful work of every PE over the job, [rows * cols] row-major: MACs (mac)
+    // or term pairs (tr).
+    const std::vector<int64_t>& peWork() const { return peWork_; }
+    const ArrayCounters& counters() const { return counters_; }
+    const ArraySpec& spec() const { return spec_; }
+
+private:
+    struct ActivePe {
+        int64_t r, c, m, n, k0, len;
+    };
+    // Active PEs of global step t (in row-descending order, as partial sums need).
+    void collectActive(int64_t t);
+    // One PE's step, fast (closed form) or detailed (cycle by cycle through the
+    // PE model); both return the product, the work done and the cycles taken alone.
+    struct PeStep {
+        int64_t product = 0, work = 0, cycles = 1;
+    };
+    PeStep fastPeStep(const ActivePe& a) const;
+    PeStep detailedPeStep(const ActivePe& a);
+    void account(const ActivePe& a, const PeStep& s);
+    int64_t stepCycles(int64_t slowest) const;
+    int64_t stepCost(int64_t pairs) const;
+    void applyResult(const ActivePe& a, int64_t product);
+    // Kinds whose PEs multiply whole values in a fixed number of cycles.
+    bool fixedValuePe() const;
+    void finishStep(int64_t cycles);
+    // Fast path of fixed-value PEs (mac, dnateq, stripes) in weight-stationary
+    // folds: the hot loop of the baselines, on fold tiles laid out along the
+    // data's travel.
+    void stepValuesWeightStationary();
+
+    ArraySpec spec_;
+    const RevealedOperand* x_ = nullptr;
+    const RevealedOperand* w_ = nullptr;
+    int64_t M_ = 0, N_ = 0, K_ = 0, slices_ = 0;
+    int64_t rowFolds_ = 0, colFolds_ = 0, nextFold_ = 0;
+    FoldShape fold_;
+    int64_t step_ = 0;
+
+    IntTensor out_;
+    std::vector<int64_t> psum_;     // WS: partial-sum register of every PE; OS: stationary accumulators
+    std::vector<int64_t> peBusy_;   // cycles each PE would need alone in this fold
+    std::vector<int64_t> peWork_;   // useful work of each PE over the job
+    std::vector<ActivePe> active_;
+    std::vector<int64_t> wTile_;    // mac WS: weight of PE (r, c) at [r * cols + c]
+    std::vector<int64_t> xTile_;    // mac WS: data value row r sees for row m at [r * M + m]
+    int64_t slot_ = 1;                   // fixed step length of the current job
+    TrPe trPe_;                          // detailed mode: runs each active PE's step in turn
+    std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
+    int64_t detailedCycle_ = 0;
+    int64_t detailedMinCycles_ = 0;
+    ArrayCounters counters_;
+};
+
+}  // namespace trsim

@@ -1,0 +1,302 @@
+#include "sim/config/ConfigLoader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+
+#include "sim/config/StrictYaml.hpp"
+
+namespace trsim {
+namespace fs = std::filesystem;
+
+std::string dataflowName(Dataflow d) {
+    return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
+}
+const std::vector<std::string>& peKindNames() {
+    static const std::vector<std::string> names{"mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"};
+    return names;
+}
+std::string peKindName(PeKind k) { return peKindNames().at(static_cast<std::size_t>(k)); }
+std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
+
+const std::vector<std::string>& requiredEnergyEntries() {
+    static const std::vector<std::string> names{
+        "mac_int8",          // one bit-parallel 8x8 multiply + 32-bit accumulate
+        "term_pair",         // one term-pair product in a tMAC: exponent add + coefficient counter step
+        "coefficient_flush", // turning a tMAC's coefficient counters into a binary sum, once per group
+        "term_compare",      // one exponent comparison in the term comparator
+        "hese_encode",       // encoding one 8-bit value to HESE terms
+        "pe_cycle",          // clock and pipeline registers of one PE for one cycle
+        "sram_read_64b",     // one 64-bit read of an on-chip buffer
+        "sram_write_64b",    // one 64-bit write of an on-chip buffer
+        "dram_bit",          // one bit moved to or from off-chip DRAM
+        "serial_bit_step",   // stripes: one activation bit against a parallel weight, shift-add
+        "term_shift_add",    // pragmatic: the weight shifted by one activation term and added
+        "exponent_mac",      // dnateq: two exponents added and one exponent counter stepped
+    };
+    return names;
+}
+
+namespace {
+
+const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
+                                        "buffers", "dram", "energy_table", "outputs", "simulation",
+                                        "data_path"};
+
+fs::path resolveBeside(const std::string& file, const std::string& relative) {
+    if (relative.empty()) return {};
+    fs::path p(relative);
+    if (p.is_absolute()) return p;
+    return fs::path(file).parent_path() / p;
+}
+
+YAML::Node loadYamlFile(const std::string& path) {
+    if (!fs::exists(path)) throw ConfigError({path + ": file not found"});
+    try {
+        return YAML::LoadFile(path);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError({path + ": not valid YAML: " + e.what()});
+    }
+}
+
+// --set a.b.c=value: the value is parsed as YAML, so numbers stay numbers.
+void applyOverride(YAML::Node& root, const std::string& path, const std::string& spec) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw ConfigError({path + ": --set '" + spec + "': expected key.path=value"});
+    const std::string keyPath = spec.substr(0, eq);
+    YAML::Node value;
+    try {
+        value = YAML::Load(spec.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+        throw ConfigError({path + ": --set '" + spec + "': value is not valid YAML: " + e.what()});
+    }
+    std::vector<std::string> keys;
+    for (std::size_t start = 0;;) {
+        const auto dot = keyPath.find('.', start);
+        keys.push_back(keyPath.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    // yaml-cpp nodes are handles: walking by assignment would rebind, so recurse.
+    std::function<void(YAML::Node, std::size_t)> set = [&](YAML::Node node, std::size_t i) {
+        if (keys[i].empty()) throw ConfigError({path + ": --set '" + spec + "': empty key in path"});
+        if (i + 1 == keys.size()) {
+            node[keys[i]] = value;
+            return;
+        }
+        YAML::Node child = node[keys[i]];
+        if (!child || child.IsNull()) {
+            node[keys[i]] = YAML::Node(YAML::NodeType::Map);
+            child = node[keys[i]];
+        }
+        if (!child.IsMap())
+            throw ConfigError({path + ": --set '" + spec + "': '" + keys[i] + "' is a single value, not a map"});
+        set(child, i + 1);
+    };
+    set(root, 0);
+}
+
+OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name) {
+    const std::string path = "operands." + name;
+    const YAML::Node n = y.map(operands, "operands", name, true);
+    y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget"});
+    OperandCoding c;
+    c.bits = y.integer(n, path, "bits", 2, 16, std::nullopt);
+    c.encoding = *parseEncoding(y.choice(n, path, "encoding", encodingNames(), std::nullopt));
+    c.groupSize = y.integer(n, path, "group_size", 1, 4096, std::nullopt);
+    c.budget = y.integerOrNone(n, path, "budget", 0, 1 << 20);
+    return c;
+}
+
+std::string fnv1aHex(const std::string& text) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : text) {
+        h ^= ch;
+        h *= 1099511628211ull;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding& c) {
+    e << YAML::Key << name << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "bits" << YAML::Value << c.bits;
+    e << YAML::Key << "encoding" << YAML::Value << encodingName(c.encoding);
+    e << YAML::Key << "group_size" << YAML::Value << c.groupSize;
+    e << YAML::Key << "budget" << YAML::Value;
+    if (c.budget) e << *c.budget; else e << "none";
+    e << YAML::EndMap;
+}
+
+std::string emitResolved(const SimConfig& c) {
+    YAML::Emitter e;
+    e << YAML::BeginMap;
+    e << YAML::Key << "trace" << YAML::Value << c.tracePath;
+    e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << c.array.rows
+      << YAML::Key << "cols" << YAML::Value << c.array.cols << YAML::Key << "dataflow" << YAML::Value
+      << dataflowName(c.array.dataflow) << YAML::EndMap;
+    e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
+      << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
+      << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
+      << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::Key << "dnateq_exponent_bits"
+      << YAML::Value << c.pe.dnateqExponentBits << YAML::EndMap;
+    e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "lanes_per_row" << YAML::Value
+      << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
+      << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
+      << c.dataPath.encoderLatency << YAML::Key << "comparator_latency" << YAML::Value
+      << c.dataPath.comparatorLatency << YAML::EndMap;
+    e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
+    emitOperand(e, "weights", c.weights);
+    emitOperand(e, "data", c.data);
+    e << YAML::EndMap;
+    e << YAML::Key << "clock_mhz" << YAML::Value << c.clockMhz;
+    e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap << YAML::Key << "weights_kib" << YAML::Value
+      << c.buffers.weightsKib << YAML::Key << "data_kib" << YAML::Value << c.buffers.dataKib << YAML::Key
+      << "outputs_kib" << YAML::Value << c.buffers.outputsKib << YAML::EndMap;
+    e << YAML::Key << "dram" << YAML::Value << YAML::BeginMap << YAML::Key << "bandwidth_gb_per_s" << YAML::Value
+      << c.dram.bandwidthGBps << YAML::EndMap;
+    e << YAML::Key << "energy_table" << YAML::Value << c.energy.path;
+    e << YAML::Key << "energy" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, entry] : c.energy.entries)
+        e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
+          << entry.picojoules << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+    e << YAML::EndMap;
+    e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
+      << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
+    // progress changes no result, so it stays out of the resolved config and its hash.
+    e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
+      << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
+    e << YAML::EndMap;
+    return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace
+
+EnergyTable loadEnergyTable(const std::string& path) {
+    const YAML::Node root = loadYamlFile(path);
+    StrictYaml y(path);
+    EnergyTable t;
+    t.path = path;
+    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
+    y.onlyKeys(root, "", {"description", "entries"});
+    const YAML::Node entries = y.map(root, "", "entries", true);
+    for (const auto& kv : entries) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string p = "entries." + name;
+        if (!kv.second.IsMap()) {
+            y.problem(p, "must be a map with keys value, unit, source (and optional derivation)");
+            continue;
+        }
+        y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
+        EnergyEntry e;
+        const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
+        e.unit = y.choice(kv.second, p, "unit", {"pJ", "fJ", "nJ"}, std::nullopt);
+        e.source = y.text(kv.second, p, "source", std::nullopt);
+        if (kv.second["source"] && e.source.empty()) y.problem(p + ".source", "must not be empty");
+        e.picojoules = e.unit == "fJ" ? v * 1e-3 : e.unit == "nJ" ? v * 1e3 : v;
+        t.entries[name] = e;
+    }
+    for (const auto& need : requiredEnergyEntries())
+        if (!t.entries.count(need)) y.problem("entries." + need, "missing (every table must define: " +
+                                                                      joinWords(requiredEnergyEntries()) + ")");
+    y.throwIfAny();
+    return t;
+}
+
+SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
+    YAML::Node root = loadYamlFile(path);
+    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
+    for (const auto& o : overrides) applyOverride(root, path, o);
+
+    StrictYaml y(path);
+    SimConfig c;
+    c.configPath = path;
+    y.onlyKeys(root, "", kTopKeys);
+
+    const std::string trace = y.text(root, "", "trace", std::nullopt);
+    c.tracePath = resolveBeside(path, trace).lexically_normal().string();
+    if (!trace.empty() && !fs::exists(c.tracePath)) y.problem("trace", "file '" + c.tracePath + "' not found");
+
+    const YAML::Node array = y.map(root, "", "array", true);
+    y.onlyKeys(array, "array", {"rows", "cols", "dataflow"});
+    c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
+    c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
+    c.array.dataflow = y.choice(array, "array", "dataflow", {"weight_stationary", "output_stationary"},
+                                std::string("weight_stationary")) == "weight_stationary"
+                           ? Dataflow::WeightStationary
+                           : Dataflow::OutputStationary;
+
+    const YAML::Node pe = y.map(root, "", "pe", true);
+    y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
+    const std::string kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
+    for (std::size_t i = 0; i < peKindNames().size(); ++i)
+        if (peKindNames()[i] == kind) c.pe.kind = static_cast<PeKind>(i);
+    c.pe.dnateqExponentBits = y.integer(pe, "pe", "dnateq_exponent_bits", 1, 8, 4);
+    c.pe.coefficientCounters = y.integer(pe, "pe", "coefficient_counters", 1, 64, 17);
+    c.pe.schedule = y.choice(pe, "pe", "schedule", {"fixed", "lockstep"}, std::string("fixed")) == "fixed"
+                        ? TrScheduleKind::Fixed
+                        : TrScheduleKind::Lockstep;
+    c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
+
+    const YAML::Node dataPath = y.map(root, "", "data_path", false);
+    y.onlyKeys(dataPath, "data_path", {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency"});
+    c.dataPath.lanesPerRow = y.integer(dataPath, "data_path", "lanes_per_row", 1, 4096, 8);
+    c.dataPath.encoderBitsPerCycle = y.integer(dataPath, "data_path", "encoder_bits_per_cycle", 0, 64, 0);
+    c.dataPath.encoderLatency = y.integer(dataPath, "data_path", "encoder_latency", 0, 1000, 2);
+    c.dataPath.comparatorLatency = y.integer(dataPath, "data_path", "comparator_latency", 0, 1000, 1);
+
+    const YAML::Node operands = y.map(root, "", "operands", true);
+    y.onlyKeys(operands, "operands", {"weights", "data"});
+    c.weights = readOperand(y, operands, "weights");
+    c.data = readOperand(y, operands, "data");
+
+    c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
+
+    const YAML::Node buffers = y.map(root, "", "buffers", false);
+    y.onlyKeys(buffers, "buffers", {"weights_kib", "data_kib", "outputs_kib"});
+    c.buffers.weightsKib = y.number(buffers, "buffers", "weights_kib", 0.125, 1 << 20, c.buffers.weightsKib);
+    c.buffers.dataKib = y.number(buffers, "buffers", "data_kib", 0.125, 1 << 20, c.buffers.dataKib);
+    c.buffers.outputsKib = y.number(buffers, "buffers", "outputs_kib", 0.125, 1 << 20, c.buffers.outputsKib);
+
+    const YAML::Node dram = y.map(root, "", "dram", false);
+    y.onlyKeys(dram, "dram", {"bandwidth_gb_per_s"});
+    c.dram.bandwidthGBps = y.number(dram, "dram", "bandwidth_gb_per_s", 1e-3, 1e5, c.dram.bandwidthGBps);
+
+    const YAML::Node outputs = y.map(root, "", "outputs", false);
+    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd"});
+    c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
+    c.outputs.vcdPath = y.text(outputs, "outputs", "vcd", std::string());
+
+    const YAML::Node simulation = y.map(root, "", "simulation", false);
+    y.onlyKeys(simulation, "simulation", {"mode", "progress"});
+    c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
+                            ? SimMode::Fast
+                            : SimMode::Detailed;
+    c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
+
+    // Cross-key rule: every exponent sum of a term pair needs its own counter.
+    if ((c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic) && y.problems().empty()) {
+        const int need = maxExponent(c.weights.encoding, c.weights.bits) + maxExponent(c.data.encoding, c.data.bits) + 1;
+        if (c.pe.coefficientCounters < need)
+            y.problem("pe.coefficient_counters",
+                      std::to_string(c.pe.coefficientCounters) + " is too few: " + encodingName(c.weights.encoding) +
+                          " weights of " + std::to_string(c.weights.bits) + " bits times " +
+                          encodingName(c.data.encoding) + " data of " + std::to_string(c.data.bits) +
+                          " bits reach exponent sums up to " + std::to_string(need - 1) + " (allowed: " +
+                          std::to_string(need) + "..64)");
+    }
+
+    const std::string energy = y.text(root, "", "energy_table", std::nullopt);
+    y.throwIfAny();  // report structural problems before reading a second file
+
+    c.energy = loadEnergyTable(resolveBeside(path, energy).lexically_normal().string());
+    c.resolvedYaml = emitResolved(c);
+    c.hash = fnv1aHex(c.resolvedYaml);
+    return c;
+}
+
+}  // namespace trsim

@@ -1,0 +1,19 @@
+// Loads and validates a simulation config: YAML -> SimConfig.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/config/Config.hpp"
+#include "sim/config/ConfigError.hpp"
+
+namespace trsim {
+
+// `overrides` are "key.path=value" strings (the command's --set), applied to the
+// YAML before validation so they are checked exactly like the file's own keys.
+// Throws ConfigError listing every problem.
+SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Loads an energy table file (entries with value, unit and source).
+EnergyTable loadEnergyTable(const std::string& path);
+
+}  // namespace trsim

@@ -1,0 +1,474 @@
+#include "sim/io/ResultsWriter.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sim/io/Hdf5Handle.hpp"
+
+namespace trsim {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr int32_t kFormatVersion = 1;
+constexpr const char* kFormatName = "trsim-results";
+constexpr const char* kTrsimVersion = "0.1";
+constexpr const char* kLayerPrefix = "layers/";
+// Outputs up to this many elements stay contiguous: chunk and filter metadata
+// would cost more than gzip saves.
+constexpr hsize_t kCompressAboveElements = 4096;
+constexpr hsize_t kChunkElements = 65536;  // 512 KiB of int64: HDF5's chunk cache default is 1 MiB
+constexpr unsigned kGzipLevel = 4;
+
+bool startsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// ---- Errors -------------------------------------------------------------------
+
+// Walking downward, the last description seen is the innermost one, usually the
+// actual cause ("name already exists") rather than the API wrapper's summary.
+herr_t keepInnermostDescription(unsigned, const H5E_error2_t* err, void* out) {
+    if (err->desc && *err->desc) *static_cast<std::string*>(out) = err->desc;
+    return 0;
+}
+
+[[noreturn]] void failHdf5(const char* call, const std::string& object) {
+    std::string detail;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keepInnermostDescription, &detail);
+    throw std::runtime_error(std::string(call) + " failed for " + object + (detail.empty() ? "" : " (" + detail + ")"));
+}
+
+hid_t checkId(hid_t id, const char* call, const std::string& object) {
+    if (id < 0) failHdf5(call, object);
+    return id;
+}
+
+void checkStatus(herr_t status, const char* call, const std::string& object) {
+    if (status < 0) failHdf5(call, object);
+}
+
+// HDF5 prints its error stack to stderr by default; the writer reports through
+// exceptions instead, so printing is off for the duration and then restored.
+class SilencedHdf5Errors {
+public:
+    SilencedHdf5Errors() {
+        H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~SilencedHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+    SilencedHdf5Errors(const SilencedHdf5Errors&) = delete;
+    SilencedHdf5Errors& operator=(const SilencedHdf5Errors&) = delete;
+
+private:
+    H5E_auto2_t func_ = nullptr;
+    void* data_ = nullptr;
+};
+
+// ---- Validation (before any file exists) -------------------------------------------
+
+bool isLayerScope(const std::string& scope, const std::unordered_set<std::string>& layers) {
+    return startsWith(scope, kLayerPrefix) && layers.count(scope.substr(std::strlen(kLayerPrefix))) != 0;
+}
+
+std::unordered_set<std::string> checkLayerNames(const RunRecord& run) {
+    std::unordered_set<std::string> layers;
+    for (const auto& name : run.layerOrder) {
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+            throw std::runtime_error("layer name '" + name + "' must be non-empty and contain no '/'");
+        }
+        if (!layers.insert(name).second) throw std::runtime_error("layer '" + name + "' appears twice in layerOrder");
+    }
+    return layers;
+}
+
+void checkScopes(const StatsRegistry& stats, const std::unordered_set<std::string>& layers) {
+    for (const auto& scope : stats.scopes()) {
+        if (scope == "layers" || scope == "summary" || startsWith(scope, "summary/")) {
+            throw std::runtime_error("stats scope '" + scope + "' is reserved by the results layout");
+        }
+        if (startsWith(scope, kLayerPrefix)) {
+            const std::string rest = scope.substr(std::strlen(kLayerPrefix));
+            if (layers.count(rest.substr(0, rest.find('/'))) == 0) {
+                throw std::runtime_error("stats scope '" + scope + "' belongs to no layer in layerOrder");
+            }
+        }
+        if (!isLayerScope(scope, layers)) continue;
+        for (const auto& name : stats.names(scope)) {
+            if (name == "output" || name == "layer") {
+                throw std::runtime_error("stat " + scope + "/" + name + ": '" + name +
+                                         "' is reserved in layer scopes (layer output dataset / summary column)");
+            }
+        }
+    }
+}
+
+// A summary column holds one stat across layers, so it can only have one unit.
+void checkSummaryUnits(const RunRecord& run) {
+    std::unordered_map<std::string, std::string> firstScope;
+    for (const auto& layer : run.layerOrder) {
+        const std::string scope = kLayerPrefix + layer;
+        for (const auto& name : run.stats->names(scope)) {
+            const auto [it, inserted] = firstScope.emplace(name, scope);
+            const std::string& unit = run.stats->stat(scope, name).unit;
+            const std::string& firstUnit = run.stats->stat(it->second, name).unit;
+            if (!inserted && unit != firstUnit) {
+                throw std::runtime_error("stat '" + name + "' has unit '" + firstUnit + "' in " + it->second +
+                                         " but '" + unit + "' in " + scope + "; /summary/" + name +
+                                         " needs one unit");
+            }
+        }
+    }
+}
+
+void checkOutputs(const RunRecord& run, const std::unordered_set<std::string>& layers) {
+    std::unordered_set<std::string> seen;
+    for (const auto& out : run.outputs) {
+        const std::string what = "output of layer '" + out.layer + "'";
+        if (layers.count(out.layer) == 0) throw std::runtime_error(what + ": layer is not in layerOrder");
+        if (!seen.insert(out.layer).second) throw std::runtime_error(what + " is given twice");
+        // Multiplying in double cannot overflow; exact for any size that fits in memory.
+        double expected = 1;
+        for (int64_t d : out.shape) {
+            if (d < 0) throw std::runtime_error(what + " has a negative dimension");
+            expected *= static_cast<double>(d);
+        }
+        if (expected != static_cast<double>(out.data.size())) {
+            std::string shape;
+            for (int64_t d : out.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+            throw std::runtime_error(what + " has " + std::to_string(out.data.size()) + " values but shape [" + shape +
+                                     "] needs " + std::to_string(static_cast<uint64_t>(expected)));
+        }
+    }
+}
+
+void checkMaps(const RunRecord& run, const std::unordered_set<std::string>& layers) {
+    std::unordered_set<std::string> seen;
+    for (const auto& map : run.maps) {
+        const std::string what = "map '" + map.name + "' of layer '" + map.layer + "'";
+        if (layers.count(map.layer) == 0) throw std::runtime_error(what + ": layer is not in layerOrder");
+        if (map.name.empty() || map.name.find('/') != std::string::npos || map.name == "output")
+            throw std::runtime_error(what + ": the name must be non-empty, without '/', and not 'output'");
+        if (run.stats->has(kLayerPrefix + map.layer, map.name))
+            throw std::runtime_error(what + ": a stat of that layer has the same name");
+        if (!seen.insert(map.layer + "/" + map.name).second) throw std::runtime_error(what + " is given twice");
+        double expected = 1;
+        for (int64_t d : map.shape) expected *= static_cast<double>(d < 0 ? 0 : d);
+        if (expected != static_cast<double>(map.data.size()))
+            throw std::runtime_error(what + " has " + std::to_string(map.data.size()) + " values, not the product of its shape");
+    }
+}
+
+void validate(const RunRecord& run) {
+    if (run.stats == nullptr) throw std::runtime_error("RunRecord.stats is null");
+    const auto layers = checkLayerNames(run);
+    checkScopes(*run.stats, layers);
+    checkSummaryUnits(run);
+    checkOutputs(run, layers);
+    checkMaps(run, layers);
+}
+
+void checkParentDirectory(const std::string& path) {
+    if (path.empty()) throw std::runtime_error("results path is empty");
+    fs::path parent = fs::path(path).parent_path();
+    if (parent.empty()) parent = ".";
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) {
+        throw std::runtime_error("directory '" + parent.string() + "' does not exist (create it first)");
+    }
+}
+
+// ---- HDF5 writing -------------------------------------------------------------
+
+// Largest-dimension halving keeps chunks near kChunkElements and roughly square,
+// so reading one slice along any axis touches few chunks.
+std::vector<hsize_t> chunkShape(std::vector<hsize_t> dims) {
+    auto product = [&] {
+        hsize_t p = 1;
+        for (hsize_t d : dims) p *= d;
+        return p;
+    };
+    while (product() > kChunkElements) {
+        size_t largest = 0;
+        for (size_t i = 1; i < dims.size(); ++i) {
+            if (dims[i] > dims[largest]) largest = i;
+        }
+        dims[largest] = (dims[largest] + 1) / 2;
+    }
+    return dims;
+}
+
+class ResultsFileWriter {
+public:
+    explicit ResultsFileWriter(const std::string& filePath) : path_(filePath) {
+        Hdf5PropertyList fcpl(checkId(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate", "file creation properties"));
+        trackCreationOrder(fcpl.get(), "file creation properties");
+        file_ = Hdf5File(checkId(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), "H5Fcreate", path_));
+
+        string_ = Hdf5Datatype(checkId(H5Tcopy(H5T_C_S1), "H5Tcopy", "string type"));
+        checkStatus(H5Tset_size(string_.get(), H5T_VARIABLE), "H5Tset_size", "string type");
+        checkStatus(H5Tset_cset(string_.get(), H5T_CSET_UTF8), "H5Tset_cset", "string type");
+
+        groupProps_ = Hdf5PropertyList(checkId(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate", "group creation properties"));
+        trackCreationOrder(groupProps_.get(), "group creation properties");
+        datasetProps_ =
+            Hdf5PropertyList(checkId(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", "dataset creation properties"));
+        checkStatus(H5Pset_attr_creation_order(datasetProps_.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                    "H5Pset_attr_creation_order", "dataset creation properties");
+    }
+
+    void writeRootAttributes(const RunRecord& run) {
+        const hid_t root = file_.get();
+        writeString(root, "/", "format", kFormatName);
+        writeInt32(root, "/", "format_version", kFormatVersion);
+        writeString(root, "/", "trsim_version", kTrsimVersion);
+        writeString(root, "/", "config_hash", run.configHash);
+        writeString(root, "/", "config_yaml", run.configYaml);
+        writeString(root, "/", "trace_path", run.tracePath);
+        writeString(root, "/", "trace_network", run.traceNetwork);
+        writeString(root, "/", "trace_source", run.traceSource);
+    }
+
+    void writeLayers(const RunRecord& run) {
+        std::unordered_map<std::string, const LayerOutput*> outputs;
+        for (const auto& out : run.outputs) outputs[out.layer] = &out;
+
+        Hdf5Group layers = createGroup(file_.get(), "/layers");
+        for (size_t i = 0; i < run.layerOrder.size(); ++i) {
+            const std::string& name = run.layerOrder[i];
+            const std::string groupPath = "/layers/" + name;
+            Hdf5Group layer = createGroup(layers.get(), groupPath, name);
+            writeInt32(layer.get(), groupPath, "index", static_cast<int32_t>(i));
+            writeStats(layer.get(), groupPath, *run.stats, kLayerPrefix + name);
+            const auto out = outputs.find(name);
+            if (out != outputs.end()) writeOutput(layer.get(), groupPath, *out->second);
+            for (const auto& map : run.maps)
+                if (map.layer == name) writeMap(layer.get(), groupPath, map);
+        }
+    }
+
+    // Layer scopes are already written; everything else becomes a group at its own path.
+    void writeOtherScopes(const RunRecord& run) {
+        const std::unordered_set<std::string> layers(run.layerOrder.begin(), run.layerOrder.end());
+        for (const auto& scope : run.stats->scopes()) {
+            if (isLayerScope(scope, layers)) continue;
+            Hdf5Group group = openOrCreateGroupPath(scope);
+            writeStats(group.get(), "/" + scope, *run.stats, scope);
+        }
+    }
+
+    void writeSummary(const RunRecord& run) {
+        const StatsRegistry& stats = *run.stats;
+        const size_t n = run.layerOrder.size();
+        std::vector<std::string> columns;
+        std::unordered_map<std::string, std::vector<double>> values;
+        for (size_t i = 0; i < n; ++i) {
+            const std::string scope = kLayerPrefix + run.layerOrder[i];
+            for (const auto& name : stats.names(scope)) {
+                auto it = values.find(name);
+                if (it == values.end()) {
+                    it = values.emplace(name, std::vector<double>(n, std::numeric_limits<double>::quiet_NaN())).first;
+                    columns.push_back(name);
+                }
+                it->second[i] = stats.get(scope, name);
+            }
+        }
+
+        Hdf5Group summary = createGroup(file_.get(), "/summary");
+        const hsize_t dims[1] = {static_cast<hsize_t>(n)};
+        {
+            const std::string object = "/summary/layer";
+            Hdf5Dataspace space(checkId(H5Screate_simple(1, dims, nullptr), "H5Screate_simple", object));
+            Hdf5Dataset ds(checkId(H5Dcreate2(summary.get(), "layer", string_.get(), space.get(), H5P_DEFAULT,
+                                              datasetProps_.get(), H5P_DEFAULT),
+                                   "H5Dcreate2", object));
+            std::vector<const char*> names;
+            for (const auto& layer : run.layerOrder) names.push_back(layer.c_str());
+            if (n > 0) {
+                checkStatus(H5Dwrite(ds.get(), string_.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, names.data()), "H5Dwrite",
+                            object);
+            }
+        }
+        for (const auto& name : columns) {
+            const std::string object = "/summary/" + name;
+            Hdf5Dataspace space(checkId(H5Screate_simple(1, dims, nullptr), "H5Screate_simple", object));
+            Hdf5Dataset ds(checkId(H5Dcreate2(summary.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                              datasetProps_.get(), H5P_DEFAULT),
+                                   "H5Dcreate2", object));
+            checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values[name].data()),
+                        "H5Dwrite", object);
+            // Units agree across layers (validated); the description comes from the first layer that has the stat.
+            for (const auto& layer : run.layerOrder) {
+                const std::string scope = kLayerPrefix + layer;
+                if (!stats.has(scope, name)) continue;
+                writeUnitAndDescription(ds.get(), object, stats.stat(scope, name));
+                break;
+            }
+        }
+    }
+
+    // Closing flushes everything buffered, so its failure is a write failure.
+    void close() { checkStatus(file_.close(), "H5Fclose", path_); }
+
+private:
+    static void trackCreationOrder(hid_t plist, const std::string& object) {
+        const unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+        checkStatus(H5Pset_link_creation_order(plist, flags), "H5Pset_link_creation_order", object);
+        checkStatus(H5Pset_attr_creation_order(plist, flags), "H5Pset_attr_creation_order", object);
+    }
+
+    // `name` relative to `parent`; defaults to the absolute `path` for groups under the root.
+    Hdf5Group createGroup(hid_t parent, const std::string& path, const std::string& name = "") {
+        const std::string& link = name.empty() ? path : name;
+        return Hdf5Group(checkId(H5Gcreate2(parent, link.c_str(), H5P_DEFAULT, groupProps_.get(), H5P_DEFAULT),
+                                 "H5Gcreate2", path));
+    }
+
+    // Creates missing groups one level at a time (instead of H5Pset_create_intermediate_group)
+    // so intermediate groups track creation order like every other group.
+    Hdf5Group openOrCreateGroupPath(const std::string& scope) {
+        Hdf5Group current(checkId(H5Gopen2(file_.get(), "/", H5P_DEFAULT), "H5Gopen2", "/"));
+        std::string path;
+        size_t start = 0;
+        while (start <= scope.size()) {
+            size_t slash = scope.find('/', start);
+            if (slash == std::string::npos) slash = scope.size();
+            const std::string part = scope.substr(start, slash - start);
+            path += "/" + part;
+            const htri_t exists = H5Lexists(current.get(), part.c_str(), H5P_DEFAULT);
+            if (exists < 0) failHdf5("H5Lexists", path);
+            current = exists > 0
+                          ? Hdf5Group(checkId(H5Gopen2(current.get(), part.c_str(), H5P_DEFAULT), "H5Gopen2", path))
+                          : createGroup(current.get(), path, part);
+            start = slash + 1;
+        }
+        return current;
+    }
+
+    void writeStats(hid_t group, const std::string& groupPath, const StatsRegistry& stats, const std::string& scope) {
+        for (const auto& name : stats.names(scope)) {
+            const std::string object = groupPath + "/" + name;
+            const Stat& stat = stats.stat(scope, name);
+            Hdf5Dataspace space(checkId(H5Screate(H5S_SCALAR), "H5Screate", object));
+            Hdf5Dataset ds(checkId(H5Dcreate2(group, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                              datasetProps_.get(), H5P_DEFAULT),
+                                   "H5Dcreate2", object));
+            checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &stat.value), "H5Dwrite",
+                        object);
+            writeUnitAndDescription(ds.get(), object, stat);
+        }
+    }
+
+    void writeOutput(hid_t group, const std::string& groupPath, const LayerOutput& out) {
+        writeArray(group, groupPath, "output", out.shape, H5T_STD_I64LE, H5T_NATIVE_INT64, out.data.data(),
+                   out.data.size());
+    }
+
+    void writeMap(hid_t group, const std::string& groupPath, const LayerMap& map) {
+        writeArray(group, groupPath, map.name.c_str(), map.shape, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, map.data.data(),
+                   map.data.size());
+        const std::string object = groupPath + "/" + map.name;
+        Hdf5Dataset ds(checkId(H5Dopen2(group, map.name.c_str(), H5P_DEFAULT), "H5Dopen2", object));
+        writeUnitAndDescription(ds.get(), object, Stat{0, map.unit, map.description});
+    }
+
+    // An n-dimensional dataset, chunked and compressed when large.
+    void writeArray(hid_t group, const std::string& groupPath, const char* name, const std::vector<int64_t>& shape,
+                    hid_t fileType, hid_t memType, const void* data, size_t count) {
+        const std::string object = groupPath + "/" + name;
+        std::vector<hsize_t> dims(shape.begin(), shape.end());
+        Hdf5Dataspace space(dims.empty()
+                                ? checkId(H5Screate(H5S_SCALAR), "H5Screate", object)
+                                : checkId(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                                          "H5Screate_simple", object));
+        Hdf5PropertyList dcpl(checkId(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", object));
+        if (count > kCompressAboveElements && !dims.empty()) {
+            const std::vector<hsize_t> chunk = chunkShape(dims);
+            checkStatus(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk", object);
+            checkStatus(H5Pset_deflate(dcpl.get(), kGzipLevel), "H5Pset_deflate", object);
+        }
+        Hdf5Dataset ds(checkId(H5Dcreate2(group, name, fileType, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                               "H5Dcreate2", object));
+        if (count > 0) checkStatus(H5Dwrite(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "H5Dwrite", object);
+    }
+
+    void writeUnitAndDescription(hid_t dataset, const std::string& object, const Stat& stat) {
+        writeString(dataset, object, "unit", stat.unit);
+        writeString(dataset, object, "description", stat.description);
+    }
+
+    void writeString(hid_t loc, const std::string& locPath, const char* name, const std::string& value) {
+        const std::string object = locPath + "@" + name;
+        Hdf5Dataspace space(checkId(H5Screate(H5S_SCALAR), "H5Screate", object));
+        Hdf5Attribute attr(
+            checkId(H5Acreate2(loc, name, string_.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2", object));
+        const char* text = value.c_str();
+        checkStatus(H5Awrite(attr.get(), string_.get(), &text), "H5Awrite", object);
+    }
+
+    void writeInt32(hid_t loc, const std::string& locPath, const char* name, int32_t value) {
+        const std::string object = locPath + "@" + name;
+        Hdf5Dataspace space(checkId(H5Screate(H5S_SCALAR), "H5Screate", object));
+        Hdf5Attribute attr(
+            checkId(H5Acreate2(loc, name, H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), "H5Acreate2", object));
+        checkStatus(H5Awrite(attr.get(), H5T_NATIVE_INT32, &value), "H5Awrite", object);
+    }
+
+    std::string path_;
+    Hdf5File file_;  // declared first: destroyed after every object opened in it
+    Hdf5Datatype string_;
+    Hdf5PropertyList groupProps_;
+    Hdf5PropertyList datasetProps_;
+};
+
+// rename(2) is atomic for the name, not the data: without fsync a crash right
+// after the rename could leave the final name pointing at an empty file.
+void syncToDisk(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw std::runtime_error("open(2) of '" + path + "' failed: " + std::strerror(errno));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw std::runtime_error("fsync(2) of '" + path + "' failed: " + std::strerror(err));
+}
+
+}  // namespace
+
+void writeResults(const std::string& path, const RunRecord& run) {
+    const std::string context = "writeResults('" + path + "'): ";
+    try {
+        validate(run);
+        checkParentDirectory(path);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(context + e.what());
+    }
+
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    try {
+        {
+            SilencedHdf5Errors quiet;
+            ResultsFileWriter writer(tmp);
+            writer.writeRootAttributes(run);
+            writer.writeLayers(run);
+            writer.writeOtherScopes(run);
+            writer.writeSummary(run);
+            writer.close();
+        }
+        syncToDisk(tmp);
+        if (::rename(tmp.c_str(), path.c_str()) != 0) {
+            throw std::runtime_error("rename(2) of '" + tmp + "' to '" + path + "' failed: " + std::strerror(errno));
+        }
+    } catch (const std::exception& e) {
+        // The writer is out of scope here, so HDF5 no longer holds the temp file open.
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw std::runtime_error(context + e.what());
+    }
+}
+
+}  // namespace trsim

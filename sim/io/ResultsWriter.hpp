@@ -1,0 +1,85 @@
+// Writes one simulation run (config, trace identity, every statistic, optional
+// layer outputs) to an HDF5 results file. This is the only way results leave the
+// simulator.
+//
+// Results file layout (format "trsim-results", format_version 1)
+// ---------------------------------------------------------------
+// Every string (attributes and the /summary/layer dataset) is a variable-length,
+// UTF-8, null-terminated HDF5 string (H5T_C_S1, size H5T_VARIABLE, H5T_CSET_UTF8):
+// h5py returns attributes as `str`; read string datasets with `.asstr()[...]`.
+// Integers are little-endian (H5T_STD_I32LE / H5T_STD_I64LE), stats H5T_IEEE_F64LE.
+// All groups track link and attribute creation order, so h5py iterates them
+// (and the summary columns) in the order written below, not alphabetically.
+//
+//   /                          attributes:
+//       format          string  "trsim-results"
+//       format_version  int32   1
+//       trsim_version   string  "0.1"
+//       config_hash     string  16 hex chars, hash of the resolved config
+//       config_yaml     string  the resolved config text
+//       trace_path      string  trace file the run read
+//       trace_network   string  network named in the trace
+//       trace_source    string  where the trace's data came from (e.g. real / synthetic)
+//   /layers/                   one group per layer, in execution order
+//   /layers/<layer>/           attribute index (int32, 0-based execution position)
+//       <stat>                 scalar float64 dataset per stat of scope "layers/<layer>",
+//                              attributes unit (string) and description (string)
+//       output                 optional int64 dataset, shape as given; chunked and
+//                              gzip level 4 when it has more than 4096 elements
+//       <map>                  optional float64 datasets of LayerMap (e.g. pe_utilization
+//                              [rows, cols]), attributes unit and description
+//   /<scope>/<stat>            every other stats scope (e.g. /run/total_cycles) the same
+//                              way: a group at the scope's path, one scalar float64
+//                              dataset per stat with unit and description. Scopes below
+//                              a layer ("layers/<layer>/<sub>") nest inside that layer.
+//   /summary/                  the per-layer stats as one table:
+//       layer                  1-D string [n_layers], layer names in execution order
+//       <stat>                 1-D float64 [n_layers] for every stat name found in any
+//                              "layers/<layer>" scope (first-seen order), NaN where a
+//                              layer lacks it; attributes unit and description
+//
+// Reserved names (rejected with an error): scopes "layers" and "summary[/...]",
+// a "layers/<x>" scope whose <x> is not in layerOrder, and layer stats named
+// "output" or "layer".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/run/StatsRegistry.hpp"
+
+namespace trsim {
+
+struct LayerOutput {
+    std::string layer;
+    std::vector<int64_t> shape;
+    std::vector<int64_t> data;  // row-major; size must be the product of shape
+};
+
+// A per-layer array of doubles with a unit, e.g. pe_utilization [rows, cols].
+struct LayerMap {
+    std::string layer;
+    std::string name;
+    std::string unit;
+    std::string description;
+    std::vector<int64_t> shape;
+    std::vector<double> data;  // row-major; size must be the product of shape
+};
+
+struct RunRecord {
+    std::string configYaml;  // resolved config text
+    std::string configHash;  // 16 hex chars
+    std::string tracePath, traceNetwork, traceSource;
+    std::vector<std::string> layerOrder;  // execution order; each has scope "layers/<name>" in stats
+    const StatsRegistry* stats = nullptr;  // required
+    std::vector<LayerOutput> outputs;      // optional, saved when non-empty
+    std::vector<LayerMap> maps;            // optional per-layer arrays
+};
+
+// Writes atomically: to "<path>.tmp-<pid>", then rename(2) over path, so a reader
+// never sees a half-written file and a failed run never destroys an earlier result.
+// On any error the temp file is removed and std::runtime_error names the path and
+// the HDF5 call that failed. The parent directory must already exist.
+void writeResults(const std::string& path, const RunRecord& run);
+
+}  // namespace trsim

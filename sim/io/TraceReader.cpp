@@ -1,0 +1,315 @@
+#include "sim/io/TraceReader.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "sim/io/Hdf5Read.hpp"
+
+namespace trsim {
+namespace {
+
+using h5read::Hdf5ReadError;
+using h5read::ObjectKind;
+
+constexpr int kFormatVersion = 1;
+constexpr int kMaxBits = 16;  // magnitude bits; the term hardware counts exponents up to bits+1
+
+// Every message starts with a "where" prefix: "<file>", "<file>: layer 'fc1'",
+// then names the attribute or dataset, so a user can find the fault with h5dump.
+[[noreturn]] void fail(const std::string& where, const std::string& what) { throw TraceError(where + ": " + what); }
+
+std::string attributeWhere(const std::string& where, const std::string& name) {
+    return where + ": attribute '" + name + "'";
+}
+
+std::string datasetWhere(const std::string& where, const std::string& name) {
+    return where + ": dataset '" + name + "'";
+}
+
+// ----------------------------------------------------------------- attributes
+
+template <class Read>
+auto requiredAttribute(hid_t obj, const std::string& where, const std::string& name, const std::string& expected,
+                       Read read) {
+    if (!h5read::hasAttribute(obj, name)) fail(attributeWhere(where, name), "missing (expected " + expected + ")");
+    try {
+        return read(obj, name);
+    } catch (const Hdf5ReadError& e) {
+        fail(attributeWhere(where, name), e.what());
+    }
+}
+
+std::string requiredString(hid_t obj, const std::string& where, const std::string& name) {
+    return requiredAttribute(obj, where, name, "a string", h5read::readStringAttribute);
+}
+
+std::string requiredNonEmptyString(hid_t obj, const std::string& where, const std::string& name) {
+    std::string s = requiredString(obj, where, name);
+    if (s.find_first_not_of(" \t\r\n") == std::string::npos) fail(attributeWhere(where, name), "must not be empty");
+    return s;
+}
+
+int requiredIntInRange(hid_t obj, const std::string& where, const std::string& name, int64_t lo, int64_t hi) {
+    const int64_t v = requiredAttribute(obj, where, name, "an integer", h5read::readIntAttribute);
+    if (v < lo || v > hi) {
+        const std::string range = hi == INT_MAX ? ">= " + std::to_string(lo) : "in " + std::to_string(lo) + ".." + std::to_string(hi);
+        fail(attributeWhere(where, name), "must be " + range + ", got " + std::to_string(v));
+    }
+    return static_cast<int>(v);
+}
+
+double requiredPositiveFloat(hid_t obj, const std::string& where, const std::string& name) {
+    const double v = requiredAttribute(obj, where, name, "a float", h5read::readFloatAttribute);
+    if (!std::isfinite(v) || v <= 0) {
+        std::ostringstream s;
+        s << "must be a finite number > 0, got " << v;
+        fail(attributeWhere(where, name), s.str());
+    }
+    return v;
+}
+
+std::optional<double> optionalFiniteFloat(hid_t obj, const std::string& where, const std::string& name) {
+    if (!h5read::hasAttribute(obj, name)) return std::nullopt;
+    const double v = requiredAttribute(obj, where, name, "a float", h5read::readFloatAttribute);
+    if (!std::isfinite(v)) fail(attributeWhere(where, name), "must be finite");
+    return v;
+}
+
+void readRootAttributes(hid_t file, const std::string& where, Trace& t) {
+    // The version first: a file from a future writer should say so, not fail on some renamed attribute.
+    const int64_t version = requiredAttribute(file, where, "format_version", "an integer", h5read::readIntAttribute);
+    if (version != kFormatVersion)
+        fail(attributeWhere(where, "format_version"), "unsupported version " + std::to_string(version) +
+                                                          ", this reader reads version " + std::to_string(kFormatVersion));
+    t.formatVersion = kFormatVersion;
+    t.network = requiredNonEmptyString(file, where, "network");
+    t.source = requiredString(file, where, "source");
+    if (t.source != "trained" && t.source != "synthetic")
+        fail(attributeWhere(where, "source"), "must be 'trained' or 'synthetic', got '" + t.source + "'");
+    t.description = requiredNonEmptyString(file, where, "description");
+    if (h5read::hasAttribute(file, "metric")) t.metric = requiredString(file, where, "metric");
+    t.floatMetric = optionalFiniteFloat(file, where, "float_metric");
+    t.int8Metric = optionalFiniteFloat(file, where, "int8_metric");
+}
+
+// ----------------------------------------------------------------- datasets
+
+LayerType parseLayerType(const std::string& where, const std::string& text) {
+    if (text == "fc") return LayerType::Fc;
+    if (text == "conv") return LayerType::Conv;
+    if (text == "lstm") return LayerType::Lstm;
+    fail(attributeWhere(where, "type"), "must be 'fc', 'conv' or 'lstm', got '" + text + "'");
+}
+
+std::string layoutOf(LayerType type, const std::string& dataset) {
+    if (type == LayerType::Conv) return dataset == "weights" ? "[N,C/groups,KH,KW]" : "[B,C,H,W]";
+    return dataset == "weights" ? "[N,K]" : "[M,K]";
+}
+
+// Row-major multi-index of flat element `flat` in `shape`, for messages.
+std::vector<int64_t> unflatten(std::size_t flat, const std::vector<int64_t>& shape) {
+    std::vector<int64_t> at(shape.size());
+    for (std::size_t d = shape.size(); d-- > 0;) {
+        at[d] = static_cast<int64_t>(flat % static_cast<std::size_t>(shape[d]));
+        flat /= static_cast<std::size_t>(shape[d]);
+    }
+    return at;
+}
+
+// Values are sign-magnitude with `bits` magnitude bits; anything wider would be
+// silently mis-encoded by the term hardware, so the whole tensor is checked.
+void checkMagnitudes(const std::string& where, const IntTensor& t, int bits, const std::string& bitsName) {
+    const int64_t bound = (int64_t{1} << bits) - 1;
+    for (std::size_t i = 0; i < t.data.size(); ++i) {
+        const int64_t v = t.data[i];
+        if (v < -bound || v > bound)
+            fail(where, "element " + std::to_string(i) + " (at " + shapeString(unflatten(i, t.shape)) + ") = " +
+                            std::to_string(v) + " does not fit " + bitsName + "=" + std::to_string(bits) +
+                            " (sign-magnitude, |v| <= " + std::to_string(bound) + ")");
+    }
+}
+
+IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::string& name, LayerType type, int bits,
+                      const std::string& bitsName) {
+    const std::string where = datasetWhere(layerWhere, name);
+    const std::string layout = layoutOf(type, name);
+    const std::size_t rank = type == LayerType::Conv ? 4 : 2;
+    switch (h5read::objectKind(layer, name)) {
+        case ObjectKind::Missing: fail(where, "missing (expected an integer array " + layout + ")");
+        case ObjectKind::Dataset: break;
+        default: fail(where, "must be a dataset (an integer array " + layout + "), found a group or other object");
+    }
+    Hdf5Dataset ds(H5Dopen2(layer, name.c_str(), H5P_DEFAULT));
+    if (!ds.valid()) fail(where, "cannot be opened");
+    try {
+        const H5T_class_t cls = h5read::datasetTypeClass(ds);
+        if (cls != H5T_INTEGER) fail(where, "must have an integer type, got " + h5read::typeClassName(cls));
+        IntTensor t;
+        t.shape = h5read::datasetShape(ds);
+        if (t.shape.size() != rank)
+            fail(where, "expected rank " + std::to_string(rank) + " (" + layout + ") for type " + layerTypeName(type) +
+                            ", got " + shapeString(t.shape));
+        if (std::count(t.shape.begin(), t.shape.end(), 0) > 0)
+            fail(where, "has an empty dimension: " + layout + " = " + shapeString(t.shape));
+        t.data = h5read::readDatasetAsInt64(ds);
+        checkMagnitudes(where, t, bits, bitsName);
+        return t;
+    } catch (const Hdf5ReadError& e) {
+        fail(where, e.what());
+    }
+}
+
+// ----------------------------------------------------------------- shape agreement
+
+void checkGemmShapes(const std::string& where, const TraceLayer& l) {
+    const auto& w = l.weights.shape;
+    const auto& x = l.inputs.shape;
+    if (w[1] != x[1])
+        fail(where, "datasets 'weights' [N,K] = " + shapeString(w) + " and 'inputs' [M,K] = " + shapeString(x) +
+                        " disagree on K (" + std::to_string(w[1]) + " vs " + std::to_string(x[1]) + ")");
+    if (l.type == LayerType::Lstm && w[0] != 4 * int64_t{l.hiddenSize})
+        fail(datasetWhere(where, "weights"), "expected N = 4*hidden_size = " + std::to_string(4 * int64_t{l.hiddenSize}) +
+                                                 " rows (gates i,f,g,o stacked), got " + shapeString(w));
+}
+
+void checkConvShapes(const std::string& where, const TraceLayer& l) {
+    const auto& w = l.weights.shape;
+    const auto& x = l.inputs.shape;
+    const int64_t groups = l.conv.groups;
+    const std::string both = "datasets 'weights' [N,C/groups,KH,KW] = " + shapeString(w) + " and 'inputs' [B,C,H,W] = " +
+                             shapeString(x);
+    if (w[1] * groups != x[1])
+        fail(where, both + " disagree on channels: C/groups=" + std::to_string(w[1]) + " * groups=" +
+                        std::to_string(groups) + " != C=" + std::to_string(x[1]));
+    if (w[0] % groups != 0)
+        fail(datasetWhere(where, "weights"), "N=" + std::to_string(w[0]) + " output channels of " + shapeString(w) +
+                                                 " not divisible by attribute 'groups'=" + std::to_string(groups));
+    const int64_t pad = l.conv.padH;
+    if (x[2] + 2 * pad < w[2] || x[3] + 2 * pad < w[3])
+        fail(where, both + ": kernel " + std::to_string(w[2]) + "x" + std::to_string(w[3]) +
+                        " larger than the padded input " + std::to_string(x[2] + 2 * pad) + "x" +
+                        std::to_string(x[3] + 2 * pad) + " (padding " + std::to_string(pad) + ")");
+}
+
+// ----------------------------------------------------------------- layers
+
+TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::string& name) {
+    const std::string where = fileWhere + ": layer '" + name + "'";
+    if (h5read::objectKind(layers, name) != ObjectKind::Group)
+        fail(where, "every member of '/layers' must be a group (one per layer)");
+    Hdf5Group g(H5Gopen2(layers, name.c_str(), H5P_DEFAULT));
+    if (!g.valid()) fail(where, "cannot be opened");
+
+    TraceLayer l;
+    l.name = name;
+    l.type = parseLayerType(where, requiredString(g, where, "type"));
+    l.index = requiredIntInRange(g, where, "index", 0, INT_MAX);
+    l.wScale = requiredPositiveFloat(g, where, "w_scale");
+    l.xScale = requiredPositiveFloat(g, where, "x_scale");
+    l.wBits = requiredIntInRange(g, where, "w_bits", 1, kMaxBits);
+    l.xBits = requiredIntInRange(g, where, "x_bits", 1, kMaxBits);
+    if (l.type == LayerType::Conv) {
+        // Format 1 has square stride and padding; ConvParams keeps H and W apart for later formats.
+        l.conv.strideH = l.conv.strideW = requiredIntInRange(g, where, "stride", 1, INT_MAX);
+        l.conv.padH = l.conv.padW = requiredIntInRange(g, where, "padding", 0, INT_MAX);
+        l.conv.groups = requiredIntInRange(g, where, "groups", 1, INT_MAX);
+    }
+    if (l.type == LayerType::Lstm) l.hiddenSize = requiredIntInRange(g, where, "hidden_size", 1, INT_MAX);
+
+    l.weights = readOperand(g, where, "weights", l.type, l.wBits, "w_bits");
+    l.inputs = readOperand(g, where, "inputs", l.type, l.xBits, "x_bits");
+    if (l.type == LayerType::Conv)
+        checkConvShapes(where, l);
+    else
+        checkGemmShapes(where, l);
+    return l;
+}
+
+// Indices are the execution order: exactly 0..n-1, each once. Sorted layers make
+// both faults visible at the first position where layers[i].index != i.
+void sortAndCheckIndices(const std::string& fileWhere, std::vector<TraceLayer>& layers) {
+    std::stable_sort(layers.begin(), layers.end(),
+                     [](const TraceLayer& a, const TraceLayer& b) { return a.index < b.index; });
+    const int n = static_cast<int>(layers.size());
+    for (int i = 0; i < n; ++i) {
+        const TraceLayer& l = layers[static_cast<std::size_t>(i)];
+        if (l.index == i) continue;
+        const std::string where = attributeWhere(fileWhere + ": layer '" + l.name + "'", "index");
+        if (i > 0 && layers[static_cast<std::size_t>(i - 1)].index == l.index)
+            fail(where, std::to_string(l.index) + " is also the index of layer '" +
+                            layers[static_cast<std::size_t>(i - 1)].name + "'; indices must be 0.." +
+                            std::to_string(n - 1) + ", one per layer");
+        fail(where, std::to_string(l.index) + " leaves index " + std::to_string(i) + " unused; indices must be 0.." +
+                        std::to_string(n - 1) + ", one per layer");
+    }
+}
+
+// Optional /tr_accuracy: equal-length columns w_encoding, w_group_size, w_budget,
+// d_encoding, d_group_size, d_budget (-1 = no budget), value.
+void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
+    if (h5read::objectKind(file, "tr_accuracy") != ObjectKind::Group) return;
+    const std::string where = path + ": group '/tr_accuracy'";
+    const auto column = [&](const char* name) {
+        Hdf5Dataset ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT));
+        if (!ds.valid()) fail(where, std::string("dataset '") + name + "' missing");
+        return ds;
+    };
+    const std::vector<std::string> we = h5read::readStringDataset(column("w_encoding"));
+    const std::vector<std::string> de = h5read::readStringDataset(column("d_encoding"));
+    const std::vector<int64_t> wg = h5read::readDatasetAsInt64(column("w_group_size"));
+    const std::vector<int64_t> wb = h5read::readDatasetAsInt64(column("w_budget"));
+    const std::vector<int64_t> dg = h5read::readDatasetAsInt64(column("d_group_size"));
+    const std::vector<int64_t> db = h5read::readDatasetAsInt64(column("d_budget"));
+    const std::vector<double> value = h5read::readDatasetAsDouble(column("value"));
+    const std::size_t n = value.size();
+    if (we.size() != n || de.size() != n || wg.size() != n || wb.size() != n || dg.size() != n || db.size() != n)
+        fail(where, "columns differ in length");
+    const auto budget = [](int64_t b) { return b < 0 ? std::nullopt : std::optional<int>(static_cast<int>(b)); };
+    for (std::size_t i = 0; i < n; ++i)
+        t.trAccuracy.push_back({we[i], de[i], static_cast<int>(wg[i]), static_cast<int>(dg[i]), budget(wb[i]),
+                                budget(db[i]), value[i]});
+}
+
+Trace readOpenFile(hid_t file, const std::string& path) {
+    Trace t;
+    t.path = path;
+    readRootAttributes(file, path, t);
+
+    switch (h5read::objectKind(file, "layers")) {
+        case ObjectKind::Missing: fail(path, "group '/layers' missing");
+        case ObjectKind::Group: break;
+        default: fail(path, "'/layers' must be a group");
+    }
+    Hdf5Group layers(H5Gopen2(file, "layers", H5P_DEFAULT));
+    if (!layers.valid()) fail(path, "group '/layers' cannot be opened");
+    const std::vector<std::string> names = h5read::memberNames(layers);
+    if (names.empty()) fail(path, "group '/layers' has no layers");
+    for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name));
+    sortAndCheckIndices(path, t.layers);
+    readTrAccuracy(file, path, t);
+    return t;
+}
+
+}  // namespace
+
+Trace readTrace(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) fail(path, "trace file not found");
+    if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not a regular file");
+
+    const h5read::QuietHdf5Errors quiet;
+    if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file");
+    Hdf5File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    if (!file.valid()) fail(path, "cannot be opened as HDF5");
+    try {
+        return readOpenFile(file, path);
+    } catch (const Hdf5ReadError& e) {
+        // Safety net: the helpers' messages normally arrive already wrapped with a location.
+        fail(path, e.what());
+    }
+}
+
+}  // namespace trsim

@@ -1,0 +1,16 @@
+// Reads a layer trace (HDF5, format_version 1) into a Trace, checking the whole
+// format on the way so that nothing downstream has to: attribute presence and
+// types, dataset types and ranks, operand shape agreement, value ranges against
+// the declared bit widths, and layer indices 0..n-1.
+#pragma once
+#include <string>
+
+#include "sim/io/Trace.hpp"
+#include "sim/io/TraceError.hpp"
+
+namespace trsim {
+
+// Throws TraceError at the first problem found.
+Trace readTrace(const std::string& path);
+
+}  // namespace trsim

@@ -1,0 +1,138 @@
+#include "sim/run/LayerStats.hpp"
+
+#include <cmath>
+
+namespace trsim {
+
+OutputError outputError(const IntTensor& actual, const IntTensor& exact) {
+    OutputError e;
+    long double diff2 = 0, ref2 = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+        const long double d = static_cast<long double>(actual.data[i] - exact.data[i]);
+        diff2 += d * d;
+        ref2 += static_cast<long double>(exact.data[i]) * static_cast<long double>(exact.data[i]);
+        e.maxAbs = std::max(e.maxAbs, static_cast<double>(std::fabs(static_cast<double>(d))));
+    }
+    e.relativeL2 = ref2 > 0 ? static_cast<double>(std::sqrt(diff2 / ref2)) : (diff2 > 0 ? INFINITY : 0.0);
+    return e;
+}
+
+void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c, const LayerOutcome& o,
+                 const LayerShape& shape, const OutputError& error) {
+    const ArrayCounters& k = o.counters;
+    const double pes = static_cast<double>(c.array.rows) * c.array.cols;
+    const double cycles = static_cast<double>(o.totalCycles);
+    const double peCycles = pes * cycles;
+    const bool tr = c.pe.kind == PeKind::Tr;
+    const bool pairs = tr || c.pe.kind == PeKind::Laconic;
+    const bool serial = c.pe.kind == PeKind::Stripes || c.pe.kind == PeKind::Pragmatic;
+
+    s.set(scope, "cycles", cycles, "cycles", "total cycles of the layer: compute plus memory stalls");
+    s.set(scope, "compute_cycles", static_cast<double>(k.computeCycles), "cycles",
+          "cycles the array computed (weight preload, data path fill, steps with fill and drain)");
+    s.set(scope, "stall_cycles", static_cast<double>(o.stallCycles), "cycles",
+          "cycles the array waited for DRAM (operands not yet loaded, final write-back)");
+    s.set(scope, "ideal_cycles", static_cast<double>(k.idealCycles), "cycles",
+          "compute cycles if every PE could run alone (no lock step, no fixed slots)");
+    s.set(scope, "sync_loss_cycles", static_cast<double>(k.computeCycles - k.idealCycles), "cycles",
+          "compute cycles lost to synchronisation: compute_cycles - ideal_cycles");
+    s.set(scope, "time_us", cycles / c.clockMhz, "us", "layer latency at the configured clock");
+    s.set(scope, "pe_cycles", peCycles, "PE-cycles", "PEs times cycles: the work the array could have done");
+    s.set(scope, "dense_macs", static_cast<double>(shape.denseMacs), "MACs",
+          "multiply-accumulates of the layer at full precision (M*K*N summed over GEMMs)");
+    s.set(scope, "macs", static_cast<double>(k.macs), "MACs",
+          "value products the PEs completed (every kind but tr, which works on groups)");
+    s.set(scope, "term_pairs", static_cast<double>(k.termPairs), "term pairs",
+          "term-pair products done by tr and laconic PEs (the TR paper's cost metric)");
+    s.set(scope, "serial_steps", static_cast<double>(k.serialSteps), "steps",
+          "activation bits (stripes) or activation terms (pragmatic) shifted in");
+    const double useful = pairs    ? static_cast<double>(k.termPairs) / c.pe.termPairsPerCycle
+                          : serial ? static_cast<double>(k.serialSteps)
+                                   : static_cast<double>(k.macs);
+    s.set(scope, "utilization", peCycles > 0 ? useful / peCycles : 0, "fraction",
+          "useful work (MACs, bits or terms, or term pairs / pairs per cycle) over PE-cycles available");
+    s.set(scope, "folds", static_cast<double>(k.folds), "folds", "array tiles the layer's GEMMs needed");
+    s.set(scope, "gemms", static_cast<double>(o.gemms), "GEMMs", "GEMMs the layer was lowered to");
+    s.set(scope, "dram_read_bytes", static_cast<double>(o.traffic.dramReadBytes), "bytes", "bytes read from DRAM");
+    s.set(scope, "dram_write_bytes", static_cast<double>(o.traffic.dramWriteBytes), "bytes", "bytes written to DRAM");
+    s.set(scope, "sram_read_words", static_cast<double>(o.traffic.sramReadWords), "64-bit words",
+          "on-chip buffer reads");
+    s.set(scope, "sram_write_words", static_cast<double>(o.traffic.sramWriteWords), "64-bit words",
+          "on-chip buffer writes");
+    s.set(scope, "data_values_encoded", static_cast<double>(o.dataValues), "values",
+          "values turned into terms in front of the array (tr, laconic, pragmatic)");
+    s.set(scope, "weight_terms", static_cast<double>(o.weightKeptTerms), "terms", "weight terms the PEs held (tr: after TR; laconic: all)");
+    s.set(scope, "data_terms", static_cast<double>(o.dataKeptTerms), "terms",
+          "data terms the PEs consumed, im2col repeats counted (tr: after TR; laconic, pragmatic: all)");
+
+    const EnergyTable& e = c.energy;
+    double compute = 0;
+    switch (c.pe.kind) {
+        case PeKind::Mac: compute = k.macs * e.pj("mac_int8"); break;
+        case PeKind::Tr:
+        case PeKind::Laconic: compute = k.termPairs * e.pj("term_pair") + k.groupsFlushed * e.pj("coefficient_flush"); break;
+        case PeKind::Stripes: compute = k.serialSteps * e.pj("serial_bit_step"); break;
+        case PeKind::Pragmatic: compute = k.serialSteps * e.pj("term_shift_add"); break;
+        case PeKind::DnaTeq: compute = k.macs * e.pj("exponent_mac"); break;
+    }
+    const double clock = peCycles * e.pj("pe_cycle");
+    const double encoder = o.dataValues * e.pj("hese_encode");  // data turned into terms (tr, laconic, pragmatic)
+    // A streaming comparator compares every incoming term once against the running threshold.
+    const double comparator = tr && c.data.budget ? o.dataEncodedTerms * e.pj("term_compare") : 0;
+    const double sram = (o.traffic.sramReadWords * e.pj("sram_read_64b")) + o.traffic.sramWriteWords * e.pj("sram_write_64b");
+    const double dram = (o.traffic.dramReadBytes + o.traffic.dramWriteBytes) * 8.0 * e.pj("dram_bit");
+    s.set(scope, "energy_pe_compute_pj", compute, "pJ",
+          "the PE kind's arithmetic: MACs, term pairs plus coefficient flushes, serial bit or term steps, exponent MACs");
+    s.set(scope, "energy_pe_clock_pj", clock, "pJ", "PE registers and clock, every PE every cycle");
+    s.set(scope, "energy_encoder_pj", encoder, "pJ", "HESE encoding of data values");
+    s.set(scope, "energy_comparator_pj", comparator, "pJ", "term comparator (data TR)");
+    s.set(scope, "energy_sram_pj", sram, "pJ", "on-chip buffer reads and writes");
+    s.set(scope, "energy_dram_pj", dram, "pJ", "off-chip DRAM traffic");
+    s.set(scope, "energy_total_pj", compute + clock + encoder + comparator + sram + dram, "pJ", "sum of the components");
+
+    s.set(scope, "error_rel_l2", error.relativeL2, "fraction",
+          "||output - exact|| / ||exact|| against exact integer arithmetic (no TR)");
+    s.set(scope, "error_max_abs", error.maxAbs, "integer units", "largest |output - exact| over the layer's outputs");
+}
+
+LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const LayerOutcome& o) {
+    LayerMap map;
+    map.layer = layer;
+    map.name = "pe_utilization";
+    map.unit = "fraction";
+    map.description = "share of the layer's cycles each PE did useful work (MACs, or term pairs / pairs per cycle)";
+    map.shape = {c.array.rows, c.array.cols};
+    const bool pairs = c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic;
+    const double perPe = static_cast<double>(o.totalCycles) * (pairs ? c.pe.termPairsPerCycle : 1);
+    map.data.resize(static_cast<std::size_t>(c.array.rows) * c.array.cols, 0.0);
+    for (std::size_t i = 0; i < map.data.size() && i < o.peWork.size(); ++i)
+        map.data[i] = perPe > 0 ? static_cast<double>(o.peWork[i]) / perPe : 0.0;
+    return map;
+}
+
+void recordRunTotals(StatsRegistry& s, const std::vector<std::string>& layerScopes, double wallSeconds,
+                     int64_t peCount) {
+    for (const char* name : {"cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "time_us", "dense_macs",
+                             "macs", "term_pairs", "serial_steps", "energy_total_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
+                             "energy_encoder_pj", "energy_comparator_pj", "energy_sram_pj", "energy_dram_pj",
+                             "dram_read_bytes", "dram_write_bytes"}) {
+        for (const auto& scope : layerScopes) {
+            const Stat& st = s.stat(scope, name);
+            s.add("run", name, st.value, st.unit, "sum over layers: " + st.description);
+        }
+    }
+    const double cycles = s.get("run", "cycles");
+    s.set("run", "utilization",
+          cycles > 0 ? [&] {
+              double useful = 0;
+              for (const auto& scope : layerScopes) useful += s.get(scope, "utilization") * s.get(scope, "pe_cycles");
+              return useful / (cycles * static_cast<double>(peCount));
+          }()
+                     : 0.0,
+          "fraction", "useful work over PE-cycles, whole run");
+    s.set("run", "wall_seconds", wallSeconds, "s", "host time the simulation took");
+    s.set("run", "simulated_pe_cycles_per_second", wallSeconds > 0 ? cycles * peCount / wallSeconds : 0,
+          "PE-cycles/s", "simulation speed on this host");
+}
+
+}  // namespace trsim

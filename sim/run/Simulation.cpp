@@ -1,0 +1,195 @@
+#include "sim/run/Simulation.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <memory>
+#include <ostream>
+#include <systemc>
+
+#include "modules/array/Controller.hpp"
+#include "modules/array/SystolicArray.hpp"
+#include "modules/functional/ExponentialQuantizer.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+#include "sim/run/LayerStats.hpp"
+
+namespace trsim {
+namespace {
+
+int64_t largestMagnitude(const IntTensor& t) {
+    int64_t most = 0;
+    for (int64_t v : t.data) most = std::max(most, v < 0 ? -v : v);
+    return most;
+}
+
+IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
+    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
+    if (c.pe.kind == PeKind::DnaTeq) {
+        const int bits = c.pe.dnateqExponentBits;
+        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
+        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
+    }
+    return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
+                                     : gemmWithTr(l.inputs, l.weights, xc, wc);
+}
+
+ControllerOptions controllerOptions(const SimConfig& c) {
+    ControllerOptions o;
+    o.weightCoding = weightCodingFor(c);
+    o.dataCoding = dataCodingFor(c);
+    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
+    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
+    return o;
+}
+
+IntTensor exactReference(const TraceLayer& l) {
+    return l.type == LayerType::Conv ? conv2dReference(l.inputs, l.weights, l.conv) : gemmReference(l.inputs, l.weights);
+}
+
+int64_t denseMacs(const TraceLayer& l, const IntTensor& output) {
+    // Every output element is a dot product over the weights' reduction size.
+    const int64_t k = static_cast<int64_t>(l.weights.size()) / l.weights.dim(0);
+    return static_cast<int64_t>(output.size()) * k;
+}
+
+void requireEqual(const IntTensor& array, const IntTensor& reference, const std::string& layer) {
+    if (array.shape != reference.shape)
+        throw FunctionalMismatch("layer '" + layer + "': array output shape " + shapeString(array.shape) +
+                                 " differs from the reference " + shapeString(reference.shape));
+    for (std::size_t i = 0; i < array.size(); ++i)
+        if (array.data[i] != reference.data[i])
+            throw FunctionalMismatch("layer '" + layer + "': array output differs from the functional reference at flat index " +
+                                     std::to_string(i) + ": array " + std::to_string(array.data[i]) + ", reference " +
+                                     std::to_string(reference.data[i]));
+}
+
+}  // namespace
+
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
+    switch (c.pe.kind) {
+        case PeKind::Mac:
+        case PeKind::Stripes:
+        case PeKind::Pragmatic:
+        case PeKind::Laconic: return trace.int8Metric;
+        case PeKind::DnaTeq: return std::nullopt;
+        case PeKind::Tr: break;
+    }
+    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
+    for (const TrAccuracyRow& r : trace.trAccuracy)
+        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
+            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
+            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
+            return r.value;
+    return std::nullopt;
+}
+
+void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
+    for (const TraceLayer& l : trace.layers) {
+        const struct {
+            const char* operand;
+            const IntTensor& t;
+            int bits;
+        } checks[] = {{"weights", l.weights, c.weights.bits}, {"data", l.inputs, c.data.bits}};
+        for (const auto& chk : checks) {
+            const int64_t most = largestMagnitude(chk.t);
+            if (most >> chk.bits)
+                throw TraceConfigMismatch(trace.path + ": layer '" + l.name + "': " + chk.operand + " reach magnitude " +
+                                          std::to_string(most) + ", more than operands." + chk.operand +
+                                          ".bits = " + std::to_string(chk.bits) + " allows (" +
+                                          std::to_string((int64_t{1} << chk.bits) - 1) + ")");
+        }
+    }
+}
+
+SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
+    checkTraceFitsConfig(trace, config);
+    SimulationResult result;
+    std::vector<LayerTask> tasks;
+    for (const TraceLayer& l : trace.layers) {
+        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &l.inputs, &l.weights});
+        result.layerOrder.push_back(l.name);
+    }
+    const auto wallStart = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
+    const bool showProgress = config.simulation.progress;
+
+    auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
+        const TraceLayer& l = trace.layers[i];
+        requireEqual(outcome.output, functionalReference(l, config), l.name);
+        const IntTensor exact = exactReference(l);
+        recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
+                    outputError(outcome.output, exact));
+        if (config.outputs.saveLayerOutputs)
+            result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
+        result.maps.push_back(peUtilizationMap(l.name, config, outcome));
+        if (showProgress) {
+            const double done = static_cast<double>(i + 1) / trace.layers.size();
+            const double t = elapsed();
+            progress << "[" << (i + 1) << "/" << trace.layers.size() << "] " << l.name << ": " << outcome.totalCycles
+                     << " cycles, output checked against the functional reference; " << std::fixed
+                     << std::setprecision(1) << t << " s elapsed, ETA " << (t / done - t) << " s\n"
+                     << std::defaultfloat << std::flush;
+        }
+    };
+    std::size_t currentLayer = 0;
+    auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
+        currentLayer = layer;
+        if (showProgress && gemm == 0)
+            progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
+                     << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
+                     << std::flush;
+    };
+
+    // One simulated nanosecond per clock cycle keeps SystemC time exact for any
+    // clock frequency; results convert cycles to time with clock_mhz.
+    const sc_core::sc_time cycle(1, sc_core::SC_NS);
+    const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
+    auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
+                                                 cycle, timing);
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
+                                                   onLayerDone, onProgress);
+    // Long layers report their folds, at most every two seconds.
+    auto lastReport = std::chrono::steady_clock::now();
+    array->onFoldDone([&](int64_t done, int64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!showProgress || done == total || now - lastReport < std::chrono::seconds(2)) return;
+        lastReport = now;
+        progress << "[" << (currentLayer + 1) << "/" << trace.layers.size() << "] "
+                 << trace.layers[currentLayer].name << ": fold " << done << "/" << total << ", " << std::fixed
+                 << std::setprecision(1) << elapsed() << " s elapsed\n"
+                 << std::defaultfloat << std::flush;
+    });
+    sc_core::sc_fifo<GemmJob*> toArray("to_array_fifo", 1), fromArray("from_array_fifo", 1);
+    controller->toArray(toArray);
+    array->jobs(toArray);
+    array->done(fromArray);
+    controller->fromArray(fromArray);
+
+    // trsim reports progress itself; the kernel's informational messages (e.g.
+    // the VCD timescale notice) would only interleave with it.
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    sc_core::sc_trace_file* vcd = nullptr;
+    if (!config.outputs.vcdPath.empty()) {
+        std::string base = config.outputs.vcdPath;
+        if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
+        vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
+        vcd->set_time_unit(1, sc_core::SC_NS);
+        array->traceSignals(vcd);
+    }
+    sc_core::sc_start();
+    if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+    if (array->error()) std::rethrow_exception(array->error());
+    if (controller->error()) std::rethrow_exception(controller->error());
+    if (!result.layerOrder.empty() && !result.stats.has("layers/" + result.layerOrder.back(), "cycles"))
+        throw std::runtime_error("simulation ended before every layer ran");
+
+    std::vector<std::string> scopes;
+    for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
+    recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
+    if (const auto accuracy = accuracyFor(trace, config))
+        result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
+                         "the trace's model " + trace.metric +
+                             " for this configuration (8-bit value for exact PEs, its /tr_accuracy row for tr)");
+    return result;
+}
+
+}  // namespace trsim

@@ -1,0 +1,144 @@
+#include "sim/sweep/SweepSpec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sim/config/ConfigLoader.hpp"
+#include "sim/config/StrictYaml.hpp"
+
+namespace trsim {
+namespace fs = std::filesystem;
+namespace {
+
+// A swept value as --set takes it: scalars as written, `none` for null.
+bool scalarText(const YAML::Node& n, std::string& out) {
+    if (n.IsNull()) {
+        out = "none";
+        return true;
+    }
+    if (!n.IsScalar()) return false;
+    out = n.Scalar();
+    return true;
+}
+
+struct Axis {
+    std::string key;
+    std::vector<std::string> values;
+};
+
+std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::string& path) {
+    std::vector<Axis> axes;
+    for (const auto& kv : block) {
+        Axis a;
+        a.key = kv.first.as<std::string>();
+        const std::string keyPath = path + "." + a.key;
+        if (!kv.second.IsSequence() || kv.second.size() == 0) {
+            y.problem(keyPath, "must be a non-empty list of values");
+            continue;
+        }
+        for (std::size_t i = 0; i < kv.second.size(); ++i) {
+            std::string v;
+            if (!scalarText(kv.second[i], v))
+                y.problem(keyPath + "[" + std::to_string(i) + "]", "must be a single value, not a list or map");
+            a.values.push_back(v);
+        }
+        axes.push_back(std::move(a));
+    }
+    return axes;
+}
+
+}  // namespace
+
+SweepSpec loadSweep(const std::string& path) {
+    if (!fs::exists(path)) throw ConfigError({path + ": file not found"});
+    SweepSpec spec;
+    spec.path = path;
+    {
+        std::ifstream in(path);
+        std::stringstream s;
+        s << in.rdbuf();
+        spec.text = s.str();
+    }
+    YAML::Node root;
+    try {
+        root = YAML::Load(spec.text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError({path + ": not valid YAML: " + e.what()});
+    }
+    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: base, set, sweep)"});
+    StrictYaml y(path);
+    y.onlyKeys(root, "", {"base", "set", "sweep"});
+    const std::string base = y.text(root, "", "base", std::nullopt);
+    const YAML::Node set = y.map(root, "", "set", false);
+    const YAML::Node sweep = y.map(root, "", "sweep", true);
+    y.onlyKeys(sweep, "sweep", {"product", "zip"});
+    const std::vector<Axis> product = readAxes(y, y.map(sweep, "sweep", "product", false), "sweep.product");
+    const std::vector<Axis> zip = readAxes(y, y.map(sweep, "sweep", "zip", false), "sweep.zip");
+    if (product.empty() && zip.empty()) y.problem("sweep", "needs a product or a zip block with at least one key");
+    for (const Axis& a : zip)
+        if (a.values.size() != zip.front().values.size())
+            y.problem("sweep.zip." + a.key, "has " + std::to_string(a.values.size()) + " values but sweep.zip." +
+                                                zip.front().key + " has " + std::to_string(zip.front().values.size()) +
+                                                " (zip lists must be equally long)");
+    std::vector<std::string> fixed;
+    for (const auto& kv : set) {
+        std::string v;
+        if (!scalarText(kv.second, v)) y.problem("set." + kv.first.as<std::string>(), "must be a single value");
+        fixed.push_back(kv.first.as<std::string>() + "=" + v);
+    }
+    y.throwIfAny();
+
+    spec.baseConfigPath = (fs::path(path).parent_path() / base).lexically_normal().string();
+    if (fs::path(base).is_absolute()) spec.baseConfigPath = base;
+    for (const Axis& a : product) spec.sweptKeys.push_back(a.key);
+    for (const Axis& a : zip) spec.sweptKeys.push_back(a.key);
+
+    // Mixed-radix counting over the product, first key slowest; the zip index is the last digit.
+    std::size_t total = zip.empty() ? 1 : zip.front().values.size();
+    for (const Axis& a : product) total *= a.values.size();
+    std::vector<std::string> problems;
+    for (std::size_t i = 0; i < total; ++i) {
+        SweepPoint p;
+        p.index = static_cast<int>(i);
+        p.overrides = fixed;
+        std::size_t rest = i;
+        const std::size_t zipCount = zip.empty() ? 1 : zip.front().values.size();
+        const std::size_t zipIndex = rest % zipCount;
+        rest /= zipCount;
+        std::vector<std::string> productValues(product.size());
+        for (std::size_t k = product.size(); k-- > 0;) {
+            productValues[k] = product[k].values[rest % product[k].values.size()];
+            rest /= product[k].values.size();
+        }
+        for (std::size_t k = 0; k < product.size(); ++k) {
+            p.overrides.push_back(product[k].key + "=" + productValues[k]);
+            p.values.push_back(productValues[k]);
+        }
+        for (const Axis& a : zip) {
+            p.overrides.push_back(a.key + "=" + a.values[zipIndex]);
+            p.values.push_back(a.values[zipIndex]);
+        }
+        try {
+            p.configHash = loadConfig(spec.baseConfigPath, p.overrides).hash;
+        } catch (const ConfigError& e) {
+            std::string where;
+            for (std::size_t k = 0; k < spec.sweptKeys.size(); ++k)
+                where += (k ? ", " : "") + spec.sweptKeys[k] + "=" + p.values[k];
+            problems.push_back(path + ": point " + std::to_string(i) + " (" + where + "):\n  " + e.what());
+            continue;
+        }
+        spec.points.push_back(std::move(p));
+    }
+    if (!problems.empty()) throw ConfigError(problems);
+    for (std::size_t i = 0; i < spec.points.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (spec.points[i].configHash == spec.points[j].configHash)
+                throw ConfigError({path + ": points " + std::to_string(j) + " and " + std::to_string(i) +
+                                   " resolve to the same config (hash " + spec.points[i].configHash + ")"});
+    return spec;
+}
+
+}  // namespace trsim
