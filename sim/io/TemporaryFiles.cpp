@@ -64,6 +64,9 @@ void installSignalCleanup() {
             // A signal the parent ignores (nohup, a background job's SIGINT) stays ignored.
             if (old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
         }
+        // Over a file-size limit (ulimit -f), write(2) then fails with EFBIG and the
+        // output error is reported, instead of SIGXFSZ killing trsim mid-write.
+        ::signal(SIGXFSZ, SIG_IGN);
         return true;
     }();
     (void)installed;

@@ -11,7 +11,8 @@
 
 namespace trsim {
 
-// Installs the handlers once per process (idempotent).
+// Installs the handlers once per process (idempotent), and ignores SIGXFSZ so a
+// file-size limit is a write error like a full disk.
 void installSignalCleanup();
 
 class TemporaryFile {
