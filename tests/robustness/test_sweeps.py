@@ -11,7 +11,7 @@ import time
 import h5py
 import pytest
 
-from conftest import ROOT, TRSIM, digest, leftovers, trsim
+from conftest import ROOT, TRSIM, default_signals, digest, leftovers, trsim
 
 sys.path.insert(0, str(ROOT))
 from analysis.results import load  # noqa: E402
@@ -110,7 +110,7 @@ def test_interrupted_sweep_stops_its_workers_and_leaves_no_temporaries(inputs):
     out = inputs.dir / "s.h5"
     a = _sweep(inputs, "a.yaml", ROWS)
     proc = subprocess.Popen([TRSIM, "sweep", str(a), "-o", str(out), "-j", "2"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     proc.stderr.readline()  # "N points: ... to run": workers are starting
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
