@@ -27,7 +27,8 @@ CommandSpec runSpec() {
         "--set overrides any config key, e.g.\n"
         "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
         "PE kinds (pe.kind):\n" +
-        peKindHelp() + "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
+        peKindHelp() +
+        "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
     spec.options.add_options()("help,h", "print this help")(
         "output,o", po::value<std::string>()->value_name("OUT.h5"), "results file (default: trsim_out.h5)");
     addSetOption(spec.options);
