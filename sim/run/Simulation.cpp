@@ -1,6 +1,7 @@
 #include "sim/run/Simulation.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -10,6 +11,7 @@
 #include "modules/array/SystolicArray.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
+#include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
 
 namespace trsim {
@@ -64,23 +66,7 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
-std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
-    switch (c.pe.kind) {
-        case PeKind::Mac:
-        case PeKind::Stripes:
-        case PeKind::Pragmatic:
-        case PeKind::Laconic: return trace.int8Metric;
-        case PeKind::DnaTeq: return std::nullopt;
-        case PeKind::Tr: break;
-    }
-    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
-    for (const TrAccuracyRow& r : trace.trAccuracy)
-        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
-            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
-            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
-            return r.value;
-    return std::nullopt;
-}
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return lookupAccuracy(trace, c).value; }
 
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
     for (const TraceLayer& l : trace.layers) {
@@ -185,10 +171,14 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
-    if (const auto accuracy = accuracyFor(trace, config))
-        result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
-                         "the trace's model " + trace.metric +
-                             " for this configuration (8-bit value for exact PEs, its /tr_accuracy row for tr)");
+    // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
+    // point's run/accuracy the reason); stderr says it too.
+    const AccuracyLookup accuracy = lookupAccuracy(trace, config);
+    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
+                     trace.metric.empty() ? "metric" : trace.metric,
+                     "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
+                         " for this configuration: " + accuracy.note);
+    if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
 
