@@ -72,7 +72,7 @@ def score(trace_path: str, keys: List[str], data=None, out=sys.stdout) -> Dict[s
     values = {}
     todo = []
     for key in keys:
-        setting = Setting.parse(key)
+        setting = Setting.parse(key).for_trace(trace)
         v, where = known_value(trace, setting)
         if v is None:
             v = cache.get(setting.key())
@@ -80,7 +80,7 @@ def score(trace_path: str, keys: List[str], data=None, out=sys.stdout) -> Dict[s
         if v is None:
             todo.append(setting)
         else:
-            values[key] = v
+            values[setting.key()] = v
             print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({where})", file=out)
     if todo and data is None and tra.architecture(trace) != "lstm_lm_tied":
         data = tra.load_eval_data(trace)

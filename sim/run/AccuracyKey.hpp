@@ -18,7 +18,9 @@
 namespace trsim {
 
 // nullopt for PE kinds whose arithmetic the scorer does not model (dnateq).
-std::optional<std::string> accuracySettingKey(const SimConfig& config);
+// With a trace, QT that covers every layer's declared bits of an operand (it
+// changes no value) keys as no QT.
+std::optional<std::string> accuracySettingKey(const SimConfig& config, const Trace* trace = nullptr);
 
 struct AccuracyLookup {
     std::optional<double> value;

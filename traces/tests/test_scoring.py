@@ -60,6 +60,14 @@ def test_canonical_keys_and_their_parsing(setting, key):
     assert Setting.parse(key).key() == key
 
 
+def test_qt_covering_the_declared_bits_keys_as_no_qt():
+    t = Trace(network="n", source="trained", description="d", layers=[
+        Layer(name="a", type="fc", weights=np.ones((2, 2), np.int64), inputs=np.ones((1, 2), np.int64),
+              w_scale=1.0, x_scale=1.0, w_bits=8, x_bits=8)])
+    assert Setting.parse("w=exact:q8;d=hese:g1:k3:q9").for_trace(t).key() == "w=exact:qnone;d=hese:g1:k3:qnone"
+    assert Setting.parse("w=exact:q7;d=exact:q8").for_trace(t).key() == "w=exact:q7;d=exact:qnone"
+
+
 def test_bad_keys_are_rejected_with_the_operand_named():
     with pytest.raises(ValueError, match="weights"):
         Setting.parse("w=hese:g8;d=exact:qnone")

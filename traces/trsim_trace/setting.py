@@ -115,5 +115,15 @@ class Setting:
     def describe(self) -> str:
         return f"w {self.weights.describe()} / d {self.data.describe()}"
 
+    def for_trace(self, trace) -> "Setting":
+        """QT that covers every layer's declared bits of an operand changes no value: keyed as no QT (as
+        trsim's AccuracyKey.cpp does)."""
+        def norm(op: Operand, bits_attr: str) -> Operand:
+            q = op.quantize_bits
+            if q is None or not trace.layers or any(q < getattr(la, bits_attr) for la in trace.layers):
+                return op
+            return Operand(op.encoding, op.group_size, op.budget, None)
+        return Setting(norm(self.weights, "w_bits"), norm(self.data, "x_bits"))
+
 
 EXACT = Setting(Operand(), Operand())
