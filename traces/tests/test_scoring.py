@@ -205,3 +205,17 @@ def test_graph_problems_are_named():
     assert any("every trace layer must appear exactly once" in m for m in check_graph(graph[2:], names))
     trace.format_version = 1
     assert any("architecture 'graph' needs format_version 2" in m for m in check_trace(trace))
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRSIM = os.environ.get("TRSIM_BIN", os.path.join(ROOT, "build", "trsim"))
+
+
+@pytest.mark.skipif(not os.path.exists(TRSIM), reason="needs the trsim binary (TRSIM_BIN)")
+def test_sweep_points_resolve_trace_paths_and_settings_like_trsim():
+    pts = score.sweep_points(os.path.join(ROOT, "configs", "sweeps", "paper_budgets.yaml"), TRSIM)
+    assert len(pts) == 14
+    mlp = os.path.join(ROOT, "traces", "bundled", "mlp_fashion_mnist.h5")
+    assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
+    assert pts[1][1] == mlp and pts[1][2].key() == "w=hese:g8:k4:qnone;d=hese:g1:k2:qnone"
+    assert pts[13][1].endswith("cnn_fashion_mnist.h5") and pts[13][2].key() == "w=exact:qnone;d=exact:qnone"
