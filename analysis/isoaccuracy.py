@@ -289,7 +289,7 @@ def plot_ratios(results: list, rows: list):
     ax.axvline(1.0, color="black", linewidth=0.6)
     ticks = []
     for r in qt_rows:
-        tol = f"±{r['tolerance']:g}{' pt' if r['metric'] == 'accuracy' else ' %'}"
+        tol = f"{r['tolerance']:g}{' pt' if r['metric'] == 'accuracy' else ' %'}"
         se = f", SE {100 * r['noise_se']:.2f}" if np.isfinite(r["noise_se"]) else ""
         ticks.append(f"{r['network'].split('_')[0]} ({r['paper_row'] or '-'})\n"
                      f"{r['baseline_setting'] or '-'} vs {r['tr_setting'] or '-'}\ntol {tol}{se}")
@@ -297,7 +297,7 @@ def plot_ratios(results: list, rows: list):
     ax.invert_yaxis()
     ax.set_xlabel("QT / TR ratio at equal accuracy (higher: TR better)", fontsize=7)
     ax.tick_params(axis="x", labelsize=6)
-    ax.legend(fontsize=5.5, loc="lower right")
+    ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     ax.set_title("TR vs QT on the same tMAC array at equal accuracy", fontsize=7.5)
     return Figure("isoaccuracy", fig, data={"rows": qt_rows, **data})
 
