@@ -76,6 +76,7 @@ class NetworkResult:
     noise: float         # binomial standard error of the reference (NaN for perplexity)
     candidates: list = field(default_factory=list)
     chosen: dict = field(default_factory=dict)   # (array, family) -> Candidate
+    unscored: dict = field(default_factory=dict)  # (array, family) -> points without an accuracy
 
 
 def qualifies(metric: str, value: float, threshold: float) -> bool:
@@ -142,9 +143,15 @@ def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE) -
     at = {int(i): k for k, i in enumerate(tot["point"])}
     out = []
     for net in res.networks():
-        pts = [p for p in res.ok_points() if p.network == net and np.isfinite(tot["accuracy"][at[p.index]])]
+        every = [p for p in res.ok_points() if p.network == net]
+        pts = [p for p in every if np.isfinite(tot["accuracy"][at[p.index]])]
         if not pts:
             continue
+        unscored = {}
+        for p in every:
+            fam = _classify(p)[0]
+            if fam is not None and p not in pts:
+                unscored[(_array_of(p), fam)] = unscored.get((_array_of(p), fam), 0) + 1
         metric = _metric_name(res, pts[0]) or ("perplexity" if tot["accuracy"][at[pts[0].index]] > 1 else "accuracy")
         cands = []
         for p in pts:
@@ -162,7 +169,7 @@ def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE) -
         tol = tolerance if tolerance is not None else (0.5 if metric == "accuracy" else 1.0)
         threshold = ref - tol / 100 if metric == "accuracy" else ref * (1 + tol / 100)
         noise = math.sqrt(ref * (1 - ref) / test_size) if metric == "accuracy" else math.nan
-        nr = NetworkResult(net, metric, ref, tol, threshold, noise, cands)
+        nr = NetworkResult(net, metric, ref, tol, threshold, noise, cands, unscored=unscored)
         for c in cands:
             if not qualifies(metric, c.accuracy, threshold):
                 continue
@@ -205,10 +212,13 @@ def comparisons(results: list) -> list:
                 row["paper_latency_ratio"] = paper[0] if paper else math.nan
                 row["paper_energy_ratio"] = paper[1] if paper else math.nan
                 why = []
-                if base is None:
-                    why.append(f"no {fam.upper()} point within tolerance")
-                if tr is None:
-                    why.append("no TR point within tolerance")
+                for f, chosen in ((fam, base), ("tr", tr)):
+                    n = nr.unscored.get((arr, f), 0)
+                    if chosen is None:
+                        why.append(f"no {f.upper()} point within tolerance")
+                    if n:
+                        why.append(f"{n} {f.upper()} point(s) without accuracy: score them with "
+                                   f"traces/score.py sweep SWEEP.yaml")
                 row["note"] = "; ".join(why)
                 rows.append(row)
     return rows

@@ -85,6 +85,7 @@ def test_cheapest_settings_and_ratios_by_hand(tmp_path):
     assert q["on_chip_energy_ratio"] == pytest.approx((360 - 80) / (100 - 40))
     assert q["term_pair_ratio"] == pytest.approx(36 / (8 / 8 * 2))
     assert (q["paper_latency_ratio"], q["paper_energy_ratio"]) == (6.2, 4.1)
+    assert q["note"] == "1 TR point(s) without accuracy: score them with traces/score.py sweep SWEEP.yaml"
     m = [r for r in rows if r["baseline"].startswith("INT-b")][0]
     assert m["latency_ratio"] == pytest.approx(700 / 600) and math.isnan(m["paper_latency_ratio"])
 
