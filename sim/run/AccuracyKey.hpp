@@ -6,8 +6,9 @@
 // re-quantization (operands.*.quantize_bits, contract 1). It is the string
 // traces/trsim_trace/setting.py builds (tested against each other):
 //   w=<operand>;d=<operand>,  operand = exact:q<b> | <encoding>:g<g>:k<k>:q<b>,  b = bits or "none"
-// PEs that compute exact products (mac, stripes, pragmatic, laconic) see only
-// the QT part; dnateq's exponential quantization is not scored.
+// The PE kind names its arithmetic per operand (PeKind::accuracyOperand): exact
+// products (mac, stripes, pragmatic, laconic) see only the QT part; tr its
+// coding under a budget; dnateq's exponential quantization is not scored.
 #pragma once
 #include <optional>
 #include <string>

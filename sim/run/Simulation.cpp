@@ -9,7 +9,7 @@
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
-#include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/AccuracyKey.hpp"
@@ -24,24 +24,13 @@ int64_t largestMagnitude(const IntTensor& t) {
     return most;
 }
 
+// Exact arithmetic on the operands exactly as the kind's PEs get them.
 IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
-    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
-    if (c.pe.kind == PeKind::DnaTeq) {
-        const int bits = c.pe.dnateqExponentBits;
-        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
-        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
-    }
-    return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
-                                     : gemmWithTr(l.inputs, l.weights, xc, wc);
-}
-
-ControllerOptions controllerOptions(const SimConfig& c) {
-    ControllerOptions o;
-    o.weightCoding = weightCodingFor(c);
-    o.dataCoding = dataCodingFor(c);
-    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
-    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
-    return o;
+    const LayerOperands o = peKindOf(c).prepareLayer(c, l.inputs, l.weights);
+    const IntTensor& x = o.inputsOr(l.inputs);
+    const IntTensor& w = o.weightsOr(l.weights);
+    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
+                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -138,8 +127,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
-                                                   onLayerDone, onProgress);
+    const PeKind& kind = peKindOf(config);
+    auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
+        return kind.prepareLayer(config, inputs, weights);
+    };
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     array->onFoldDone([&](int64_t done, int64_t total) {
