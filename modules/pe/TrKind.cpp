@@ -100,6 +100,11 @@ public:
         return a;
     }
 
+    std::optional<std::string> accuracyOperand(const OperandCoding& o) const override {
+        if (!o.budget) return std::string("exact");  // every term kept
+        return encodingName(o.encoding) + ":g" + std::to_string(o.groupSize) + ":k" + std::to_string(*o.budget);
+    }
+
     // Every term kept is exact arithmetic (the 8-bit quality); otherwise the
     // trace's /tr_accuracy row for these codings, if it has one.
     std::optional<double> accuracy(const Trace& trace, const SimConfig& c) const override {
