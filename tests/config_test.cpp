@@ -195,5 +195,20 @@ TEST(EnergyTable, RequiredEntryMissingIsNamed) {
     }
 }
 
+
+// simulation.layers changes what runs, so it enters the hash; left out, the hash is the one configs
+// had before the key existed (sweep files resume across the change).
+TEST(ConfigLoader, LayerSubsetEntersTheHashOnlyWhenSet) {
+    ConfigFile f(defaultText());
+    const SimConfig all = loadConfig(f.path());
+    EXPECT_EQ(all.resolvedYaml.find("layers:"), std::string::npos);
+    const SimConfig some = loadConfig(f.path(), {"simulation.layers=\"fc1,fc3\""});
+    EXPECT_EQ(some.simulation.layers, "fc1,fc3");
+    EXPECT_NE(some.hash, all.hash);
+    EXPECT_NE(some.resolvedYaml.find("layers: fc1,fc3"), std::string::npos) << some.resolvedYaml;
+    EXPECT_NE(errorOf(defaultText(), {"simulation.layers=\"2:1\""}).find("simulation.layers: '2:1': empty range"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace trsim

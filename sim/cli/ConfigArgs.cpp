@@ -1,5 +1,7 @@
 #include "sim/cli/ConfigArgs.hpp"
 
+#include "sim/config/LayerSelection.hpp"
+
 namespace trsim {
 
 std::optional<ConfigArgs> parseConfigArgs(const std::vector<std::string>& args, bool acceptsOutput,
@@ -20,6 +22,12 @@ std::optional<ConfigArgs> parseConfigArgs(const std::vector<std::string>& args, 
             (isOutput ? out.outputPath : out.overrides.emplace_back()) = args[++i];
         } else if (a.rfind("--set=", 0) == 0) {
             out.overrides.push_back(a.substr(6));
+        } else if (a == "--layers") {  // shorthand for --set simulation.layers=SPEC
+            if (i + 1 >= args.size()) {
+                error = a + " needs a value (NAME,NAME,... or A:B)";
+                return std::nullopt;
+            }
+            out.overrides.push_back(layersOverride(args[++i]));
         } else if (out.configPath.empty() && a.rfind("-", 0) != 0) {
             out.configPath = a;
         } else {

@@ -12,7 +12,7 @@ namespace trsim {
 namespace {
 
 const char* kRunHelp =
-    "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...]\n"
+    "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...] [--layers NAME,...|A:B]\n"
     "\n"
     "Simulates every layer of the config's trace on the configured array, checks\n"
     "each layer's output against the functional reference, and writes cycles,\n"
@@ -20,6 +20,8 @@ const char* kRunHelp =
     "(default: trsim_out.h5; written to a temp file and renamed at the end).\n"
     "--set overrides any config key, e.g.\n"
     "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
+    "--layers NAME,...|A:B simulates only those layers (0-based A <= index < B);\n"
+    "  it is --set simulation.layers=...\n"
     "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
 
 }  // namespace
@@ -41,6 +43,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
     try {
         config = loadConfig(parsed->configPath, parsed->overrides);
         trace = readTrace(config.tracePath);
+        keepSelectedLayers(trace, config);
         checkTraceFitsConfig(trace, config);
     } catch (const ConfigError& e) {
         err << e.what() << "\n";

@@ -10,6 +10,7 @@
 
 #include "sim/cli/Commands.hpp"
 #include "sim/config/ConfigError.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/sweep/SweepRunner.hpp"
 #include "sim/sweep/SweepSpec.hpp"
 #include "sim/sweep/SweepWriter.hpp"
@@ -20,7 +21,7 @@ namespace {
 
 const char* kSweepHelp =
     "usage: trsim sweep SWEEP.yaml -o OUT.h5 [-j N] [--shard I/N] [--no-merge | --merge-only]\n"
-    "                   [--list] [--slurm-script FILE --slurm-tasks N]\n"
+    "                   [--list] [--slurm-script FILE --slurm-tasks N] [--layers NAME,...|A:B]\n"
     "\n"
     "Runs every point of a sweep (a base config and key paths to vary, see README)\n"
     "as separate trsim run processes and writes all results to one HDF5 file: one\n"
@@ -33,6 +34,7 @@ const char* kSweepHelp =
     "  --merge-only      only write OUT.h5 from OUT.h5.parts/ and earlier results\n"
     "  --slurm-script F  write a Slurm job-array script running N shards, then exit\n"
     "  --slurm-tasks N   array size for --slurm-script (default 4)\n"
+    "  --layers SPEC     simulate only these layers at every point (simulation.layers)\n"
     "Under mpirun (OMPI_COMM_WORLD_* or PMI_* in the environment) every rank runs\n"
     "its shard and rank 0 merges once all points are done; OUT.h5.parts/ must be on\n"
     "a file system every rank sees.\n"
@@ -44,6 +46,7 @@ struct SweepArgs {
     bool jobsGiven = false, list = false, noMerge = false, mergeOnly = false;
     int shard = 0, shards = 1, slurmTasks = 4;
     bool shardGiven = false;
+    std::string layers;  // --layers: simulation.layers for every point
 };
 
 bool parseShard(const std::string& s, int& index, int& count) {
@@ -76,6 +79,7 @@ bool mpiRank(int& rank, int& size) {
 std::string writeSlurmScript(const SweepArgs& a) {
     const std::string self = selfExecutable();
     const std::string sweep = fs::absolute(a.sweep).string(), out = fs::absolute(a.output).string();
+    const std::string layers = a.layers.empty() ? "" : " --layers '" + a.layers + "'";
     std::ofstream s(a.slurmScript);
     s << "#!/bin/bash\n"
       << "# trsim sweep as a Slurm job array: " << a.slurmTasks << " shards, then one merge.\n"
@@ -84,10 +88,10 @@ std::string writeSlurmScript(const SweepArgs& a) {
       << "mkdir -p '" << out << ".parts'\n"
       << "array=$(sbatch --parsable --job-name=trsim-sweep --array=0-" << a.slurmTasks - 1
       << " --cpus-per-task=1 --output='" << out << ".parts/slurm-%A_%a.log' --wrap=\"'" << self << "' sweep '"
-      << sweep << "' -o '" << out << "' -j 1 --no-merge --shard \\${SLURM_ARRAY_TASK_ID}/" << a.slurmTasks << "\")\n"
+      << sweep << "' -o '" << out << "'" << layers << " -j 1 --no-merge --shard \\${SLURM_ARRAY_TASK_ID}/" << a.slurmTasks << "\")\n"
       << "sbatch --job-name=trsim-sweep-merge --dependency=afterany:${array} --output='" << out
       << ".parts/slurm-merge-%j.log' --wrap=\"'" << self << "' sweep '" << sweep << "' -o '" << out
-      << "' --merge-only\"\n"
+      << "'" << layers << " --merge-only\"\n"
       << "echo \"submitted job array ${array} and its merge\"\n";
     return a.slurmScript;
 }
@@ -130,6 +134,8 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
                 a.noMerge = true;
             } else if (s == "--merge-only") {
                 a.mergeOnly = true;
+            } else if (s == "--layers") {
+                value(a.layers);
             } else if (a.sweep.empty() && s.rfind("-", 0) != 0) {
                 a.sweep = s;
             } else {
@@ -151,7 +157,8 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
     SweepSpec spec;
     try {
-        spec = loadSweep(a.sweep);
+        spec = loadSweep(a.sweep, a.layers.empty() ? std::vector<std::string>{}
+                                                   : std::vector<std::string>{layersOverride(a.layers)});
     } catch (const ConfigError& e) {
         err << e.what() << "\n";
         return 1;

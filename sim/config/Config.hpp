@@ -52,6 +52,7 @@ enum class SimMode { Fast, Detailed };
 struct SimulationConfig {
     SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
     bool progress = true;          // progress lines on stderr
+    std::string layers;            // which trace layers run (sim/config/LayerSelection.hpp); empty: all
 };
 
 struct BufferConfig {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "sim/config/LayerSelection.hpp"
 #include "sim/config/StrictYaml.hpp"
 
 namespace trsim {
@@ -169,7 +170,10 @@ std::string emitResolved(const SimConfig& c) {
       << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
     // progress changes no result, so it stays out of the resolved config and its hash.
     e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
-      << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
+      << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed");
+    // Emitted only when a subset is chosen, so configs without it keep the hashes they had.
+    if (!c.simulation.layers.empty()) e << YAML::Key << "layers" << YAML::Value << c.simulation.layers;
+    e << YAML::EndMap;
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
@@ -272,11 +276,17 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.outputs.vcdPath = y.text(outputs, "outputs", "vcd", std::string());
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
-    y.onlyKeys(simulation, "simulation", {"mode", "progress"});
+    y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers"});
     c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
                             ? SimMode::Fast
                             : SimMode::Detailed;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
+    c.simulation.layers = y.text(simulation, "simulation", "layers", std::string());
+    try {
+        parseLayerSelection(c.simulation.layers);
+    } catch (const std::invalid_argument& e) {
+        y.problem("simulation.layers", e.what());
+    }
 
     // Cross-key rule: every exponent sum of a term pair needs its own counter.
     if ((c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic) && y.problems().empty()) {

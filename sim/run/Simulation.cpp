@@ -1,6 +1,7 @@
 #include "sim/run/Simulation.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -10,6 +11,7 @@
 #include "modules/array/SystolicArray.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/run/LayerStats.hpp"
 
 namespace trsim {
@@ -64,6 +66,8 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
+double clockPeriodPs(double clockMhz) { return std::max(1.0, std::round(1e6 / clockMhz)); }
+
 std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
     switch (c.pe.kind) {
         case PeKind::Mac:
@@ -100,6 +104,20 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
     }
 }
 
+void keepSelectedLayers(Trace& trace, const SimConfig& c) {
+    std::vector<std::string> names;
+    for (const TraceLayer& l : trace.layers) names.push_back(l.name);
+    std::vector<std::size_t> kept;
+    try {
+        kept = selectLayers(parseLayerSelection(c.simulation.layers), names);
+    } catch (const std::invalid_argument& e) {
+        throw TraceConfigMismatch(trace.path + ": simulation.layers = '" + c.simulation.layers + "': " + e.what());
+    }
+    std::vector<TraceLayer> layers;
+    for (std::size_t i : kept) layers.push_back(std::move(trace.layers[i]));
+    trace.layers = std::move(layers);
+}
+
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
@@ -111,6 +129,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
+    double layerStart = 0;  // host time the current layer started, s since wallStart
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
@@ -118,6 +137,10 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         const IntTensor exact = exactReference(l);
         recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
                     outputError(outcome.output, exact));
+        const double layerEnd = elapsed();
+        result.stats.set("layers/" + l.name, "wall_seconds", layerEnd - layerStart, "s",
+                         "host time the layer took: simulation and the check against the functional reference");
+        layerStart = layerEnd;
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
@@ -139,9 +162,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                      << std::flush;
     };
 
-    // One simulated nanosecond per clock cycle keeps SystemC time exact for any
-    // clock frequency; results convert cycles to time with clock_mhz.
-    const sc_core::sc_time cycle(1, sc_core::SC_NS);
+    // SystemC time follows the clock, so the VCD shows real time: the period is
+    // 1/clock_mhz rounded to the kernel's 1 ps resolution (exact for clocks that
+    // divide 1 THz, e.g. 200 MHz = 5000 ps). Cycle counts never depend on the
+    // rounding: the array counts cycles, and results convert them with clock_mhz.
+    const sc_core::sc_time cycle(clockPeriodPs(config.clockMhz), sc_core::SC_PS);
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
@@ -172,7 +197,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         std::string base = config.outputs.vcdPath;
         if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
         vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
-        vcd->set_time_unit(1, sc_core::SC_NS);
+        vcd->set_time_unit(1, sc_core::SC_PS);
         array->traceSignals(vcd);
     }
     sc_core::sc_start();

@@ -52,7 +52,7 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
 
 }  // namespace
 
-SweepSpec loadSweep(const std::string& path) {
+SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides) {
     if (!fs::exists(path)) throw ConfigError({path + ": file not found"});
     SweepSpec spec;
     spec.path = path;
@@ -89,6 +89,7 @@ SweepSpec loadSweep(const std::string& path) {
         if (!scalarText(kv.second, v)) y.problem("set." + kv.first.as<std::string>(), "must be a single value");
         fixed.push_back(kv.first.as<std::string>() + "=" + v);
     }
+    fixed.insert(fixed.end(), extraOverrides.begin(), extraOverrides.end());
     y.throwIfAny();
 
     spec.baseConfigPath = (fs::path(path).parent_path() / base).lexically_normal().string();
