@@ -15,6 +15,7 @@ const char* kHelp =
     "  validate   check a simulation config\n"
     "  run        simulate every layer of a trace on the configured array\n"
     "  sweep      run many configs (a base config and key paths to vary) into one file\n"
+    "  config     print the config reference (--reference)\n"
     "\n"
     "'trsim COMMAND --help' describes each command.\n";
 
@@ -35,7 +36,8 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
     if (cmd == "validate") return validateCommand(rest, out, err);
     if (cmd == "run") return runCommand(rest, out, err);
     if (cmd == "sweep") return sweepCommand(rest, out, err);
-    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep)\n" << kHelp;
+    if (cmd == "config") return configCommand(rest, out, err);
+    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep, config)\n" << kHelp;
     return 2;
 }
 
