@@ -14,6 +14,7 @@ int validateCommand(const Args& args, std::ostream& out, std::ostream& err);
 int runCommand(const Args& args, std::ostream& out, std::ostream& err);
 int sweepCommand(const Args& args, std::ostream& out, std::ostream& err);
 int configCommand(const Args& args, std::ostream& out, std::ostream& err);
+int traceCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Top level: dispatches on args[0].
 int trsimMain(const Args& args, std::ostream& out, std::ostream& err);

@@ -22,6 +22,12 @@ std::optional<ConfigArgs> parseConfigArgs(const std::vector<std::string>& args, 
             (isOutput ? out.outputPath : out.overrides.emplace_back()) = args[++i];
         } else if (a.rfind("--set=", 0) == 0) {
             out.overrides.push_back(a.substr(6));
+        } else if (acceptsOutput && a == "--report-csv") {
+            if (i + 1 >= args.size()) {
+                error = a + " needs a directory";
+                return std::nullopt;
+            }
+            out.reportCsvDir = args[++i];
         } else if (a == "--layers") {  // shorthand for --set simulation.layers=SPEC
             if (i + 1 >= args.size()) {
                 error = a + " needs a value (NAME,NAME,... or A:B)";

@@ -11,6 +11,7 @@ struct ConfigArgs {
     std::string configPath;
     std::vector<std::string> overrides;
     std::string outputPath;
+    std::string reportCsvDir;  // run: --report-csv DIR, SCALE-Sim style reports
     bool help = false;
 };
 

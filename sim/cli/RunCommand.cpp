@@ -4,6 +4,7 @@
 #include "sim/cli/ConfigArgs.hpp"
 #include "sim/config/ConfigLoader.hpp"
 #include "sim/io/ResultsWriter.hpp"
+#include "sim/io/ScaleSimReports.hpp"
 #include "sim/run/Simulation.hpp"
 #include "sim/cli/SummaryTable.hpp"
 #include "sim/io/TraceReader.hpp"
@@ -13,6 +14,7 @@ namespace {
 
 const char* kRunHelp =
     "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...] [--layers NAME,...|A:B]\n"
+    "                 [--report-csv DIR]\n"
     "\n"
     "Simulates every layer of the config's trace on the configured array, checks\n"
     "each layer's output against the functional reference, and writes cycles,\n"
@@ -22,6 +24,8 @@ const char* kRunHelp =
     "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
     "--layers NAME,...|A:B simulates only those layers (0-based A <= index < B);\n"
     "  it is --set simulation.layers=...\n"
+    "--report-csv DIR also writes DIR/COMPUTE_REPORT.csv and DIR/BANDWIDTH_REPORT.csv\n"
+    "  with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
     "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
 
 }  // namespace
@@ -73,6 +77,10 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         writeResults(output, record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";
+        if (!parsed->reportCsvDir.empty()) {
+            writeScaleSimReports(parsed->reportCsvDir, result.stats, result.layerOrder, trace, config);
+            out << "SCALE-Sim reports: " << parsed->reportCsvDir << "/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv\n";
+        }
         return 0;
     } catch (const std::exception& e) {
         err << "trsim run: " << e.what() << "\n";

@@ -16,6 +16,7 @@ const char* kHelp =
     "  run        simulate every layer of a trace on the configured array\n"
     "  sweep      run many configs (a base config and key paths to vary) into one file\n"
     "  config     print the config reference (--reference)\n"
+    "  trace      make traces: from-topology (a SCALE-Sim topology CSV)\n"
     "\n"
     "'trsim COMMAND --help' describes each command.\n";
 
@@ -37,7 +38,8 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
     if (cmd == "run") return runCommand(rest, out, err);
     if (cmd == "sweep") return sweepCommand(rest, out, err);
     if (cmd == "config") return configCommand(rest, out, err);
-    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep, config)\n" << kHelp;
+    if (cmd == "trace") return traceCommand(rest, out, err);
+    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep, config, trace)\n" << kHelp;
     return 2;
 }
 
