@@ -80,6 +80,7 @@ struct EnergyTable {
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
+    bool termHistograms = true;  // per-layer term histograms (sim/run/TermHistograms.hpp)
 };
 
 struct SimConfig {

@@ -167,7 +167,10 @@ std::string emitResolved(const SimConfig& c) {
           << entry.picojoules << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
-      << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
+      << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
+    // Emitted only when switched off, so configs without it keep the hashes they had.
+    if (!c.outputs.termHistograms) e << YAML::Key << "term_histograms" << YAML::Value << false;
+    e << YAML::EndMap;
     // progress changes no result, so it stays out of the resolved config and its hash.
     e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
       << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed");
@@ -271,9 +274,10 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.dram.bandwidthGBps = y.number(dram, "dram", "bandwidth_gb_per_s", 1e-3, 1e5, c.dram.bandwidthGBps);
 
     const YAML::Node outputs = y.map(root, "", "outputs", false);
-    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd"});
+    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "term_histograms"});
     c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
     c.outputs.vcdPath = y.text(outputs, "outputs", "vcd", std::string());
+    c.outputs.termHistograms = y.boolean(outputs, "outputs", "term_histograms", true);
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
     y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers"});

@@ -58,6 +58,9 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"outputs.save_layer_outputs", T::Boolean, "", "false", false, "also store each layer's integer outputs"},
         {"outputs.vcd", T::Path, "", "\"\"", false,
          "VCD waveform of the array; time in 1 ps units at clock_mhz (period rounded to 1 ps); empty: none"},
+        {"outputs.term_histograms", T::Boolean, "", "true", false,
+         "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
+         "they cost about half a run's time on large layers"},
         {"simulation.mode", T::Choice, "fast, detailed", "fast", false,
          "fast: step-level (proven equal); detailed: one SystemC wait per clock cycle"},
         {"simulation.progress", T::Boolean, "", "true", false, "progress lines on stderr (not part of the config hash)"},

@@ -13,6 +13,7 @@
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/TermHistograms.hpp"
 
 namespace trsim {
 namespace {
@@ -144,6 +145,8 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
+        if (config.outputs.termHistograms)
+            for (LayerMap& h : termHistograms(l, config)) result.maps.push_back(std::move(h));
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();
