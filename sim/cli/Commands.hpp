@@ -15,6 +15,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err);
 int sweepCommand(const Args& args, std::ostream& out, std::ostream& err);
 int configCommand(const Args& args, std::ostream& out, std::ostream& err);
 int traceCommand(const Args& args, std::ostream& out, std::ostream& err);
+int analysisCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // Top level: dispatches on args[0].
 int trsimMain(const Args& args, std::ostream& out, std::ostream& err);

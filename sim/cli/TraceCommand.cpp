@@ -1,12 +1,10 @@
 // trsim trace from-topology: delegates to traces/from_topology.py, the one implementation of the
 // fitted value distributions (traces/make_imagenet.py), rather than a second copy of them in C++.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <ostream>
 
 #include "sim/cli/Commands.hpp"
+#include "sim/cli/PythonTool.hpp"
 
 namespace trsim {
 namespace {
@@ -20,8 +18,6 @@ const char* kTraceHelp =
     "drawn from the distributions fitted to the models trained here, labelled synthetic.\n"
     "Runs /usr/bin/python3 traces/from_topology.py (numpy, h5py).\n"
     "Exit codes: 0 done, 1 invalid topology, 2 usage, 4 generator error.\n";
-
-const char* kPython = "/usr/bin/python3";
 
 }  // namespace
 
@@ -61,27 +57,15 @@ int traceCommand(const Args& args, std::ostream& out, std::ostream& err) {
         err << "trsim trace from-topology: --seed '" << seed << "' is not a non-negative integer\n";
         return 2;
     }
-    const std::string script = std::string(TRSIM_SOURCE_DIR) + "/traces/from_topology.py";
+    const std::string script = sourceDir() + "/traces/from_topology.py";
     if (!std::filesystem::exists(script)) {
         err << "trsim trace from-topology: " << script << " not found (trsim runs the generator of its source tree)\n";
         return 4;
     }
     out.flush();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const char* argv[] = {kPython, script.c_str(), topology.c_str(), "-o", output.c_str(), "--seed", seed.c_str(),
-                              nullptr};
-        ::execv(kPython, const_cast<char* const*>(argv));
-        ::_exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || ::waitpid(pid, &status, 0) < 0) {
-        err << "trsim trace from-topology: cannot start " << kPython << "\n";
-        return 4;
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 1) return 1;
-    err << "trsim trace from-topology: " << kPython << " " << script << " failed\n";
+    const int status = runPython({script, topology, "-o", output, "--seed", seed});
+    if (status == 0 || status == 1) return status;
+    err << "trsim trace from-topology: /usr/bin/python3 " << script << " failed (exit status " << status << ")\n";
     return 4;
 }
 

@@ -17,6 +17,7 @@ const char* kHelp =
     "  sweep      run many configs (a base config and key paths to vary) into one file\n"
     "  config     print the config reference (--reference)\n"
     "  trace      make traces: from-topology (a SCALE-Sim topology CSV)\n"
+    "  analysis   figures and CSV from results (python3 -m analysis, from any directory)\n"
     "\n"
     "'trsim COMMAND --help' describes each command.\n";
 
@@ -39,7 +40,8 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
     if (cmd == "sweep") return sweepCommand(rest, out, err);
     if (cmd == "config") return configCommand(rest, out, err);
     if (cmd == "trace") return traceCommand(rest, out, err);
-    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep, config, trace)\n" << kHelp;
+    if (cmd == "analysis") return analysisCommand(rest, out, err);
+    err << "trsim: unknown command '" << cmd << "' (allowed: encode, validate, run, sweep, config, trace, analysis)\n" << kHelp;
     return 2;
 }
 

@@ -71,3 +71,19 @@ def test_histograms_can_be_switched_off(tmp_path):
     with h5py.File(out) as f:
         assert not any(k.startswith("term_hist_") for k in f["layers"]["fc1"])
         assert "term_histograms: false" in f.attrs["config_yaml"]
+
+
+def test_trsim_analysis_draws_them_from_any_directory(tmp_path):
+    out = run(tmp_path, "cnn_fashion_mnist.h5")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    r = subprocess.run([TRSIM, "analysis", "terms", str(out), "-o", "figs"], cwd=elsewhere, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (elsewhere / "figs" / "terms.png").stat().st_size > 0
+    r = subprocess.run([TRSIM, "analysis", "csv", str(out)], cwd=elsewhere, env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.startswith("point,config_hash,network,layer,")
+    r = subprocess.run([TRSIM, "analysis", "nope"], cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
