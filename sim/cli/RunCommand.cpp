@@ -1,65 +1,82 @@
 #include <ostream>
 
+#include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
-#include "sim/cli/ConfigArgs.hpp"
+#include "sim/cli/ErrorHandler.hpp"
+#include "sim/cli/SummaryTable.hpp"
 #include "sim/config/ConfigLoader.hpp"
+#include "sim/config/LayerSelection.hpp"
+#include "sim/io/OutputFiles.hpp"
 #include "sim/io/ResultsWriter.hpp"
 #include "sim/io/ScaleSimReports.hpp"
-#include "sim/run/Simulation.hpp"
-#include "sim/cli/SummaryTable.hpp"
+#include "sim/io/TemporaryFiles.hpp"
 #include "sim/io/TraceReader.hpp"
+#include "sim/run/Simulation.hpp"
 
 namespace trsim {
 namespace {
 
-const char* kRunHelp =
-    "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...] [--layers NAME,...|A:B]\n"
-    "                 [--report-csv DIR]\n"
-    "\n"
-    "Simulates every layer of the config's trace on the configured array, checks\n"
-    "each layer's output against the functional reference, and writes cycles,\n"
-    "utilization, stalls, energy by component and output error per layer to OUT.h5\n"
-    "(default: trsim_out.h5; written to a temp file and renamed at the end).\n"
-    "--set overrides any config key, e.g.\n"
-    "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
-    "--layers NAME,...|A:B simulates only those layers (0-based A <= index < B);\n"
-    "  it is --set simulation.layers=...\n"
-    "--report-csv DIR also writes DIR/COMPUTE_REPORT.csv and DIR/BANDWIDTH_REPORT.csv\n"
-    "  with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
-    "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
+CommandSpec runSpec() {
+    CommandSpec spec;
+    spec.usage = "trsim run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE ...] [--layers NAME,...|A:B] [--report-csv DIR]";
+    spec.description =
+        "Simulates every layer of the config's trace on the configured array, checks\n"
+        "each layer's output against the functional reference, and writes cycles,\n"
+        "utilization, stalls, energy by component and output error per layer to OUT.h5\n"
+        "(written to a temporary file and renamed at the end). The output must not be\n"
+        "one of the files the run reads, and its directory must exist.\n"
+        "--set overrides any config key, e.g.\n"
+        "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
+        "--report-csv DIR also writes DIR/COMPUTE_REPORT.csv and DIR/BANDWIDTH_REPORT.csv\n"
+        "with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
+        "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
+    spec.options.add_options()("help,h", "print this help")(
+        "output,o", po::value<std::string>()->value_name("OUT.h5"), "results file (default: trsim_out.h5)");
+    addSetOption(spec.options);
+    spec.options.add_options()(
+        "layers", po::value<std::string>()->value_name("NAME,...|A:B"),
+        "simulate only these layers (0-based A <= index < B); the same as --set simulation.layers=...")(
+        "report-csv", po::value<std::string>()->value_name("DIR"),
+        "also write SCALE-Sim style COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv into DIR");
+    spec.hidden.add_options()("config", po::value<std::string>(), "");
+    spec.positional.add("config", 1);
+    return spec;
+}
 
 }  // namespace
 
 int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string problem;
-    const auto parsed = parseConfigArgs(args, true, problem);
-    if (!parsed) {
-        err << "trsim run: " << problem << "\n" << kRunHelp;
-        return 2;
-    }
-    if (parsed->help) {
-        out << kRunHelp;
-        return 0;
-    }
-    const std::string output = parsed->outputPath.empty() ? "trsim_out.h5" : parsed->outputPath;
-    SimConfig config;
-    Trace trace;
-    try {
-        config = loadConfig(parsed->configPath, parsed->overrides);
-        trace = readTrace(config.tracePath);
+    return handleErrors("run", err, [&](std::string& file) {
+        const CommandSpec spec = runSpec();
+        const po::variables_map vm = parseCommandLine(spec, args);
+        if (vm.count("help")) {
+            out << helpText(spec);
+            return exit_status::kOk;
+        }
+        if (!vm.count("config")) throw UsageError("no config given");
+        const std::string output = vm.count("output") ? nonEmptyOption(vm, "output", "--output") : "trsim_out.h5";
+        file = vm["config"].as<std::string>();
+        std::vector<std::string> overrides = configOverrides(vm);
+        if (vm.count("layers")) overrides.push_back(layersOverride(vm["layers"].as<std::string>()));
+        const std::string reportDir = vm.count("report-csv") ? nonEmptyOption(vm, "report-csv", "--report-csv") : "";
+        const SimConfig config = loadConfig(file, overrides);
+
+        // Every output is checked before the simulation, not found wanting after it.
+        std::vector<InputFile> inputs{{config.configPath, "config"}, {config.tracePath, "trace"},
+                                      {config.energy.path, "energy table"}};
+        checkOutputPath(output, inputs);
+        if (const std::string vcd = vcdFilePath(config); !vcd.empty()) {
+            inputs.push_back({output, "results file (-o)"});
+            checkOutputPath(vcd, inputs);
+            if (vcd == output) throw OutputError(vcd + ": outputs.vcd and -o name the same file");
+        }
+        installSignalCleanup();
+        removeStaleTemporaries(output);
+
+        file = config.tracePath;
+        Trace trace = readTrace(config.tracePath);
         keepSelectedLayers(trace, config);
         checkTraceFitsConfig(trace, config);
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 1;
-    } catch (const TraceError& e) {
-        err << e.what() << "\n";
-        return 1;
-    } catch (const TraceConfigMismatch& e) {
-        err << e.what() << "\n";
-        return 1;
-    }
-    try {
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << peKindName(config.pe.kind)
             << " array, config hash " << config.hash << "\n";
@@ -74,18 +91,17 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         record.stats = &result.stats;
         record.outputs = result.outputs;
         record.maps = result.maps;
+        file = output;
         writeResults(output, record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";
-        if (!parsed->reportCsvDir.empty()) {
-            writeScaleSimReports(parsed->reportCsvDir, result.stats, result.layerOrder, trace, config);
-            out << "SCALE-Sim reports: " << parsed->reportCsvDir << "/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv\n";
+        if (!reportDir.empty()) {
+            file = reportDir;
+            writeScaleSimReports(reportDir, result.stats, result.layerOrder, trace, config);
+            out << "SCALE-Sim reports: " << reportDir << "/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv\n";
         }
-        return 0;
-    } catch (const std::exception& e) {
-        err << "trsim run: " << e.what() << "\n";
-        return 4;
-    }
+        return exit_status::kOk;
+    });
 }
 
 }  // namespace trsim

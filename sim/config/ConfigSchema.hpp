@@ -12,13 +12,16 @@ namespace trsim {
 enum class ConfigKeyType { Integer, IntegerOrNone, Number, Choice, Boolean, Text, Path };
 
 struct ConfigKeyDoc {
-    std::string key;           // full dotted path, e.g. "operands.data.budget"
+    std::string key;           // full dotted path, e.g. "operands.data.budget"; kEntry stands for any
+                               // energy table entry name in energy.ENTRY.*
     ConfigKeyType type;
     std::string allowed;       // "lo..hi" for Integer, IntegerOrNone and Number; "a, b, c" for Choice; else ""
     std::string defaultValue;  // as YAML writes it; empty with `required`
     bool required;
     std::string description;
 };
+
+inline constexpr const char* kEntry = "ENTRY";
 
 const std::vector<ConfigKeyDoc>& configKeys();
 std::string configKeyTypeName(ConfigKeyType t);
