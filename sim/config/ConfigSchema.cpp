@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "modules/functional/Encoding.hpp"
+#include "modules/pe/PeRegistry.hpp"
 #include "sim/config/Config.hpp"
 #include "sim/config/StrictYaml.hpp"
 
@@ -31,8 +32,7 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"array.dataflow", T::Choice, "weight_stationary, output_stationary", "weight_stationary", false,
          "what stays in the PEs during a fold"},
         {"pe.kind", T::Choice, joinWords(peKindNames()), "", true,
-         "tr: tMAC; mac: bit-parallel INT MAC; stripes: bit-serial; pragmatic: data terms serial; laconic: term "
-         "pairs without a budget; dnateq: exponential quantization"},
+         "the PE of the array, one of the registered kinds (modules/pe/PeRegistry.hpp; list below)"},
         {"pe.coefficient_counters", T::Integer, "1..64", "17", false,
          "tMAC coefficient accumulator counters, one per exponent sum (must cover the encodings, checked)"},
         {"pe.schedule", T::Choice, "fixed, lockstep", "fixed", false,
@@ -114,9 +114,10 @@ std::string configReferenceMarkdown() {
         s << "| `" << k.key << "` | " << configKeyTypeName(k.type) << " | " << allowed << " | "
           << (k.required ? "required" : "`" + k.defaultValue + "`") << " | " << k.description << " |\n";
     }
-    s << "\nCross-key rule: for `pe.kind` `tr` and `laconic`, `pe.coefficient_counters` must be at least the "
-         "largest weight exponent plus the largest data exponent plus 1 (binary: bits - 1; hese, naf, booth4: "
-         "bits).\n\n"
+    s << "\nPE kinds (`pe.kind`):\n\n```\n" << peKindHelp() << "```\n\n"
+         "Cross-key rules are each PE kind's own (PeKind::validate), e.g. for `tr` and `laconic` "
+         "`pe.coefficient_counters` must be at least the largest weight exponent plus the largest data exponent "
+         "plus 1 (binary: bits - 1; hese, naf, booth4: bits).\n\n"
          "## Energy table (`energy_table`)\n\n"
          "```yaml\ndescription: free text\nentries:\n  NAME: {value: 0.2, unit: pJ, source: where it comes from, "
          "derivation: optional}\n```\n\n"
