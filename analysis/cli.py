@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures, isoaccuracy
+from . import export, figures, isoaccuracy, terms
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -20,6 +20,8 @@ commands:
   compare    a bar per design point (e.g. every PE kind): cycles, energy, utilization, error
   breakdown  per-layer stacked bars: energy by component, cycles (compute / sync loss / stall)
   heatmap    PE utilization over the array, per layer (needs the pe_utilization datasets)
+  terms      term distributions: terms per value (binary vs HESE, before and after TR), term pairs
+             per group, kept exponents (the term_hist_* datasets), summed over --layer or all layers
   csv        the per-layer summary (or per-point totals with --points) as CSV
   info       what an input holds: kind, points, swept keys, layers
   isoaccuracy  TR vs QT at equal accuracy per network: cheapest settings within a tolerance of the
@@ -33,6 +35,8 @@ examples (from the repository root):
   /usr/bin/python3 -m analysis csv sweep.h5 -o summary.csv
   /usr/bin/python3 -m analysis compare pe_kinds.h5 -o figs/
   /usr/bin/python3 -m analysis pareto tr.h5 mac.h5 -o figs/
+  /usr/bin/python3 -m analysis terms results/default.h5 -o figs/
+  /usr/bin/python3 -m analysis tradeoff sweepA.h5 sweepB.h5 -o figs/   (several sweep and run files together)
 
 exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage.
 """
@@ -80,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--network", metavar="NAME", help="network to compare (default: every network, a figure each)")
     sub.add_parser("breakdown", parents=[inputs, outdir, select], help="per-layer energy and cycles")
     sub.add_parser("heatmap", parents=[inputs, outdir, select, heat], help="PE utilization over the array")
+    sub.add_parser("terms", parents=[inputs, outdir, select, heat], help="term distributions per value and group")
     c = sub.add_parser("csv", parents=[inputs], help="summary as CSV")
     c.add_argument("-o", "--out", default="-", metavar="FILE", help="CSV file (default: standard output)")
     c.add_argument("--points", action="store_true", help="one row per point (totals) instead of per layer")
@@ -178,6 +183,11 @@ def _cmd_heatmap(res, args, written, required=True):
         _note(f"heatmap skipped: {msg}")
 
 
+def _cmd_terms(res, args, written):
+    for p in _selected_points(res, args):
+        _save(terms.plot_terms(res, p, args.layer), args.out, written)
+
+
 def _cmd_csv(res, args, written):
     header, rows = export.point_rows(res, args.error_agg) if args.points else export.layer_rows(res)
     if args.out == "-":
@@ -244,7 +254,7 @@ def _cmd_isoaccuracy(res, args, written):
 
 COMMANDS = {
     "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
-    "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info,
+    "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info, "terms": _cmd_terms,
     "isoaccuracy": _cmd_isoaccuracy,
 }
 

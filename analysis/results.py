@@ -483,8 +483,9 @@ def _check_format(f, path):
 
 
 def load(paths) -> Results:
-    """Loads one sweep file, one run file, or several run files (taken together as a sweep over the
-    config keys that differ between them)."""
+    """Loads one sweep file, one run file, or several files of either kind taken together: every run
+    and every sweep point becomes a point, and the config keys whose values differ between the
+    points become the swept keys that label them."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [str(p) for p in paths]
@@ -494,10 +495,7 @@ def load(paths) -> Results:
     for p in paths:
         with _open_h5(p) as f:
             formats.append(_check_format(f, p))
-    if SWEEP_FORMAT in formats:
-        if len(paths) > 1:
-            raise AnalysisError("give one sweep file, or one or more run files; got "
-                                + ", ".join(f"{p} ({fm})" for p, fm in zip(paths, formats)))
+    if formats == [SWEEP_FORMAT]:
         return _load_sweep(paths[0])
     return _load_runs(paths)
 
@@ -531,28 +529,59 @@ def _point_from_run_group(g, path, group, index) -> tuple:
     return point, table
 
 
+def _sweep_point_groups(f, path):
+    """(group path, group) of every point of a sweep file, in point index order."""
+    if "points" not in f:
+        raise AnalysisError(f"{path}: /points missing (a trsim-sweep file has one group per point there)")
+    groups = [(f"/points/{name}", g) for name, g in f["points"].items() if isinstance(g, h5py.Group)]
+    return sorted(groups, key=lambda x: int(x[1].attrs.get("index", 0)))
+
+
 def _load_runs(paths) -> Results:
+    """Run files and sweep files together: every run and every sweep point is a point, numbered in
+    input order; each ok point's table is its own run layout (every stat)."""
     points, tables = [], []
-    for i, path in enumerate(paths):
-        with _open_h5(path) as f:
-            point, table = _point_from_run_group(f, path, "/", i)
+
+    def add(point, table):
         n = len(table["layer"])
-        table["point"] = np.full(n, i, dtype=np.int64)
+        table["point"] = np.full(n, point.index, dtype=np.int64)
         table["config_hash"] = np.array([point.config_hash] * n, dtype=object)
         table["network"] = np.array([point.network] * n, dtype=object)
         points.append(point)
         tables.append(table)
+
+    for path in paths:
+        with _open_h5(path) as f:
+            if _check_format(f, path) == RUN_FORMAT:
+                add(*_point_from_run_group(f, path, "/", len(points)))
+                continue
+            for where, g in _sweep_point_groups(f, path):
+                status = _attr_str(g, "status", "ok") or "ok"
+                if status == "ok":
+                    point, table = _point_from_run_group(g, path, where, len(points))
+                    point.overrides = _attr_str(g, "overrides", "") or ""
+                    add(point, table)
+                else:
+                    points.append(Point(index=len(points), config_hash=_attr_str(g, "config_hash", "") or "",
+                                        status=status, error=_attr_str(g, "error", "") or "",
+                                        overrides=_attr_str(g, "overrides", "") or "", params={}, config={},
+                                        network="", file=path, group=where))
+    if not tables:
+        raise AnalysisError(f"{', '.join(paths)}: no successful point")
     table = _concat(tables, paths)
     swept = []
-    if len(points) > 1:
-        keys = list(dict.fromkeys(k for p in points for k in p.config))
+    ok = [p for p in points if p.ok]
+    if len(ok) > 1:
+        keys = list(dict.fromkeys(k for p in ok for k in p.config))
         for k in keys:
             if k in ("trace",) or k.startswith("energy.") or k == "energy_table":
                 continue
-            if len({p.config.get(k) for p in points}) > 1:
+            if len({p.config.get(k) for p in ok}) > 1:
                 swept.append(k)
     res = Results(paths=paths, kind="run" if len(paths) == 1 else "runs", swept_keys=swept, points=points,
                   table=table)
+    for p in ok:  # label each point by the keys that differ, as a sweep's points are
+        p.params = {k: p.config.get(k, "") for k in swept}
     res.params = {k: np.array([points[int(i)].config.get(k, "") for i in table["point"]], dtype=object)
                   for k in swept}
     return res

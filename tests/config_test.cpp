@@ -196,28 +196,19 @@ TEST(EnergyTable, RequiredEntryMissingIsNamed) {
     }
 }
 
-}  // namespace
-}  // namespace trsim
 
-namespace trsim {
-namespace {
-
-// Issue 14: problems with a --set value are blamed on the --set argument, not on the config file.
-TEST(ConfigLoader, SetProblemsNameTheSetArgument) {
-    const struct {
-        std::string set, expected;
-    } cases[] = {
-        {"array.rows=0", "--set array.rows=0: array.rows: 0 is out of range (allowed: 1..4096)"},
-        {"array.rowz=4", "--set array.rowz=4: array.rowz: unknown key"},
-        {"pe=[1]", "--set pe=[1]: pe: must be a map of keys, not a list"},
-        {"energy.mac_int9.value=1", "--set energy.mac_int9.value=1: energy.mac_int9: not an entry of the energy table"},
-        {"trace=\"\"", "--set trace=\"\": trace: must name a file, got an empty string"},
-    };
-    for (const auto& c : cases) {
-        const std::string msg = errorOf(defaultText(), {c.set});
-        EXPECT_NE(msg.find(c.expected), std::string::npos) << c.set << "\n" << msg;
-        EXPECT_EQ(msg.find("t.yaml: array"), std::string::npos) << msg;
-    }
+// simulation.layers changes what runs, so it enters the hash; left out (or empty), the hash is the one
+// configs had before the key existed (sweep files resume across the change).
+TEST(ConfigLoader, LayerSubsetEntersTheHashOnlyWhenSet) {
+    ConfigFile f(defaultText());
+    const SimConfig all = loadConfig(f.path());
+    EXPECT_EQ(loadConfig(f.path(), {"simulation.layers=\"\""}).hash, all.hash);
+    const SimConfig some = loadConfig(f.path(), {"simulation.layers=\"fc1,fc3\""});
+    EXPECT_EQ(some.simulation.layers, "fc1,fc3");
+    EXPECT_NE(some.hash, all.hash);
+    EXPECT_NE(some.resolvedYaml.find("layers: fc1,fc3"), std::string::npos) << some.resolvedYaml;
+    EXPECT_NE(errorOf(defaultText(), {"simulation.layers=\"2:1\""}).find("simulation.layers: '2:1': empty range"),
+              std::string::npos);
 }
 
 // Issue 15: every energy table entry is a config key, settable like any other.

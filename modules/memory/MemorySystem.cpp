@@ -35,6 +35,8 @@ FoldTraffic MemorySystem::foldTraffic(const FoldShape& f) const {
         // Buffers: written from DRAM, read into the array; partial sums read-modify-written.
         t.sramWriteWords = words64(w) + (fetchX ? words64(x) : 0) + words64(p);
         t.sramReadWords = words64(w) + words64(x) + (f.rowFold > 0 ? words64(p) : 0) + words64(p);
+        t.dramByOperand = {w, fetchX ? x : 0, (!psumResident && f.rowFold > 0 ? p : 0) + t.dramWriteBytes};
+        t.arrayByOperand = {w, x, p};
     } else {
         const int64_t w = f.colsUsed * K_ * spec_.weightBytes;
         const int64_t x = f.rowsUsed * K_ * spec_.dataBytes;
@@ -46,6 +48,8 @@ FoldTraffic MemorySystem::foldTraffic(const FoldShape& f) const {
         t.dramWriteBytes = o;
         t.sramWriteWords = (fetchW ? words64(w) : 0) + (fetchX ? words64(x) : 0) + words64(o);
         t.sramReadWords = words64(w) + words64(x) + words64(o);
+        t.dramByOperand = {fetchW ? w : 0, fetchX ? x : 0, o};
+        t.arrayByOperand = {w, x, o};
     }
     return t;
 }

@@ -29,17 +29,36 @@ struct MemorySpec {
     int psumBytes = 4;              // 32-bit partial sums
 };
 
+// Bytes of one kind of traffic split by operand (SCALE-Sim's IFMAP / FILTER / OFMAP columns).
+struct OperandBytes {
+    int64_t weights = 0;
+    int64_t data = 0;
+    int64_t outputs = 0;  // partial sums / outputs
+
+    OperandBytes& operator+=(const OperandBytes& o) {
+        weights += o.weights;
+        data += o.data;
+        outputs += o.outputs;
+        return *this;
+    }
+};
+
 struct FoldTraffic {
     int64_t dramReadBytes = 0;
     int64_t dramWriteBytes = 0;
     int64_t sramReadWords = 0;   // 64-bit words
     int64_t sramWriteWords = 0;  // 64-bit words
+    OperandBytes dramByOperand;  // DRAM reads and writes of each operand (outputs: partial sums in and out)
+    OperandBytes arrayByOperand; // bytes between the buffers and the array: weights and data read into it,
+                                 // outputs (partial sums) written out of it
 
     FoldTraffic& operator+=(const FoldTraffic& o) {
         dramReadBytes += o.dramReadBytes;
         dramWriteBytes += o.dramWriteBytes;
         sramReadWords += o.sramReadWords;
         sramWriteWords += o.sramWriteWords;
+        dramByOperand += o.dramByOperand;
+        arrayByOperand += o.arrayByOperand;
         return *this;
     }
 };

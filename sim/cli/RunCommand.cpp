@@ -6,8 +6,10 @@
 #include "sim/cli/ErrorHandler.hpp"
 #include "sim/cli/SummaryTable.hpp"
 #include "sim/config/ConfigLoader.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/io/OutputFiles.hpp"
 #include "sim/io/ResultsWriter.hpp"
+#include "sim/io/ScaleSimReports.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/io/TraceReader.hpp"
 #include "sim/run/Simulation.hpp"
@@ -17,7 +19,7 @@ namespace {
 
 CommandSpec runSpec() {
     CommandSpec spec;
-    spec.usage = "trsim run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE ...]";
+    spec.usage = "trsim run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE ...] [--layers NAME,...|A:B] [--report-csv DIR]";
     spec.description =
         "Simulates every layer of the config's trace on the configured array, checks\n"
         "each layer's output against the functional reference, and writes cycles,\n"
@@ -26,12 +28,19 @@ CommandSpec runSpec() {
         "one of the files the run reads, and its directory must exist.\n"
         "--set overrides any config key, e.g.\n"
         "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
+        "--report-csv DIR also writes DIR/COMPUTE_REPORT.csv and DIR/BANDWIDTH_REPORT.csv\n"
+        "with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
         "PE kinds (pe.kind):\n" +
         peKindHelp() +
         "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
     spec.options.add_options()("help,h", "print this help")(
         "output,o", po::value<std::string>()->value_name("OUT.h5"), "results file (default: trsim_out.h5)");
     addSetOption(spec.options);
+    spec.options.add_options()(
+        "layers", po::value<std::string>()->value_name("NAME,...|A:B"),
+        "simulate only these layers (0-based A <= index < B); the same as --set simulation.layers=...")(
+        "report-csv", po::value<std::string>()->value_name("DIR"),
+        "also write SCALE-Sim style COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv into DIR");
     spec.hidden.add_options()("config", po::value<std::string>(), "");
     spec.positional.add("config", 1);
     return spec;
@@ -50,7 +59,10 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         if (!vm.count("config")) throw UsageError("no config given");
         const std::string output = vm.count("output") ? nonEmptyOption(vm, "output", "--output") : "trsim_out.h5";
         file = vm["config"].as<std::string>();
-        const SimConfig config = loadConfig(file, configOverrides(vm));
+        std::vector<std::string> overrides = configOverrides(vm);
+        if (vm.count("layers")) overrides.push_back(layersOverride(vm["layers"].as<std::string>()));
+        const std::string reportDir = vm.count("report-csv") ? nonEmptyOption(vm, "report-csv", "--report-csv") : "";
+        const SimConfig config = loadConfig(file, overrides);
 
         // Every output is checked before the simulation, not found wanting after it.
         std::vector<InputFile> inputs{{config.configPath, "config"}, {config.tracePath, "trace"},
@@ -65,7 +77,8 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         removeStaleTemporaries(output);
 
         file = config.tracePath;
-        const Trace trace = readTrace(config.tracePath);
+        Trace trace = readTrace(config.tracePath);
+        keepSelectedLayers(trace, config);
         checkTraceFitsConfig(trace, config);
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
@@ -85,6 +98,11 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         writeResults(output, record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";
+        if (!reportDir.empty()) {
+            file = reportDir;
+            writeScaleSimReports(reportDir, result.stats, result.layerOrder, trace, config);
+            out << "SCALE-Sim reports: " << reportDir << "/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv\n";
+        }
         return exit_status::kOk;
     });
 }

@@ -18,13 +18,23 @@ void printSummaryTable(std::ostream& out, const StatsRegistry& stats, const std:
             << std::setprecision(5);
         if (stats.has(scope, "error_rel_l2")) out << stats.get(scope, "error_rel_l2");
         else out << "";
-        out << "\n" << std::defaultfloat;
+        out << std::setw(12) << std::setprecision(1) << stats.get(scope, "time_us") << std::setw(9)
+            << std::setprecision(2) << stats.get(scope, "wall_seconds") << "\n" << std::defaultfloat;
     };
     out << std::left << std::setw(static_cast<int>(nameWidth)) << "layer" << std::right << std::setw(14) << "cycles"
         << std::setw(12) << "stalls" << std::setw(8) << "util" << std::setw(16) << "pairs|MACs" << std::setw(13)
-        << "energy uJ" << std::setw(11) << "rel err" << "\n";
+        << "energy uJ" << std::setw(11) << "rel err" << std::setw(12) << "time us" << std::setw(9) << "wall s"
+        << "\n";
     for (const auto& name : layerOrder) row(name, "layers/" + name);
     row("total", "run");
+    // Model quality belongs to the whole network under this config, not to a layer.
+    if (stats.has("run", "accuracy")) {
+        const Stat& a = stats.stat("run", "accuracy");
+        out << a.unit << ": " << std::setprecision(4) << std::fixed << a.value << std::defaultfloat
+            << " (the trace's model under this config)\n";
+    } else {
+        out << "accuracy: - (the trace has no value for this config)\n";
+    }
 }
 
 }  // namespace trsim

@@ -16,6 +16,7 @@
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/sweep/SweepLock.hpp"
 #include "sim/config/ConfigError.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/sweep/SweepRunner.hpp"
 #include "sim/sweep/SweepSpec.hpp"
 #include "sim/sweep/SweepWriter.hpp"
@@ -27,7 +28,7 @@ namespace {
 CommandSpec sweepSpec() {
     CommandSpec spec;
     spec.usage = "trsim sweep SWEEP.yaml -o OUT.h5 [-j N] [--shard I/N] [--no-merge | --merge-only] [--list]\n"
-                 "                   [--slurm-script FILE --slurm-tasks N]";
+                 "                   [--slurm-script FILE --slurm-tasks N] [--layers NAME,...|A:B]";
     spec.description =
         "Runs every point of a sweep (a base config and key paths to vary, see README)\n"
         "as separate trsim run processes and writes all results to one HDF5 file: one\n"
@@ -48,7 +49,9 @@ CommandSpec sweepSpec() {
         "merge-only", "only write OUT.h5 from OUT.h5.parts/ and earlier results")(
         "slurm-script", po::value<std::string>()->value_name("FILE"),
         "write a Slurm job-array script running N shards, then exit")(
-        "slurm-tasks", po::value<int>()->default_value(4)->value_name("N"), "array size for --slurm-script");
+        "slurm-tasks", po::value<int>()->default_value(4)->value_name("N"), "array size for --slurm-script")(
+        "layers", po::value<std::string>()->value_name("NAME,...|A:B"),
+        "simulate only these layers at every point (simulation.layers)");
     spec.hidden.add_options()("sweep", po::value<std::string>(), "");
     spec.positional.add("sweep", 1);
     return spec;
@@ -60,6 +63,7 @@ struct SweepArgs {
     bool jobsGiven = false, list = false, noMerge = false, mergeOnly = false;
     int shard = 0, shards = 1, slurmTasks = 4;
     bool shardGiven = false;
+    std::string layers;  // --layers: simulation.layers for every point
 };
 
 bool parseShard(const std::string& s, int& index, int& count) {
@@ -94,6 +98,7 @@ SweepArgs parseSweepArgs(const po::variables_map& vm) {
     a.slurmTasks = atLeast(vm, "slurm-tasks", "--slurm-tasks", 1);
     a.noMerge = vm.count("no-merge") > 0;
     a.mergeOnly = vm.count("merge-only") > 0;
+    if (vm.count("layers")) a.layers = vm["layers"].as<std::string>();
     if (a.noMerge && a.mergeOnly) throw UsageError("--no-merge and --merge-only exclude each other");
     return a;
 }
@@ -116,6 +121,7 @@ bool mpiRank(int& rank, int& size) {
 std::string writeSlurmScript(const SweepArgs& a) {
     const std::string self = selfExecutable();
     const std::string sweep = fs::absolute(a.sweep).string(), out = fs::absolute(a.output).string();
+    const std::string layers = a.layers.empty() ? "" : " --layers '" + a.layers + "'";
     std::ofstream s(a.slurmScript);
     s << "#!/bin/bash\n"
       << "# trsim sweep as a Slurm job array: " << a.slurmTasks << " shards, then one merge.\n"
@@ -124,10 +130,10 @@ std::string writeSlurmScript(const SweepArgs& a) {
       << "mkdir -p '" << out << ".parts'\n"
       << "array=$(sbatch --parsable --job-name=trsim-sweep --array=0-" << a.slurmTasks - 1
       << " --cpus-per-task=1 --output='" << out << ".parts/slurm-%A_%a.log' --wrap=\"'" << self << "' sweep '"
-      << sweep << "' -o '" << out << "' -j 1 --no-merge --shard \\${SLURM_ARRAY_TASK_ID}/" << a.slurmTasks << "\")\n"
+      << sweep << "' -o '" << out << "'" << layers << " -j 1 --no-merge --shard \\${SLURM_ARRAY_TASK_ID}/" << a.slurmTasks << "\")\n"
       << "sbatch --job-name=trsim-sweep-merge --dependency=afterany:${array} --output='" << out
       << ".parts/slurm-merge-%j.log' --wrap=\"'" << self << "' sweep '" << sweep << "' -o '" << out
-      << "' --merge-only\"\n"
+      << "'" << layers << " --merge-only\"\n"
       << "echo \"submitted job array ${array} and its merge\"\n";
     return a.slurmScript;
 }
@@ -144,7 +150,8 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
         }
         SweepArgs a = parseSweepArgs(vm);
         file = a.sweep;
-        const SweepSpec spec = loadSweep(a.sweep);
+        const SweepSpec spec = loadSweep(a.sweep, a.layers.empty() ? std::vector<std::string>{}
+                                                                   : std::vector<std::string>{layersOverride(a.layers)});
         if (a.list) {
             for (const SweepPoint& p : spec.points) {
                 out << p.index << " " << p.configHash;

@@ -19,6 +19,9 @@ CommandSpec topLevelSpec() {
         "  validate   check a simulation config\n"
         "  run        simulate every layer of a trace on the configured array\n"
         "  sweep      run many configs (a base config and key paths to vary) into one file\n"
+        "  config     print the config reference (--reference)\n"
+        "  trace      make traces: from-topology (a SCALE-Sim topology CSV)\n"
+        "  analysis   figures and CSV from results (python3 -m analysis, from any directory)\n"
         "\n"
         "'trsim COMMAND --help' describes each command.\n"
         "Exit codes: 0 done, 1 invalid config, sweep or trace, 2 usage, 4 simulation or\n"
@@ -42,6 +45,9 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
         if (*command == "validate") return validateCommand(rest, out, err);
         if (*command == "run") return runCommand(rest, out, err);
         if (*command == "sweep") return sweepCommand(rest, out, err);
+        if (*command == "config") return configCommand(rest, out, err);
+        if (*command == "trace") return traceCommand(rest, out, err);
+        if (*command == "analysis") return analysisCommand(rest, out, err);
         if (*command == "help") {
             out << helpText(spec);
             return exit_status::kOk;
@@ -55,7 +61,7 @@ int trsimMain(const Args& args, std::ostream& out, std::ostream& err) {
         }
         if (!vm.count("command")) throw UsageError("no command given");
         throw UsageError("unknown command '" + vm["command"].as<std::string>() +
-                         "' (allowed: encode, validate, run, sweep)");
+                         "' (allowed: encode, validate, run, sweep, config, trace, analysis)");
     });
 }
 

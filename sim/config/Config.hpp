@@ -48,6 +48,7 @@ enum class SimMode { Fast, Detailed };
 struct SimulationConfig {
     SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
     bool progress = true;          // progress lines on stderr
+    std::string layers;            // which trace layers run (sim/config/LayerSelection.hpp); empty: all
 };
 
 struct BufferConfig {
@@ -75,6 +76,7 @@ struct EnergyTable {
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
+    bool termHistograms = true;  // per-layer term histograms (sim/run/TermHistograms.hpp)
 };
 
 struct SimConfig {

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "modules/pe/PeRegistry.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/config/StrictYaml.hpp"
 #include "sim/config/YamlFile.hpp"
 
@@ -41,7 +42,8 @@ namespace {
 // Adding a config key: a field in Config.hpp with its default, one reader line
 // below (type, range, default) with its key in the onlyKeys list of its map, one
 // line in emitResolved (and in hashedYaml's exclusions if it changes no result),
-// and a row in the README's key table. --set, sweeps and the error messages
+// and a row in sim/config/ConfigSchema.cpp (tests/config_schema_test.cpp fails until
+// it is there, and until docs/CONFIG.md is regenerated). --set, sweeps and the error messages
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
                                         "buffers", "dram", "energy_table", "energy", "outputs",
@@ -218,11 +220,17 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs;
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
+    if (all) e << YAML::Key << "term_histograms" << YAML::Value << c.outputs.termHistograms;
     e << YAML::EndMap;
-    // progress only prints, so it stays out of the resolved config too.
-    if (all)
-        e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
-          << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
+    // progress only prints, so it stays out of the resolved config too. simulation.layers changes
+    // what runs, but enters the hash only when set, so configs without it keep their hashes.
+    if (all || !c.simulation.layers.empty()) {
+        e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
+        if (all)
+            e << YAML::Key << "mode" << YAML::Value << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed");
+        e << YAML::Key << "layers" << YAML::Value << c.simulation.layers;
+        e << YAML::EndMap;
+    }
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
@@ -320,18 +328,25 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.dram.bandwidthGBps = y.number(dram, "dram", "bandwidth_gb_per_s", 1e-3, 1e5, c.dram.bandwidthGBps);
 
     const YAML::Node outputs = y.map(root, "", "outputs", false);
-    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd"});
+    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "term_histograms"});
     c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
     // Relative to the config file, like every path in it.
     const std::string vcd = y.text(outputs, "outputs", "vcd", std::string());
     if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
+    c.outputs.termHistograms = y.boolean(outputs, "outputs", "term_histograms", true);
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
-    y.onlyKeys(simulation, "simulation", {"mode", "progress"});
+    y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers"});
     c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
                             ? SimMode::Fast
                             : SimMode::Detailed;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
+    c.simulation.layers = y.text(simulation, "simulation", "layers", std::string());
+    try {
+        parseLayerSelection(c.simulation.layers);
+    } catch (const std::invalid_argument& e) {
+        y.problem("simulation.layers", e.what());
+    }
 
     // The kind's own rules across keys, on an otherwise valid config.
     if (y.problems().empty())

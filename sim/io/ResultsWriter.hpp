@@ -28,6 +28,9 @@
 //                              gzip level 4 when it has more than 4096 elements
 //       <map>                  optional float64 datasets of LayerMap (e.g. pe_utilization
 //                              [rows, cols]), attributes unit and description
+//       term_hist_<what>       1-D float64 term histograms (unit bins from 0), unless
+//                              outputs.term_histograms is false; layout and meaning of
+//                              each in sim/run/TermHistograms.hpp
 //   /<scope>/<stat>            every other stats scope (e.g. /run/total_cycles) the same
 //                              way: a group at the scope's path, one scalar float64
 //                              dataset per stat with unit and description. Scopes below

@@ -58,6 +58,19 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
           "on-chip buffer reads");
     s.set(scope, "sram_write_words", static_cast<double>(o.traffic.sramWriteWords), "64-bit words",
           "on-chip buffer writes");
+    const struct {
+        const char* name;
+        int64_t bytes;
+        const char* description;
+    } byOperand[] = {
+        {"dram_weight_bytes", o.traffic.dramByOperand.weights, "weight bytes read from DRAM"},
+        {"dram_data_bytes", o.traffic.dramByOperand.data, "data (ifmap) bytes read from DRAM"},
+        {"dram_output_bytes", o.traffic.dramByOperand.outputs, "output and partial-sum bytes written to and read back from DRAM"},
+        {"array_weight_bytes", o.traffic.arrayByOperand.weights, "weight bytes the buffers fed into the array"},
+        {"array_data_bytes", o.traffic.arrayByOperand.data, "data (ifmap) bytes the buffers fed into the array"},
+        {"array_output_bytes", o.traffic.arrayByOperand.outputs, "output and partial-sum bytes the array wrote to the buffers"},
+    };
+    for (const auto& b : byOperand) s.set(scope, b.name, static_cast<double>(b.bytes), "bytes", b.description);
     s.set(scope, "data_values_encoded", static_cast<double>(o.dataValues), "values",
           "values turned into terms in front of the array (tr, laconic, pragmatic)");
     s.set(scope, "weight_terms", static_cast<double>(o.weightKeptTerms), "terms", "weight terms the PEs held (tr: after TR; laconic: all)");

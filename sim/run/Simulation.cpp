@@ -11,9 +11,11 @@
 #include "modules/array/SystolicArray.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/LayerSelection.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/TermHistograms.hpp"
 
 namespace trsim {
 namespace {
@@ -56,6 +58,8 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
+double clockPeriodPs(double clockMhz) { return std::max(1.0, std::round(1e6 / clockMhz)); }
+
 std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return lookupAccuracy(trace, c).value; }
 
 std::string vcdFilePath(const SimConfig& config) {
@@ -82,6 +86,20 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
     }
 }
 
+void keepSelectedLayers(Trace& trace, const SimConfig& c) {
+    std::vector<std::string> names;
+    for (const TraceLayer& l : trace.layers) names.push_back(l.name);
+    std::vector<std::size_t> kept;
+    try {
+        kept = selectLayers(parseLayerSelection(c.simulation.layers), names);
+    } catch (const std::invalid_argument& e) {
+        throw TraceConfigMismatch(trace.path + ": simulation.layers = '" + c.simulation.layers + "': " + e.what());
+    }
+    std::vector<TraceLayer> layers;
+    for (std::size_t i : kept) layers.push_back(std::move(trace.layers[i]));
+    trace.layers = std::move(layers);
+}
+
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
@@ -93,6 +111,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
+    double layerStart = 0;  // host time the current layer started, s since wallStart
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
@@ -100,9 +119,15 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         const IntTensor exact = exactReference(l);
         recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
                     outputError(outcome.output, exact));
+        const double layerEnd = elapsed();
+        result.stats.set("layers/" + l.name, "wall_seconds", layerEnd - layerStart, "s",
+                         "host time the layer took: simulation and the check against the functional reference");
+        layerStart = layerEnd;
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
+        if (config.outputs.termHistograms)
+            for (LayerMap& h : termHistograms(l, config)) result.maps.push_back(std::move(h));
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();
@@ -121,9 +146,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                      << std::flush;
     };
 
-    // One simulated nanosecond per clock cycle keeps SystemC time exact for any
-    // clock frequency; results convert cycles to time with clock_mhz.
-    const sc_core::sc_time cycle(1, sc_core::SC_NS);
+    // SystemC time follows the clock, so the VCD shows real time: the period is
+    // 1/clock_mhz rounded to the kernel's 1 ps resolution (exact for clocks that
+    // divide 1 THz, e.g. 200 MHz = 5000 ps). Cycle counts never depend on the
+    // rounding: the array counts cycles, and results convert them with clock_mhz.
+    const sc_core::sc_time cycle(clockPeriodPs(config.clockMhz), sc_core::SC_PS);
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
@@ -161,7 +188,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         const std::string base = vcdPath.substr(0, vcdPath.size() - 4);
         vcdTmp = std::make_unique<TemporaryFile>(base, ".vcd");
         vcd = sc_core::sc_create_vcd_trace_file(vcdTmp->path().substr(0, vcdTmp->path().size() - 4).c_str());
-        vcd->set_time_unit(1, sc_core::SC_NS);
+        vcd->set_time_unit(1, sc_core::SC_PS);
         array->traceSignals(vcd);
     }
     sc_core::sc_start();

@@ -31,6 +31,9 @@ struct SimulationResult {
     std::vector<LayerMap> maps;        // pe_utilization of every layer
 };
 
+// The SystemC clock period in picoseconds for clock_mhz (rounded to the kernel's 1 ps resolution).
+double clockPeriodPs(double clockMhz);
+
 // SystemC elaborates once per process: call this at most once.
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress);
 
@@ -44,5 +47,9 @@ std::string vcdFilePath(const SimConfig& config);
 
 // Throws TraceConfigMismatch naming the layer, the operand and the config key.
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& config);
+
+// Keeps only the layers simulation.layers selects, in trace order. Throws TraceConfigMismatch naming
+// the trace, the key and the trace's layers when the selection does not fit the trace.
+void keepSelectedLayers(Trace& trace, const SimConfig& config);
 
 }  // namespace trsim

@@ -57,7 +57,7 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
 
 }  // namespace
 
-SweepSpec loadSweep(const std::string& path) {
+SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides) {
     const YAML::Node root = loadYamlFile(path);
     SweepSpec spec;
     spec.path = path;
@@ -92,6 +92,7 @@ SweepSpec loadSweep(const std::string& path) {
         if (!scalarText(kv.second, v)) y.problem("set." + kv.first.Scalar(), "must be a single value");
         fixed.push_back(kv.first.Scalar() + "=" + v);
     }
+    fixed.insert(fixed.end(), extraOverrides.begin(), extraOverrides.end());
     y.throwIfAny();
 
     spec.baseConfigPath = (fs::path(path).parent_path() / base).lexically_normal().string();

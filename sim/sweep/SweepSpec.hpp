@@ -39,6 +39,7 @@ struct SweepSpec {
 };
 
 // Throws ConfigError naming the sweep file and key, or the point and its config problem.
-SweepSpec loadSweep(const std::string& path);
+// `extraOverrides` ("key.path=value", e.g. from --layers) apply to every point after the set block.
+SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides = {});
 
 }  // namespace trsim

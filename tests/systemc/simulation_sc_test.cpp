@@ -128,9 +128,9 @@ TEST(Simulation, WholeDesignMatchesReferenceAndCoreCycles) {
     EXPECT_DOUBLE_EQ(r.stats.get("run", "cycles"),
                      r.stats.get("layers/fc1", "cycles") + r.stats.get("layers/conv1", "cycles") +
                          r.stats.get("layers/dw1", "cycles"));
-    // Simulated time advanced one nanosecond per cycle.
-    EXPECT_EQ(static_cast<int64_t>(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5),
-              static_cast<int64_t>(r.stats.get("run", "cycles")));
+    // Simulated time advanced one clock period (clock_mhz, rounded to 1 ps) per cycle.
+    EXPECT_EQ(static_cast<int64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5),
+              static_cast<int64_t>(r.stats.get("run", "cycles") * clockPeriodPs(config.clockMhz)));
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+#include "sim/config/ConfigSchema.hpp"
+
+#include <sstream>
+
+#include "modules/functional/Encoding.hpp"
+#include "modules/pe/PeRegistry.hpp"
+#include "sim/config/Config.hpp"
+#include "sim/config/StrictYaml.hpp"
+
+namespace trsim {
+namespace {
+
+using T = ConfigKeyType;
+
+std::vector<ConfigKeyDoc> operandKeys(const std::string& op) {
+    const std::string p = "operands." + op + ".";
+    return {
+        {p + "bits", T::Integer, "2..16", "", true, "magnitude bits of the " + op + " (sign-magnitude integers)"},
+        {p + "encoding", T::Choice, joinWords(encodingNames()), "", true,
+         "how a value becomes signed power-of-two terms (tr; pragmatic: data; laconic)"},
+        {p + "group_size", T::Integer, "1..4096", "", true,
+         "values per TR group along the reduction dimension (tr)"},
+        {p + "budget", T::IntegerOrNone, "0..1048576", "", true, "terms kept per group (tr), or none: keep every term"},
+    };
+}
+
+std::vector<ConfigKeyDoc> buildKeys() {
+    std::vector<ConfigKeyDoc> k{
+        {"trace", T::Path, "", "", true, "HDF5 layer trace (traces/README.md), relative to the config file"},
+        {"array.rows", T::Integer, "1..4096", "", true, "PE rows of the systolic array"},
+        {"array.cols", T::Integer, "1..4096", "", true, "PE columns of the systolic array"},
+        {"array.dataflow", T::Choice, "weight_stationary, output_stationary", "weight_stationary", false,
+         "what stays in the PEs during a fold"},
+        {"pe.kind", T::Choice, joinWords(peKindNames()), "", true,
+         "the PE of the array, one of the registered kinds (modules/pe/PeRegistry.hpp; list below)"},
+        {"pe.coefficient_counters", T::Integer, "1..64", "17", false,
+         "tMAC coefficient accumulator counters, one per exponent sum (must cover the encodings, checked)"},
+        {"pe.schedule", T::Choice, "fixed, lockstep", "fixed", false,
+         "fixed: every step gets the slot the budgets allow; lockstep: a step lasts as long as its busiest PE"},
+        {"pe.term_pairs_per_cycle", T::Integer, "1..64", "1", false, "term pairs a tr or laconic PE does per cycle"},
+        {"pe.dnateq_exponent_bits", T::Integer, "1..8", "4", false, "exponent bits of DNA-TEQ operands"},
+        {"data_path.lanes_per_row", T::Integer, "1..4096", "8", false,
+         "HESE encoders per array row (the authors' top level: 8)"},
+        {"data_path.encoder_bits_per_cycle", T::Integer, "0..64", "0", false,
+         "0: bit-parallel encoder, one value per cycle; n: bit-serial, n bits per cycle"},
+        {"data_path.encoder_latency", T::Integer, "0..1000", "2", false, "HESE encoder register stages (cycles)"},
+        {"data_path.comparator_latency", T::Integer, "0..1000", "1", false, "term comparator register stages (cycles)"},
+    };
+    for (const char* op : {"weights", "data"})
+        for (auto& d : operandKeys(op)) k.push_back(std::move(d));
+    const std::vector<ConfigKeyDoc> rest{
+        {"clock_mhz", T::Number, "1..100000", "", true, "array clock; converts cycles to time and DRAM GB/s to bytes per cycle"},
+        {"buffers.weights_kib", T::Number, "0.125..1048576", "256", false, "on-chip weight buffer (KiB)"},
+        {"buffers.data_kib", T::Number, "0.125..1048576", "256", false, "on-chip data buffer (KiB)"},
+        {"buffers.outputs_kib", T::Number, "0.125..1048576", "128", false, "on-chip output (partial sum) buffer (KiB)"},
+        {"dram.bandwidth_gb_per_s", T::Number, "0.001..100000", "12.8", false, "off-chip bandwidth, 1 GB = 1e9 bytes"},
+        {"energy_table", T::Path, "", "", true, "YAML energy table (format below), relative to the config file"},
+        {"energy.ENTRY.value", T::Number, "0..1000000000", "the table's", false,
+         "overrides entry ENTRY of the energy table (any entry it defines, e.g. energy.mac_int8.value=0.25)"},
+        {"energy.ENTRY.unit", T::Choice, "pJ, fJ, nJ", "the table's", false, "unit of the overriding value"},
+        {"energy.ENTRY.source", T::Text, "", "the table's", false,
+         "where the value comes from (default with a value: this config file and key)"},
+        {"outputs.save_layer_outputs", T::Boolean, "", "false", false, "also store each layer's integer outputs"},
+        {"outputs.vcd", T::Path, "", "\"\"", false,
+         "VCD waveform of the array; time in 1 ps units at clock_mhz (period rounded to 1 ps); empty: none"},
+        {"outputs.term_histograms", T::Boolean, "", "true", false,
+         "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
+         "they cost about half a run's time on large layers"},
+        {"simulation.mode", T::Choice, "fast, detailed", "fast", false,
+         "fast: step-level (proven equal); detailed: one SystemC wait per clock cycle"},
+        {"simulation.progress", T::Boolean, "", "true", false, "progress lines on stderr (not part of the config hash)"},
+        {"simulation.layers", T::Text, "", "\"\"", false,
+         "layers to simulate: NAME,NAME,... or A:B (0-based, A <= index < B, either end may be left out; quote "
+         "it in YAML); empty: all"},
+    };
+    k.insert(k.end(), rest.begin(), rest.end());
+    return k;
+}
+
+}  // namespace
+
+const std::vector<ConfigKeyDoc>& configKeys() {
+    static const std::vector<ConfigKeyDoc> keys = buildKeys();
+    return keys;
+}
+
+std::string configKeyTypeName(ConfigKeyType t) {
+    switch (t) {
+        case T::Integer: return "integer";
+        case T::IntegerOrNone: return "integer or none";
+        case T::Number: return "number";
+        case T::Choice: return "choice";
+        case T::Boolean: return "boolean";
+        case T::Text: return "text";
+        case T::Path: return "path";
+    }
+    return "";
+}
+
+std::string configReferenceMarkdown() {
+    std::ostringstream s;
+    s << "# trsim config reference\n\n"
+         "Generated by `trsim config --reference` from `sim/config/ConfigSchema.cpp`; "
+         "`tests/config_schema_test.cpp` fails when this file, the table or the loader drift apart.\n\n"
+         "A config is YAML, validated once at load (`sim/config/ConfigLoader.cpp`): unknown keys, wrong types and "
+         "out-of-range values are errors naming the file, the key path and what is allowed, all problems at once. "
+         "`--set key.path=value` overrides any key the same way (the value is parsed as YAML). Paths are relative "
+         "to the config file.\n\n"
+         "| key | type | allowed | default | description |\n|---|---|---|---|---|\n";
+    for (const ConfigKeyDoc& k : configKeys()) {
+        std::string allowed = k.allowed;
+        if (k.type == T::IntegerOrNone) allowed += ", none";
+        if (k.type == T::Boolean) allowed = "true, false";
+        s << "| `" << k.key << "` | " << configKeyTypeName(k.type) << " | " << allowed << " | "
+          << (k.required ? "required" : "`" + k.defaultValue + "`") << " | " << k.description << " |\n";
+    }
+    s << "\nPE kinds (`pe.kind`):\n\n```\n" << peKindHelp() << "```\n\n"
+         "Cross-key rules are each PE kind's own (PeKind::validate), e.g. for `tr` and `laconic` "
+         "`pe.coefficient_counters` must be at least the largest weight exponent plus the largest data exponent "
+         "plus 1 (binary: bits - 1; hese, naf, booth4: bits).\n\n"
+         "## Energy table (`energy_table`)\n\n"
+         "```yaml\ndescription: free text\nentries:\n  NAME: {value: 0.2, unit: pJ, source: where it comes from, "
+         "derivation: optional}\n```\n\n"
+         "`unit` is one of pJ, fJ, nJ; `value` 0..1e9; `source` must not be empty. Every table defines these "
+         "entries:\n\n";
+    for (const auto& name : requiredEnergyEntries()) s << "- `" << name << "`\n";
+    return s.str();
+}
+
+}  // namespace trsim
