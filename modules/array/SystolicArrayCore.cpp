@@ -168,7 +168,7 @@ void SystolicArrayCore::stepValuesWeightStationary() {
     counters_.macs += active;
     if (spec_.pe == ArrayPe::Stripes) counters_.serialSteps += active * slot_;
     counters_.activePeSteps += active;
-    finishStep(slot_);
+    finishStep(slot_ + hopCycles());
 }
 
 SystolicArrayCore::PeStep SystolicArrayCore::fastPeStep(const ActivePe& a) const {
@@ -255,7 +255,7 @@ int64_t SystolicArrayCore::stepCycles(int64_t slowest) const {
         throw std::logic_error("fixed schedule: a step needs " + std::to_string(slowest) + " cycles but its slot is " +
                                std::to_string(slot_));
     const int64_t cycles = spec_.schedule == TrSchedule::Fixed ? slot_ : slowest;
-    return std::max<int64_t>({cycles, spec_.minStepCycles, 1});
+    return std::max<int64_t>({cycles, spec_.minStepCycles, 1}) + hopCycles();
 }
 
 void SystolicArrayCore::account(const ActivePe& a, const PeStep& s) {
@@ -274,7 +274,7 @@ void SystolicArrayCore::account(const ActivePe& a, const PeStep& s) {
 int64_t SystolicArrayCore::stepFast() {
     if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
         stepValuesWeightStationary();
-        return slot_;
+        return slot_ + hopCycles();
     }
     collectActive(step_);
     int64_t slowest = 0;
@@ -291,7 +291,7 @@ int64_t SystolicArrayCore::stepFast() {
 
 void SystolicArrayCore::beginStepDetailed() {
     detailedCycle_ = 0;
-    detailedMinCycles_ = slot_;
+    detailedMinCycles_ = slot_ + hopCycles();
     if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) return;
     collectActive(step_);
     // PEs do not interact inside a step (operands and partial sums move between
@@ -336,7 +336,7 @@ void SystolicArrayCore::endFold() {
             for (int64_t c = 0; c < fold_.colsUsed; ++c)
                 peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_ * work;
     }
-    counters_.idealCycles += foldSetupCycles() + spec_.rows + spec_.cols - 2 + busiest;
+    counters_.idealCycles += foldSetupCycles() + (spec_.rows + spec_.cols - 2) * int64_t{spec_.linkLatency} + busiest;
 }
 
 }  // namespace trsim

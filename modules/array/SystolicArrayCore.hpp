@@ -13,7 +13,9 @@
 // slice j reaches it at step j + r + c; a fold takes G + rows + cols - 2 steps for
 // G reduction slices and no preload.
 // How long a step lasts depends on the PE kind (ArraySpec.hpp): a fixed slot
-// that no PE may overrun, or the busiest active PE (lock step).
+// that no PE may overrun, or the busiest active PE (lock step); links of
+// linkLatency cycles add linkLatency - 1 cycles to every step (the lock step
+// waits for values to cross them).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -72,6 +74,8 @@ public:
     void startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot = 0);
     int64_t foldCount() const { return rowFolds_ * colFolds_; }
     int64_t rowFolds() const { return rowFolds_; }
+    // The current job's fixed step length (value MACs: 1; stripes: the job's precision).
+    int64_t stepSlot() const { return slot_; }
     // PEs that worked in the last step.
     int64_t lastStepActivePes() const { return static_cast<int64_t>(active_.size()); }
     // Sets up the next fold (loads weights for WS); false when the job is done.
@@ -114,6 +118,8 @@ private:
     PeStep detailedPeStep(const ActivePe& a);
     void account(const ActivePe& a, const PeStep& s);
     int64_t stepCycles(int64_t slowest) const;
+    // Cycles a step waits beyond its compute for its values to cross a link.
+    int64_t hopCycles() const { return spec_.linkLatency - 1; }
     int64_t stepCost(int64_t pairs) const;
     void applyResult(const ActivePe& a, int64_t product);
     // Kinds whose PEs multiply whole values in a fixed number of cycles.

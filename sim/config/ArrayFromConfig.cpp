@@ -14,6 +14,7 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
     s.dataflow = c.array.dataflow == Dataflow::WeightStationary ? ArrayDataflow::WeightStationary
                                                                  : ArrayDataflow::OutputStationary;
     s.pairsPerCycle = c.pe.termPairsPerCycle;
+    s.linkLatency = c.array.linkLatency;
     s.coefficientCounters = c.pe.coefficientCounters;
     switch (c.pe.kind) {
         case PeKind::Mac: s.pe = ArrayPe::Mac; break;

@@ -21,6 +21,11 @@ struct ArrayConfig {
     int rows = 32;
     int cols = 32;
     Dataflow dataflow = Dataflow::WeightStationary;
+    // Cycles a value spends on a link between neighbouring PEs (pipeline
+    // registers on the wire). The lock step waits for it: every step lasts
+    // linkLatency - 1 cycles longer than its compute, and each hop of the ideal
+    // fill and drain takes linkLatency cycles.
+    int linkLatency = 1;
 };
 
 enum class TrScheduleKind { Fixed, Lockstep };
@@ -47,10 +52,14 @@ struct DataPathConfig {
     int comparatorLatency = 1;    // register stages after a group closes (concatenator_truncator.v: 1)
 };
 
-enum class SimMode { Fast, Detailed };
+// fast: step-level core, proven equal to the others; detailed: one SystemC wait
+// per clock cycle; structural: the array elaborated from PE, link, streamer and
+// collector modules on one sc_clock (modules/structural/).
+enum class SimMode { Fast, Detailed, Structural };
+std::string simModeName(SimMode m);
 
 struct SimulationConfig {
-    SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
+    SimMode mode = SimMode::Fast;
     bool progress = true;          // progress lines on stderr
 };
 

@@ -19,6 +19,10 @@ const std::vector<std::string>& peKindNames() {
     return names;
 }
 std::string peKindName(PeKind k) { return peKindNames().at(static_cast<std::size_t>(k)); }
+std::string simModeName(SimMode m) {
+    static const char* const names[] = {"fast", "detailed", "structural"};
+    return names[static_cast<int>(m)];
+}
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
 
 const std::vector<std::string>& requiredEnergyEntries() {
@@ -138,7 +142,8 @@ std::string emitResolved(const SimConfig& c) {
     e << YAML::Key << "trace" << YAML::Value << c.tracePath;
     e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << c.array.rows
       << YAML::Key << "cols" << YAML::Value << c.array.cols << YAML::Key << "dataflow" << YAML::Value
-      << dataflowName(c.array.dataflow) << YAML::EndMap;
+      << dataflowName(c.array.dataflow) << YAML::Key << "link_latency" << YAML::Value << c.array.linkLatency
+      << YAML::EndMap;
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
       << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
@@ -169,7 +174,7 @@ std::string emitResolved(const SimConfig& c) {
       << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
     // progress changes no result, so it stays out of the resolved config and its hash.
     e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
-      << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
+      << simModeName(c.simulation.mode) << YAML::EndMap;
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
@@ -222,13 +227,14 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     if (!trace.empty() && !fs::exists(c.tracePath)) y.problem("trace", "file '" + c.tracePath + "' not found");
 
     const YAML::Node array = y.map(root, "", "array", true);
-    y.onlyKeys(array, "array", {"rows", "cols", "dataflow"});
+    y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "link_latency"});
     c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
     c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
     c.array.dataflow = y.choice(array, "array", "dataflow", {"weight_stationary", "output_stationary"},
                                 std::string("weight_stationary")) == "weight_stationary"
                            ? Dataflow::WeightStationary
                            : Dataflow::OutputStationary;
+    c.array.linkLatency = y.integer(array, "array", "link_latency", 1, 64, 1);
 
     const YAML::Node pe = y.map(root, "", "pe", true);
     y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
@@ -273,9 +279,10 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
     y.onlyKeys(simulation, "simulation", {"mode", "progress"});
-    c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
-                            ? SimMode::Fast
-                            : SimMode::Detailed;
+    const std::string mode =
+        y.choice(simulation, "simulation", "mode", {"fast", "detailed", "structural"}, std::string("fast"));
+    for (SimMode m : {SimMode::Fast, SimMode::Detailed, SimMode::Structural})
+        if (simModeName(m) == mode) c.simulation.mode = m;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
 
     // Cross-key rule: every exponent sum of a term pair needs its own counter.
