@@ -39,6 +39,7 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlo
     GemmJob job;
     job.x = &rx;
     job.w = &rw;
+    job.xValues = &x;
     job.stepSlot = stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done

@@ -1,6 +1,7 @@
 #include "modules/structural/EdgeStreamer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "modules/structural/PeArithmetic.hpp"
 
@@ -10,9 +11,12 @@ EdgeStreamer::EdgeStreamer(const sc_core::sc_module_name& name, const ArraySpec&
     : sc_core::sc_module(name), west("west", static_cast<std::size_t>(spec.rows)),
       north("north", static_cast<std::size_t>(spec.cols)), spec_(spec) {}
 
-void EdgeStreamer::beginJob(const RevealedOperand& x, const RevealedOperand& w) {
+void EdgeStreamer::beginJob(const RevealedOperand& x, const RevealedOperand& w, const IntTensor* xValues) {
     x_ = &x;
     w_ = &w;
+    xValues_ = xValues;
+    if (!paths_.empty() && !xValues)
+        throw std::invalid_argument("EdgeStreamer: the data paths need the job's data before encoding");
     const int64_t slices = (x.depth() + spec_.reductionPerPe - 1) / spec_.reductionPerPe;
     span_ = spec_.dataflow == ArrayDataflow::WeightStationary ? x.rows() : slices;
 }
@@ -34,22 +38,50 @@ void EdgeStreamer::beginFold(const FoldShape& fold) {
     const bool weightTerms = PeArithmetic::usesWeightTerms(spec_.pe);
     data_.clear();
     weights_.clear();
+    const bool streamed = !paths_.empty();
     if (spec_.dataflow == ArrayDataflow::WeightStationary) {
-        for (int64_t r = 0; r < fold.rowsUsed; ++r)
+        for (int64_t r = 0; r < fold.rowsUsed && !streamed; ++r)
             for (int64_t m = 0; m < span_; ++m) data_.push_back(slice(*x_, m, fold.red0 + r * g, dataTerms));
         for (int64_t r = 0; r < fold.rowsUsed; ++r)
             for (int64_t c = 0; c < fold.colsUsed; ++c)
                 weights_.push_back(slice(*w_, fold.n0 + c, fold.red0 + r * g, weightTerms));
     } else {
-        for (int64_t r = 0; r < fold.rowsUsed; ++r)
+        for (int64_t r = 0; r < fold.rowsUsed && !streamed; ++r)
             for (int64_t j = 0; j < span_; ++j) data_.push_back(slice(*x_, fold.m0 + r, j * g, dataTerms));
         for (int64_t c = 0; c < fold.colsUsed; ++c)
             for (int64_t j = 0; j < span_; ++j) weights_.push_back(slice(*w_, fold.n0 + c, j * g, weightTerms));
     }
 }
 
+void EdgeStreamer::startDataPaths() {
+    const int64_t g = spec_.reductionPerPe, K = xValues_ ? xValues_->dim(1) : 0;
+    const bool ws = spec_.dataflow == ArrayDataflow::WeightStationary;
+    for (int64_t r = 0; r < fold_.rowsUsed && !paths_.empty(); ++r) {
+        // WS: row r streams slice r of every data row; OS: every slice of data row m0 + r.
+        std::vector<std::vector<int64_t>> slices;
+        for (int64_t i = 0; i < span_; ++i) {
+            const int64_t m = ws ? i : fold_.m0 + r;
+            const int64_t k0 = ws ? fold_.red0 + r * g : i * g;
+            const int64_t len = std::min<int64_t>(g, K - k0);
+            const int64_t* row = &xValues_->data[static_cast<std::size_t>(m * K + k0)];
+            slices.emplace_back(row, row + len);
+        }
+        paths_[static_cast<std::size_t>(r)]->start(std::move(slices));
+    }
+}
+
+bool EdgeStreamer::dataReady(int64_t step) const {
+    if (paths_.empty()) return true;
+    for (int64_t r = 0; r < fold_.rowsUsed; ++r) {
+        const int64_t index = step - r;
+        if (index >= 0 && index < span_ && paths_[static_cast<std::size_t>(r)]->slicesReady() <= index) return false;
+    }
+    return true;
+}
+
 const OperandSlice* EdgeStreamer::dataSlice(int64_t row, int64_t index) const {
     if (row >= fold_.rowsUsed || index < 0 || index >= span_) return nullptr;
+    if (!paths_.empty()) return paths_[static_cast<std::size_t>(row)]->slice(index);
     return &data_[static_cast<std::size_t>(row * span_ + index)];
 }
 

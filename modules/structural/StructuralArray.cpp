@@ -14,7 +14,8 @@ std::unique_ptr<sc_core::sc_signal<T>> link(const std::string& kind, int64_t r, 
 
 }  // namespace
 
-StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory)
+StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory,
+                                 const std::optional<RowDataPathSpec>& dataPath)
     : sc_core::sc_module(name),
       jobs("jobs"),
       done("done"),
@@ -60,6 +61,16 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
             pes_.push_back(&p);
         }
     for (int64_t r = 0; r < rows; ++r) streamer_.west[static_cast<std::size_t>(r)](data(r, 0));
+    if (dataPath) {
+        std::vector<RowDataPath*> paths;
+        for (int64_t r = 0; r < rows; ++r) {
+            dataPaths_.push_back(
+                std::make_unique<RowDataPath>(("data_path_" + std::to_string(r)).c_str(), *dataPath));
+            dataPaths_.back()->clk(clock_);
+            paths.push_back(dataPaths_.back().get());
+        }
+        streamer_.setDataPaths(std::move(paths));
+    }
     for (int64_t c = 0; c < cols; ++c) {
         streamer_.north[static_cast<std::size_t>(c)](weight(0, c));
         collector_.south[static_cast<std::size_t>(c)](psum(rows, c));
@@ -77,6 +88,7 @@ void StructuralArray::traceSignals(sc_core::sc_trace_file* tf) {
     sc_core::sc_trace(tf, phaseSignal_, n + ".phase");
     sc_core::sc_trace(tf, stallSignal_, n + ".stall");
     for (StructuralPe* p : pes_) p->traceSignals(tf);
+    for (auto& d : dataPaths_) d->traceSignals(tf);
 }
 
 void StructuralArray::cycles(int64_t n) {
@@ -124,20 +136,25 @@ int64_t StructuralArray::runFold() {
             actOnEdge();
         }
     }
-    // The data path's fill: the fold's first slice reaches the west edge.
+    // The data paths' fill: the fold's first slice reaches the west edge.
+    streamer_.startDataPaths();
     cycles(plan_.foldSetupCycles() - (jobCycles_ - start));
     const int64_t stepsStart = jobCycles_;
     control_.phase = ArrayPhase::Step;
     phaseSignal_.write(static_cast<int>(ArrayPhase::Step));
-    streamer_.driveStep(0);
-    wait(sc_core::SC_ZERO_TIME);
     const bool ws = spec_.dataflow == ArrayDataflow::WeightStationary;
     for (int64_t t = 0; t < fold.steps; ++t) {
         cycles(1);
+        wait(sc_core::SC_ZERO_TIME);  // the data paths have ticked on this edge
+        while (!streamer_.dataReady(t)) {  // a comparator slower than its lanes: wait for the data
+            cycles(1);
+            wait(sc_core::SC_ZERO_TIME);
+        }
         stepSignal_.write(static_cast<int>(t));
         control_.slowest = 0;
-        streamer_.driveStep(t + 1);
         if (ws && t > 0) collector_.sample(fold);  // what the bottom row put out one step ago
+        streamer_.driveStep(t);
+        wait(sc_core::SC_ZERO_TIME);  // the edge wires settle before the PEs take them
         actOnEdge();
         const int64_t slowest = control_.slowest;
         if (spec_.schedule == TrSchedule::Fixed && slowest > control_.slot)
@@ -165,7 +182,7 @@ void StructuralArray::execute(GemmJob& job) {
     plan_.startJob(*job.x, *job.w, job.stepSlot);  // checks the operands; the fold plan
     control_.slot = plan_.stepSlot();
     memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), plan_.rowFolds());
-    streamer_.beginJob(*job.x, *job.w);
+    streamer_.beginJob(*job.x, *job.w, job.xValues);
     collector_.beginJob(job.x->rows(), job.w->rows());
     for (StructuralPe* p : pes_) p->beginJob();
     foldCounters_ = ArrayCounters{};

@@ -1,11 +1,12 @@
 // The systolic array elaborated from modules (simulation.mode: structural): a
 // StructuralPe per PE, sc_signal links between neighbours (operands west to
 // east; partial sums, or output-stationary weights, north to south), the input
-// streamer at the west and north edges, the output collector at the south edge,
-// all on one sc_clock. Its sequencer thread is the array controller: per GEMM
+// streamer at the west and north edges (fed, for tr, by a RowDataPath of HESE
+// encoders and a term comparator per row), the output collector at the south
+// edge, all on one sc_clock. Its sequencer thread is the array controller: per GEMM
 // job it plans the folds (SystolicArrayCore's fold plan), waits out memory stalls
 // (MemorySystem, as in the other modes), shifts weights in (weight stationary),
-// waits for the data path, then drives the lock step: on a step's first clock
+// starts the data paths and waits for their first slices, then drives the lock step: on a step's first clock
 // edge every PE computes with what reached its ports and reports its cycles;
 // the step lasts the fixed slot or the slowest PE (plus link latency - 1), and
 // the next step begins on the following edge. Same ports as SystolicArray, so
@@ -14,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <systemc>
@@ -22,6 +24,7 @@
 #include "modules/memory/MemorySystem.hpp"
 #include "modules/structural/EdgeStreamer.hpp"
 #include "modules/structural/OutputCollector.hpp"
+#include "modules/structural/RowDataPath.hpp"
 #include "modules/structural/StepControl.hpp"
 #include "modules/structural/StructuralPe.hpp"
 
@@ -33,7 +36,9 @@ public:
     sc_core::sc_fifo_out<GemmJob*> done;
 
     SC_HAS_PROCESS(StructuralArray);
-    StructuralArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory);
+    // `dataPath`: the rows' run-time data path (tr), none for PEs that take data as stored.
+    StructuralArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory,
+                    const std::optional<RowDataPathSpec>& dataPath = std::nullopt);
 
     // Every PE's operand in, partial sum, term pairs and busy; the array's job,
     // fold, step, phase and stall markers. Time is in clock cycles (1 ns each).
@@ -57,6 +62,7 @@ private:
     OutputCollector collector_;
     std::vector<std::unique_ptr<StructuralPe>> peModules_;
     std::vector<StructuralPe*> pes_;  // [r * cols + c]
+    std::vector<std::unique_ptr<RowDataPath>> dataPaths_;  // one per row (tr)
     // Links: data[r][c] feeds PE (r, c) from the west (c = cols: the east edge),
     // weight[r][c] and psum[r][c] feed PE (r, c) from the north (r = rows: the south edge).
     std::vector<std::unique_ptr<sc_core::sc_signal<OperandToken>>> dataLinks_, weightLinks_;

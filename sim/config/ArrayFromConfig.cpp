@@ -57,6 +57,20 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
     return s;
 }
 
+std::optional<RowDataPathSpec> rowDataPathSpecFromConfig(const SimConfig& c) {
+    if (c.pe.kind != PeKind::Tr) return std::nullopt;  // PE-KIND: move into plug-in
+    RowDataPathSpec d;
+    d.lanes = c.dataPath.lanesPerRow;
+    d.encoder.bits = c.data.bits;
+    d.encoder.bitsPerCycle = c.dataPath.encoderBitsPerCycle;
+    d.encoder.latencyCycles = c.dataPath.encoderLatency;
+    d.comparator.groupSize = c.data.groupSize;
+    d.comparator.budget = c.data.budget;
+    d.comparator.latencyCycles = c.dataPath.comparatorLatency;
+    d.comparator.valuesPerCycle = c.dataPath.comparatorValuesPerCycle;
+    return d;
+}
+
 MemorySpec memorySpecFromConfig(const SimConfig& c) {
     MemorySpec m;
     m.weightBufferBytes = c.buffers.weightsKib * 1024;

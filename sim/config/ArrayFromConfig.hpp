@@ -5,12 +5,15 @@
 
 #include "modules/array/ArraySpec.hpp"
 #include "modules/memory/MemorySystem.hpp"
+#include "modules/structural/RowDataPath.hpp"
 #include "sim/config/Config.hpp"
 
 namespace trsim {
 
 ArraySpec arraySpecFromConfig(const SimConfig& c);
 MemorySpec memorySpecFromConfig(const SimConfig& c);
+// The structural array's per-row data path (HESE encoders and term comparator): tr only.
+std::optional<RowDataPathSpec> rowDataPathSpecFromConfig(const SimConfig& c);
 // The operand codings a PE kind consumes: nullopt where it takes exact binary values.
 std::optional<OperandCoding> weightCodingFor(const SimConfig& c);
 std::optional<OperandCoding> dataCodingFor(const SimConfig& c);

@@ -50,6 +50,7 @@ struct DataPathConfig {
     int encoderBitsPerCycle = 0;  // 0: bit-parallel, one value per cycle; 1: bit-serial (hese_encoder.v)
     int encoderLatency = 2;       // register stages after the scan (hese_encoder.v: 2)
     int comparatorLatency = 1;    // register stages after a group closes (concatenator_truncator.v: 1)
+    int comparatorValuesPerCycle = 8;  // values the comparator takes per cycle [lanesPerRow]
 };
 
 // fast: step-level core, proven equal to the others; detailed: one SystemC wait

@@ -153,7 +153,8 @@ std::string emitResolved(const SimConfig& c) {
       << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
       << c.dataPath.encoderLatency << YAML::Key << "comparator_latency" << YAML::Value
-      << c.dataPath.comparatorLatency << YAML::EndMap;
+      << c.dataPath.comparatorLatency << YAML::Key << "comparator_values_per_cycle" << YAML::Value
+      << c.dataPath.comparatorValuesPerCycle << YAML::EndMap;
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
     emitOperand(e, "weights", c.weights);
     emitOperand(e, "data", c.data);
@@ -212,6 +213,32 @@ EnergyTable loadEnergyTable(const std::string& path) {
     return t;
 }
 
+// Rules of the structural array's data path and of the models that only follow
+// it in part: each problem names the key and what is allowed.
+void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
+    if (!y.problems().empty() || c.pe.kind != PeKind::Tr) return;
+    const bool structural = c.simulation.mode == SimMode::Structural;
+    // A comparator slower than its lanes makes the array wait for data in a way
+    // only the wired data path models.
+    if (!structural && c.dataPath.comparatorValuesPerCycle < c.dataPath.lanesPerRow)
+        y.problem("data_path.comparator_values_per_cycle",
+                  std::to_string(c.dataPath.comparatorValuesPerCycle) + " values per cycle, fewer than lanes_per_row = " +
+                      std::to_string(c.dataPath.lanesPerRow) + ", is modelled by simulation.mode structural only (allowed in " +
+                      simModeName(c.simulation.mode) + " mode: " + std::to_string(c.dataPath.lanesPerRow) + "..4096)");
+    if (!structural) return;
+    // The wired data path runs real HESE encoders, and each array row's comparator
+    // sees only that row's slice of a weight group, so data groups must not span rows.
+    if (c.data.encoding != Encoding::Hese)
+        y.problem("operands.data.encoding", encodingName(c.data.encoding) +
+                                                " data go through HESE encoders in simulation.mode structural (allowed: hese)");
+    if (c.weights.groupSize % c.data.groupSize != 0)
+        y.problem("operands.data.group_size",
+                  std::to_string(c.data.groupSize) + " does not divide operands.weights.group_size = " +
+                      std::to_string(c.weights.groupSize) +
+                      ": in simulation.mode structural a row's comparator sees one weight group's data (allowed: a divisor of " +
+                      std::to_string(c.weights.groupSize) + ")");
+}
+
 SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
     YAML::Node root = loadYamlFile(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
@@ -249,11 +276,16 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
 
     const YAML::Node dataPath = y.map(root, "", "data_path", false);
-    y.onlyKeys(dataPath, "data_path", {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency"});
+    y.onlyKeys(dataPath, "data_path",
+               {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency",
+                "comparator_values_per_cycle"});
     c.dataPath.lanesPerRow = y.integer(dataPath, "data_path", "lanes_per_row", 1, 4096, 8);
     c.dataPath.encoderBitsPerCycle = y.integer(dataPath, "data_path", "encoder_bits_per_cycle", 0, 64, 0);
     c.dataPath.encoderLatency = y.integer(dataPath, "data_path", "encoder_latency", 0, 1000, 2);
     c.dataPath.comparatorLatency = y.integer(dataPath, "data_path", "comparator_latency", 0, 1000, 1);
+    // Default: one value per lane, so the comparator keeps pace with the encoders.
+    c.dataPath.comparatorValuesPerCycle =
+        y.integer(dataPath, "data_path", "comparator_values_per_cycle", 1, 4096, c.dataPath.lanesPerRow);
 
     const YAML::Node operands = y.map(root, "", "operands", true);
     y.onlyKeys(operands, "operands", {"weights", "data"});
@@ -296,6 +328,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
                           " bits reach exponent sums up to " + std::to_string(need - 1) + " (allowed: " +
                           std::to_string(need) + "..64)");
     }
+
+    checkStructuralRules(y, c);
 
     const std::string energy = y.text(root, "", "energy_table", std::nullopt);
     y.throwIfAny();  // report structural problems before reading a second file

@@ -150,7 +150,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::unique_ptr<SystolicArray> array;
     std::unique_ptr<StructuralArray> structural;
     if (config.simulation.mode == SimMode::Structural)
-        structural = std::make_unique<StructuralArray>("array", spec, memory);
+        structural = std::make_unique<StructuralArray>("array", spec, memory, rowDataPathSpecFromConfig(config));
     else
         array = std::make_unique<SystolicArray>(
             "array", spec, memory, cycle,

@@ -5,7 +5,9 @@
 // StructuralArray and a fast SystolicArray get the same random GEMMs through
 // their own fifos, and every job must agree exactly: outputs, cycles, stall
 // cycles, every counter, memory traffic and per-PE work. The outputs are also
-// checked against the functional reference on the truncated operands.
+// checked against the functional reference on the truncated operands. For tr
+// the structural rows stream the raw data through their encoders and
+// comparator, so the data terms the PEs use are the data path's own.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -26,6 +28,8 @@ struct Variant {
     MemorySpec memory;
     std::optional<OperandCoding> weightCoding, dataCoding;
     int64_t stepSlot = 0;  // stripes: the job's precision
+    std::optional<RowDataPathSpec> dataPath;  // tr: the rows stream their data through encoders and a comparator
+    bool slowComparator = false;  // fewer comparator values per cycle than lanes: structural only
     std::string label;
 };
 
@@ -97,8 +101,20 @@ std::vector<Variant> variants() {
                         v.spec.reductionPerPe = w.groupSize;
                         v.spec.fixedStepCycles = static_cast<int>(
                             (TrPe::slotPairs(w, x) + v.spec.pairsPerCycle - 1) / v.spec.pairsPerCycle);
-                        v.spec.minStepCycles = 1 + static_cast<int>(gen() % 4);
-                        v.spec.dataPathLatency = static_cast<int>(gen() % 5);
+                        // The data path's step floor and fold latency (ArraySpec), from its parameters.
+                        RowDataPathSpec d;
+                        d.lanes = 1 + static_cast<int>(gen() % 4);
+                        d.encoder.bitsPerCycle = static_cast<int>(gen() % 4);  // 0: a value per cycle
+                        d.encoder.latencyCycles = static_cast<int>(gen() % 3);
+                        d.comparator.groupSize = x.groupSize;
+                        d.comparator.budget = x.budget;
+                        d.comparator.latencyCycles = static_cast<int>(gen() % 3);
+                        d.comparator.valuesPerCycle = d.lanes;
+                        const int C = HeseEncoderCore(d.encoder).cyclesPerValue();
+                        const int V = (w.groupSize + d.lanes - 1) / d.lanes;
+                        v.spec.minStepCycles = V * C;
+                        v.spec.dataPathLatency = V * C - 1 + d.encoder.latencyCycles + d.comparator.latencyCycles;
+                        v.dataPath = d;
                     }
                     if (pe == ArrayPe::Laconic) v.weightCoding = OperandCoding{8, Encoding::Hese, 1, std::nullopt};
                     if (pe == ArrayPe::Laconic || pe == ArrayPe::Pragmatic)
@@ -114,6 +130,18 @@ std::vector<Variant> variants() {
                     v.label = label.str();
                     out.push_back(v);
                 }
+    // A comparator taking one value per cycle behind four lanes: the array waits for its data.
+    Variant slow = out[2];
+    for (const Variant& v : out)
+        if (v.spec.pe == ArrayPe::Tr && v.spec.schedule == TrSchedule::Lockstep) slow = v;
+    slow.dataPath->lanes = 4;
+    slow.dataPath->encoder.bitsPerCycle = 0;
+    slow.dataPath->comparator.valuesPerCycle = 1;
+    slow.spec.minStepCycles = 1;
+    slow.spec.dataPathLatency = 0 + slow.dataPath->encoder.latencyCycles + slow.dataPath->comparator.latencyCycles;
+    slow.slowComparator = true;
+    slow.label += " comparator 1 value/cycle";
+    out.push_back(slow);
     return out;
 }
 
@@ -130,7 +158,8 @@ struct Bench {
         for (std::size_t i = 0; i < variants.size(); ++i) {
             const Variant& v = variants[i];
             const std::string n = "v" + std::to_string(i);
-            structural.push_back(std::make_unique<StructuralArray>((n + "_structural").c_str(), v.spec, v.memory));
+            structural.push_back(
+                std::make_unique<StructuralArray>((n + "_structural").c_str(), v.spec, v.memory, v.dataPath));
             fast.push_back(std::make_unique<SystolicArray>((n + "_fast").c_str(), v.spec, v.memory,
                                                            sc_core::sc_time(1, sc_core::SC_NS), ArrayTiming::Fast));
             drivers.push_back(std::make_unique<Driver>((n + "_driver").c_str()));
@@ -151,6 +180,7 @@ struct Bench {
                 for (GemmJob* job : {&p->structural, &p->fast}) {
                     job->x = p->rx.get();
                     job->w = p->rw.get();
+                    job->xValues = &p->x;
                     job->stepSlot = v.stepSlot;
                 }
                 d.jobs.push_back(std::move(p));
@@ -191,6 +221,7 @@ TEST(StructuralArray, EqualsTheFastCoreJobByJob) {
     int64_t stalls = 0, steps = 0;
     for (std::size_t i = 0; i < gBench->variants.size(); ++i) {
         const std::string& label = gBench->variants[i].label;
+        if (gBench->variants[i].slowComparator) continue;
         for (const auto& p : gBench->drivers[i]->jobs) {
             const GemmJob& s = p->structural;
             const GemmJob& f = p->fast;
@@ -216,6 +247,21 @@ TEST(StructuralArray, EqualsTheFastCoreJobByJob) {
     }
     EXPECT_GT(stalls, 0) << "some variant must wait for DRAM";
     EXPECT_GT(steps, 0);
+}
+
+TEST(StructuralArray, ASlowComparatorDelaysStepsButNotResults) {
+    int64_t slower = 0;
+    for (std::size_t i = 0; i < gBench->variants.size(); ++i) {
+        if (!gBench->variants[i].slowComparator) continue;
+        for (const auto& p : gBench->drivers[i]->jobs) {
+            // The fast core with the same step floor and latency: the structural array can only be slower.
+            EXPECT_EQ(p->structural.output.data, p->fast.output.data);
+            EXPECT_EQ(p->structural.counters.termPairs, p->fast.counters.termPairs);
+            EXPECT_GE(p->structural.counters.computeCycles, p->fast.counters.computeCycles);
+            slower += p->structural.counters.computeCycles > p->fast.counters.computeCycles;
+        }
+    }
+    EXPECT_GT(slower, 0) << "one value per cycle behind four lanes must hold some step back";
 }
 
 }  // namespace
