@@ -2,17 +2,15 @@
 
 #include <algorithm>
 
-#include "modules/functional/ExponentialQuantizer.hpp"
-
 namespace trsim {
 
-Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
+Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                        LayerDone onLayerDone, Progress onProgress)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
       layers_(std::move(layers)),
-      options_(std::move(options)),
+      prepare_(std::move(prepare)),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)) {
     SC_THREAD(run);
@@ -30,17 +28,17 @@ void Controller::run() {
     }
 }
 
-void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome,
+void Controller::runGemm(const IntTensor& x, const IntTensor& w, const LayerOperands& operands, LayerOutcome& outcome,
                          IntTensor& result) {
-    const auto& xc = options_.dataCoding;
-    const auto& wc = options_.weightCoding;
+    const auto& xc = operands.dataCoding;
+    const auto& wc = operands.weightCoding;
     const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
     const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
     GemmJob job;
     job.x = &rx;
     job.w = &rw;
     job.xValues = &x;
-    job.stepSlot = stepSlot;
+    job.stepSlot = operands.stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -58,39 +56,28 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlo
 LayerOutcome Controller::runLayer(std::size_t index) {
     const LayerTask& task = layers_[index];
     LayerOutcome outcome;
-    // DNA-TEQ: both operands become exponential levels fitted to this layer
-    // (weights offline, data by the converter in front of the array).
-    const bool dnateq = options_.dnateqExponentBits > 0;
-    const IntTensor inputs = dnateq ? quantizeExponentialFitted(*task.inputs, options_.dnateqExponentBits) : IntTensor();
-    const IntTensor weights = dnateq ? quantizeExponentialFitted(*task.weights, options_.dnateqExponentBits) : IntTensor();
-    const IntTensor& x = dnateq ? inputs : *task.inputs;
-    const IntTensor& w = dnateq ? weights : *task.weights;
-    // Stripes: steps last the layer's data precision (the bits its largest magnitude needs).
-    int64_t stepSlot = 0;
-    if (options_.dataPrecisionSteps) {
-        int64_t largest = 0;
-        for (int64_t v : x.data) largest = std::max(largest, v < 0 ? -v : v);
-        for (stepSlot = 1; (largest >> stepSlot) != 0;) ++stepSlot;
-    }
-    if (options_.dataCoding) {
+    const LayerOperands operands = prepare_(*task.inputs, *task.weights);
+    const IntTensor& x = operands.inputsOr(*task.inputs);
+    const IntTensor& w = operands.weightsOr(*task.weights);
+    if (operands.dataCoding) {
         // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
         outcome.dataValues = static_cast<int64_t>(x.size());
         for (int64_t v : x.data)
             outcome.dataEncodedTerms +=
-                static_cast<int64_t>(encode(options_.dataCoding->encoding, v, options_.dataCoding->bits).size());
+                static_cast<int64_t>(encode(operands.dataCoding->encoding, v, operands.dataCoding->bits).size());
     }
     if (!task.isConv) {
         onProgress_(index, 0, 1);
-        runGemm(x, w, stepSlot, outcome, outcome.output);
+        runGemm(x, w, operands, outcome, outcome.output);
         return outcome;
     }
     const LoweredConv lowered = lowerConv(x, w, task.conv);
     std::vector<IntTensor> parts(lowered.x.size());
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(lowered.x.size()));
-        runGemm(lowered.x[g], lowered.w[g], stepSlot, outcome, parts[g]);
+        runGemm(lowered.x[g], lowered.w[g], operands, outcome, parts[g]);
     }
     outcome.output = raiseConvOutput(parts, lowered);
     return outcome;

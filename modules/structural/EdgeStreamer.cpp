@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "modules/structural/PeArithmetic.hpp"
 
 namespace trsim {
 
@@ -34,8 +33,8 @@ OperandSlice EdgeStreamer::slice(const RevealedOperand& a, int64_t row, int64_t 
 void EdgeStreamer::beginFold(const FoldShape& fold) {
     fold_ = fold;
     const int64_t g = spec_.reductionPerPe;
-    const bool dataTerms = PeArithmetic::usesTerms(spec_.pe);
-    const bool weightTerms = PeArithmetic::usesWeightTerms(spec_.pe);
+    // Coded operands carry their kept terms to the PEs; plain ones only values.
+    const bool dataTerms = x_->encodedTerms() > 0, weightTerms = w_->encodedTerms() > 0;
     data_.clear();
     weights_.clear();
     const bool streamed = !paths_.empty();

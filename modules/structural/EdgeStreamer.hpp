@@ -19,7 +19,7 @@
 
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/RevealedOperand.hpp"
-#include "modules/structural/OperandSlice.hpp"
+#include "modules/structural/LinkTokens.hpp"
 #include "modules/structural/RowDataPath.hpp"
 
 namespace trsim {

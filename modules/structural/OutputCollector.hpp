@@ -10,7 +10,7 @@
 
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/IntTensor.hpp"
-#include "modules/structural/OperandSlice.hpp"
+#include "modules/structural/LinkTokens.hpp"
 #include "modules/structural/StructuralPe.hpp"
 
 namespace trsim {

@@ -24,7 +24,7 @@
 
 #include "modules/datapath/HeseEncoder.hpp"
 #include "modules/datapath/TermComparator.hpp"
-#include "modules/structural/OperandSlice.hpp"
+#include "modules/structural/LinkTokens.hpp"
 
 namespace trsim {
 

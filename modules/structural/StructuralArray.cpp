@@ -21,7 +21,7 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
       done("done"),
       spec_(array),
       clock_("clock", sc_core::sc_time(1, sc_core::SC_NS)),
-      plan_(array),
+      plan_(makeArrayCore(array)),
       memory_(memory, array.dataflow),
       streamer_("streamer", array),
       collector_("collector", array.cols),
@@ -120,7 +120,7 @@ void StructuralArray::run() {
 }
 
 int64_t StructuralArray::runFold() {
-    const FoldShape& fold = plan_.fold();
+    const FoldShape& fold = plan_->fold();
     ArrayCounters& counters = foldCounters_;
     streamer_.beginFold(fold);
     for (StructuralPe* p : pes_) p->beginFold();
@@ -138,7 +138,7 @@ int64_t StructuralArray::runFold() {
     }
     // The data paths' fill: the fold's first slice reaches the west edge.
     streamer_.startDataPaths();
-    cycles(plan_.foldSetupCycles() - (jobCycles_ - start));
+    cycles(plan_->foldSetupCycles() - (jobCycles_ - start));
     const int64_t stepsStart = jobCycles_;
     control_.phase = ArrayPhase::Step;
     phaseSignal_.write(static_cast<int>(ArrayPhase::Step));
@@ -174,14 +174,14 @@ int64_t StructuralArray::runFold() {
     counters.folds++;
     counters.computeCycles += jobCycles_ - start;
     counters.idealCycles +=
-        plan_.foldSetupCycles() + (spec_.rows + spec_.cols - 2) * int64_t{spec_.linkLatency} + busiest;
+        plan_->foldSetupCycles() + (spec_.rows + spec_.cols - 2) * int64_t{spec_.linkLatency} + busiest;
     return jobCycles_ - stepsStart;
 }
 
 void StructuralArray::execute(GemmJob& job) {
-    plan_.startJob(*job.x, *job.w, job.stepSlot);  // checks the operands; the fold plan
-    control_.slot = plan_.stepSlot();
-    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), plan_.rowFolds());
+    plan_->startJob(*job.x, *job.w, job.stepSlot);  // checks the operands; the fold plan
+    control_.slot = plan_->stepSlot();
+    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), plan_->rowFolds());
     streamer_.beginJob(*job.x, *job.w, job.xValues);
     collector_.beginJob(job.x->rows(), job.w->rows());
     for (StructuralPe* p : pes_) p->beginJob();
@@ -198,9 +198,9 @@ void StructuralArray::execute(GemmJob& job) {
         stallSignal_.write(false);
         job.stallCycles += n;
     };
-    while (plan_.beginFold()) {
-        const FoldTraffic t = memory_.foldTraffic(plan_.fold());
-        foldSignal_.write(static_cast<int>(plan_.fold().index));
+    while (plan_->beginFold()) {
+        const FoldTraffic t = memory_.foldTraffic(plan_->fold());
+        foldSignal_.write(static_cast<int>(plan_->fold().index));
         // Double buffering, as in SystolicArray: this fold's reads and the previous
         // fold's write-back share the DRAM channel while the previous fold computes.
         stall(memory_.dramCycles(t.dramReadBytes + previous.dramWriteBytes) - previousCompute);
@@ -208,7 +208,7 @@ void StructuralArray::execute(GemmJob& job) {
         previousCompute = runFold();
         previous = t;
         job.traffic += t;
-        if (foldDone_) foldDone_(plan_.fold().index + 1, plan_.foldCount());
+        if (foldDone_) foldDone_(plan_->fold().index + 1, plan_->foldCount());
     }
     stall(memory_.dramCycles(previous.dramWriteBytes));  // the last fold's write-back
     job.output = std::move(collector_.output());

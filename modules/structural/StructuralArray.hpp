@@ -56,7 +56,7 @@ private:
     ArraySpec spec_;
     sc_core::sc_clock clock_;
     StepControl control_;
-    SystolicArrayCore plan_;  // fold plan only: its counters are not reported
+    std::unique_ptr<SystolicArrayCore> plan_;  // fold plan only: its counters are not reported
     MemorySystem memory_;
     EdgeStreamer streamer_;
     OutputCollector collector_;

@@ -15,7 +15,7 @@ StructuralPe::StructuralPe(const sc_core::sc_module_name& name, const ArraySpec&
       psumOut("psum_out"),
       spec_(spec),
       control_(control),
-      arithmetic_(spec),
+      rule_(makeArrayCore(spec)),
       pairsSignal_("term_pairs"),
       busySignal_("busy") {
     SC_METHOD(onEdge);
@@ -56,9 +56,8 @@ void StructuralPe::onEdge() {
         stepOutputStationary();
 }
 
-void StructuralPe::account(const PeStepOutcome& s) {
+void StructuralPe::account(const PeStep& s) {
     control_.report(s.cycles);
-    arithmetic_.count(s, counters_);
     foldBusy_ += s.cycles;
     work_ += s.work;
     if (traced_) {
@@ -79,7 +78,7 @@ void StructuralPe::stepWeightStationary() {
     if (above.valid && above.row != x.index)
         throw std::logic_error(std::string(name()) + ": partial sum of data row " + std::to_string(above.row) +
                                " met data row " + std::to_string(x.index));
-    const PeStepOutcome s = arithmetic_.step(*weight_, *x.slice, control_.slot);
+    const PeStep s = rule_->sliceStep(*weight_, *x.slice, control_.slot, counters_);
     account(s);
     psumOut.write(PsumToken{true, x.index, (above.valid ? above.value : 0) + s.product});
 }
@@ -96,7 +95,7 @@ void StructuralPe::stepOutputStationary() {
     if (x.index != w.index)
         throw std::logic_error(std::string(name()) + ": data slice " + std::to_string(x.index) +
                                " met weight slice " + std::to_string(w.index));
-    const PeStepOutcome s = arithmetic_.step(*w.slice, *x.slice, control_.slot);
+    const PeStep s = rule_->sliceStep(*w.slice, *x.slice, control_.slot, counters_);
     account(s);
     accumulator_ += s.product;
     if (traced_) psumOut.write(PsumToken{true, x.index, accumulator_});

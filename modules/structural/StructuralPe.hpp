@@ -7,7 +7,8 @@
 //                                          streaming down every step;
 //   psumIn (north) -> psumOut (south):     weight stationary: partial sums.
 // On every step edge the PE takes what its neighbours put on its input links at
-// the previous step edge, computes with exactly those operands (PeArithmetic),
+// the previous step edge, computes with exactly those operands (its kind's step
+// rule, SystolicArrayCore::sliceStep, from the kind's makeCore),
 // reports the cycles it needs to the lock step, and puts its results on its
 // output links; neighbours take them at the next step edge, so values move one
 // PE per step as in SystolicArrayCore. Weight stationary: a PE of a row the fold
@@ -15,12 +16,12 @@
 // the PE keeps its sum; the collector reads it at the fold's end.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include <systemc>
 
 #include "modules/array/SystolicArrayCore.hpp"
-#include "modules/structural/OperandSlice.hpp"
-#include "modules/structural/PeArithmetic.hpp"
+#include "modules/structural/LinkTokens.hpp"
 #include "modules/structural/StepControl.hpp"
 
 namespace trsim {
@@ -54,11 +55,11 @@ private:
     void onEdge();  // SC_METHOD on control.act
     void stepWeightStationary();
     void stepOutputStationary();
-    void account(const PeStepOutcome& s);
+    void account(const PeStep& s);
 
     ArraySpec spec_;
     StepControl& control_;
-    PeArithmetic arithmetic_;
+    std::unique_ptr<SystolicArrayCore> rule_;  // the kind's step rule (no job: only sliceStep is used)
     const OperandSlice* weight_ = nullptr;  // weight stationary: the held slice
     int64_t accumulator_ = 0;
     int64_t foldBusy_ = 0;

@@ -12,10 +12,10 @@ namespace trsim {
 
 ArraySpec arraySpecFromConfig(const SimConfig& c);
 MemorySpec memorySpecFromConfig(const SimConfig& c);
-// The structural array's per-row data path (HESE encoders and term comparator): tr only.
+// The structural array's per-row data path (HESE encoders and term comparator),
+// for kinds whose data go through it at run time.
 std::optional<RowDataPathSpec> rowDataPathSpecFromConfig(const SimConfig& c);
-// The operand codings a PE kind consumes: nullopt where it takes exact binary values.
-std::optional<OperandCoding> weightCodingFor(const SimConfig& c);
-std::optional<OperandCoding> dataCodingFor(const SimConfig& c);
+// The config's PE kind (pe.kind, validated at load).
+const PeKind& peKindOf(const SimConfig& c);
 
 }  // namespace trsim

@@ -8,7 +8,7 @@
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
-#include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/pe/PeKind.hpp"
 #include "modules/structural/StructuralArray.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/run/LayerStats.hpp"
@@ -22,24 +22,13 @@ int64_t largestMagnitude(const IntTensor& t) {
     return most;
 }
 
+// Exact arithmetic on the operands exactly as the kind's PEs get them.
 IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
-    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
-    if (c.pe.kind == PeKind::DnaTeq) {
-        const int bits = c.pe.dnateqExponentBits;
-        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
-        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
-    }
-    return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
-                                     : gemmWithTr(l.inputs, l.weights, xc, wc);
-}
-
-ControllerOptions controllerOptions(const SimConfig& c) {
-    ControllerOptions o;
-    o.weightCoding = weightCodingFor(c);
-    o.dataCoding = dataCodingFor(c);
-    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
-    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
-    return o;
+    const LayerOperands o = peKindOf(c).prepareLayer(c, l.inputs, l.weights);
+    const IntTensor& x = o.inputsOr(l.inputs);
+    const IntTensor& w = o.weightsOr(l.weights);
+    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
+                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -65,23 +54,7 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
-std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
-    switch (c.pe.kind) {
-        case PeKind::Mac:
-        case PeKind::Stripes:
-        case PeKind::Pragmatic:
-        case PeKind::Laconic: return trace.int8Metric;
-        case PeKind::DnaTeq: return std::nullopt;
-        case PeKind::Tr: break;
-    }
-    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
-    for (const TrAccuracyRow& r : trace.trAccuracy)
-        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
-            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
-            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
-            return r.value;
-    return std::nullopt;
-}
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return peKindOf(c).accuracy(trace, c); }
 
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
     for (const TraceLayer& l : trace.layers) {
@@ -155,8 +128,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         array = std::make_unique<SystolicArray>(
             "array", spec, memory, cycle,
             config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
-                                                   onLayerDone, onProgress);
+    const PeKind& kind = peKindOf(config);
+    auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
+        return kind.prepareLayer(config, inputs, weights);
+    };
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {

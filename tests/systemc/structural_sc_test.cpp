@@ -17,6 +17,7 @@
 
 #include "modules/array/SystolicArray.hpp"
 #include "modules/functional/Reference.hpp"
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/TrPe.hpp"
 #include "modules/structural/StructuralArray.hpp"
 
@@ -71,30 +72,28 @@ private:
 
 std::vector<Variant> variants() {
     std::vector<Variant> out;
-    const ArrayPe kinds[] = {ArrayPe::Mac, ArrayPe::Tr, ArrayPe::Stripes, ArrayPe::Pragmatic, ArrayPe::Laconic,
-                             ArrayPe::DnaTeq};
-    const char* names[] = {"mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"};
+    const std::string names[] = {"mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"};
     std::mt19937 gen(12);
     for (int k = 0; k < 6; ++k)
         for (ArrayDataflow df : {ArrayDataflow::WeightStationary, ArrayDataflow::OutputStationary})
             for (int link : {1, 3})
                 for (TrSchedule sched : {TrSchedule::Fixed, TrSchedule::Lockstep}) {
-                    const ArrayPe pe = kinds[k];
+                    const std::string& pe = names[k];
                     // Only tr has a schedule choice; pragmatic and laconic always run in lock step.
-                    const bool lockKind = pe == ArrayPe::Pragmatic || pe == ArrayPe::Laconic;
-                    if (pe != ArrayPe::Tr && sched == TrSchedule::Lockstep && !lockKind) continue;
+                    const bool lockKind = pe == "pragmatic" || pe == "laconic";
+                    if (pe != "tr" && sched == TrSchedule::Lockstep && !lockKind) continue;
                     if (lockKind && sched == TrSchedule::Fixed) continue;
                     Variant v;
                     v.spec.rows = 1 + static_cast<int>(gen() % 5);
                     v.spec.cols = 1 + static_cast<int>(gen() % 5);
                     v.spec.dataflow = df;
-                    v.spec.pe = pe;
+                    v.spec.pe = &peKind(pe);
                     v.spec.schedule = sched;
                     v.spec.linkLatency = link;
-                    v.spec.pairsPerCycle = pe == ArrayPe::Tr ? 1 + static_cast<int>(gen() % 2) : 1;
+                    v.spec.pairsPerCycle = pe == "tr" ? 1 + static_cast<int>(gen() % 2) : 1;
                     v.memory.dramBytesPerCycle = (gen() % 2) ? 0.25 : 64;  // stalls or none
                     v.memory.dataBufferBytes = (gen() % 2) ? 16 : 1 << 20;
-                    if (pe == ArrayPe::Tr) {
+                    if (pe == "tr") {
                         OperandCoding w{8, Encoding::Hese, 4, 6}, x{8, Encoding::Hese, 2, 3};
                         v.weightCoding = w;
                         v.dataCoding = x;
@@ -116,10 +115,10 @@ std::vector<Variant> variants() {
                         v.spec.dataPathLatency = V * C - 1 + d.encoder.latencyCycles + d.comparator.latencyCycles;
                         v.dataPath = d;
                     }
-                    if (pe == ArrayPe::Laconic) v.weightCoding = OperandCoding{8, Encoding::Hese, 1, std::nullopt};
-                    if (pe == ArrayPe::Laconic || pe == ArrayPe::Pragmatic)
+                    if (pe == "laconic") v.weightCoding = OperandCoding{8, Encoding::Hese, 1, std::nullopt};
+                    if (pe == "laconic" || pe == "pragmatic")
                         v.dataCoding = OperandCoding{8, Encoding::Naf, 1, std::nullopt};
-                    if (pe == ArrayPe::Stripes) {
+                    if (pe == "stripes") {
                         v.spec.fixedStepCycles = 8;
                         v.stepSlot = 8;  // the data's precision: 0..255
                     }
@@ -133,7 +132,7 @@ std::vector<Variant> variants() {
     // A comparator taking one value per cycle behind four lanes: the array waits for its data.
     Variant slow = out[2];
     for (const Variant& v : out)
-        if (v.spec.pe == ArrayPe::Tr && v.spec.schedule == TrSchedule::Lockstep) slow = v;
+        if (v.spec.pe->name() == "tr" && v.spec.schedule == TrSchedule::Lockstep) slow = v;
     slow.dataPath->lanes = 4;
     slow.dataPath->encoder.bitsPerCycle = 0;
     slow.dataPath->comparator.valuesPerCycle = 1;

@@ -1,8 +1,7 @@
 // What travels on the structural array's wires (modules/structural/): a PE
-// step's operand slice and partial sums. A slice is the reduction elements one
-// PE step consumes (one value for value PEs, a weight group's elements for tr),
-// each with its value and, for term PEs, its terms as the encoder and term
-// comparator (data) or the offline TR pass (weights) left them.
+// step's operand slice (modules/pe/OperandSlice.hpp; data terms as the encoder
+// and term comparator left them, weight terms as the offline TR pass did) and
+// partial sums.
 #pragma once
 #include <cstdint>
 #include <ostream>
@@ -11,14 +10,9 @@
 
 #include <systemc>
 
-#include "modules/functional/Term.hpp"
+#include "modules/pe/OperandSlice.hpp"
 
 namespace trsim {
-
-struct OperandSlice {
-    std::vector<int64_t> values;
-    std::vector<Terms> terms;  // one entry per value for PEs that consume terms, else empty
-};
 
 // An operand on a link: the slice (owned by the fold's operand buffer, which
 // outlives every token of the fold) and its index, data row m (weight
