@@ -50,6 +50,7 @@ struct Driver : sc_core::sc_module {
 
 extern "C" int sc_main(int argc, char** argv) {
     (void)kBannerOff;
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
     std::string pe = "tr", mode = "fast";
     int rows = 32, cols = 32;
     int64_t m = 256, k = 1024, n = 256;

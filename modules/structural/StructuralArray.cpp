@@ -25,6 +25,7 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
       memory_(memory, array.dataflow),
       streamer_("streamer", array),
       collector_("collector", array.cols),
+      layerSignal_("layer"),
       jobSignal_("job"),
       foldSignal_("fold"),
       stepSignal_("step"),
@@ -81,7 +82,7 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
 void StructuralArray::traceSignals(sc_core::sc_trace_file* tf) {
     traced_ = true;
     const std::string n = name();
-    sc_core::sc_trace(tf, clock_, n + ".clock");
+    sc_core::sc_trace(tf, layerSignal_, n + ".layer");
     sc_core::sc_trace(tf, jobSignal_, n + ".gemm");
     sc_core::sc_trace(tf, foldSignal_, n + ".fold");
     sc_core::sc_trace(tf, stepSignal_, n + ".step");
@@ -107,6 +108,7 @@ void StructuralArray::run() {
     int gemm = 0;
     for (;;) {
         GemmJob* job = jobs.read();
+        layerSignal_.write(static_cast<int>(job->layer));
         jobSignal_.write(gemm++);
         try {
             execute(*job);

@@ -67,7 +67,7 @@ private:
     // weight[r][c] and psum[r][c] feed PE (r, c) from the north (r = rows: the south edge).
     std::vector<std::unique_ptr<sc_core::sc_signal<OperandToken>>> dataLinks_, weightLinks_;
     std::vector<std::unique_ptr<sc_core::sc_signal<PsumToken>>> psumLinks_;
-    sc_core::sc_signal<int> jobSignal_, foldSignal_, stepSignal_, phaseSignal_;
+    sc_core::sc_signal<int> layerSignal_, jobSignal_, foldSignal_, stepSignal_, phaseSignal_;
     sc_core::sc_signal<bool> stallSignal_;
     bool traced_ = false;
     int64_t jobCycles_ = 0;  // clock edges the current job has taken

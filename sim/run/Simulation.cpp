@@ -166,6 +166,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
         vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
         vcd->set_time_unit(1, sc_core::SC_NS);
+        vcd->write_comment("time: 1 ns = 1 clock cycle of the array (results convert cycles to time with clock_mhz)");
         if (structural)
             structural->traceSignals(vcd);
         else

@@ -81,3 +81,37 @@ def test_a_slow_comparator_changes_only_structural_timing(tmp_path):
         assert np.array_equal(slow[f"{layer}/output"], fast[f"{layer}/output"])
         assert slow[f"{layer}/term_pairs"] == fast[f"{layer}/term_pairs"]
     assert sum(slow[f"{l}/cycles"] for l in layers) > sum(fast[f"{l}/cycles"] for l in layers)
+
+
+def test_structural_waveform_has_per_pe_and_data_path_signals(tmp_path):
+    vcd = tmp_path / "wave.vcd"
+    run(tmp_path, "wave", "simulation.mode=structural", "array.rows=4", "array.cols=4", "pe.schedule=lockstep",
+        trace_set("cnn_fashion_mnist"),
+        f"outputs.vcd={vcd}")
+    text = vcd.read_text()
+    header, body = text.split("$enddefinitions", 1)
+    assert "1 ns = 1 clock cycle" in header and "1 ns" in header.split("$timescale", 1)[1].split("$end", 1)[0]
+    ids, scope = {}, []
+    for line in header.splitlines():
+        words = line.split()
+        if words[:2] == ["$scope", "module"]:
+            scope.append(words[2])
+        elif words[:1] == ["$upscope"]:
+            scope.pop()
+        elif words[:1] == ["$var"]:
+            ids[".".join(scope[1:] + [words[4]])] = words[3]
+    for r in range(4):
+        for c in range(4):
+            for signal in ("operand_in", "psum", "psum_valid", "term_pairs", "busy"):
+                assert f"array.pe_{r}_{c}.{signal}" in ids
+        for signal in ("encoders_took", "comparator_took", "comparator_groups_out", "slices_ready"):
+            assert f"array.data_path_{r}.{signal}" in ids
+    for marker in ("layer", "gemm", "fold", "step", "phase", "stall"):
+        assert f"array.{marker}" in ids
+    # The signals move: PE (0, 0) does term pairs, the last layer shows up, the data path hands groups on.
+    def values(name):
+        code = ids[name]
+        return [line.split()[0][1:] for line in body.splitlines() if line.endswith(" " + code) and line[0] == "b"]
+    assert any(int(v, 2) > 0 for v in values("array.pe_0_0.term_pairs"))
+    assert any(int(v, 2) == 2 for v in values("array.layer"))
+    assert any(int(v, 2) > 0 for v in values("array.data_path_0.comparator_groups_out"))
