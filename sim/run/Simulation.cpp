@@ -1,6 +1,7 @@
 #include "sim/run/Simulation.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include "modules/structural/StructuralArray.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/io/TemporaryFiles.hpp"
+#include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
 
 namespace trsim {
@@ -55,7 +57,7 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
-std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return peKindOf(c).accuracy(trace, c); }
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return lookupAccuracy(trace, c).value; }
 
 std::string vcdFilePath(const SimConfig& config) {
     const std::string& p = config.outputs.vcdPath;
@@ -194,10 +196,14 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
-    if (const auto accuracy = accuracyFor(trace, config))
-        result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
-                         "the trace's model " + trace.metric +
-                             " for this configuration (8-bit value for exact PEs, its /tr_accuracy row for tr)");
+    // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
+    // point's run/accuracy the reason); stderr says it too.
+    const AccuracyLookup accuracy = lookupAccuracy(trace, config);
+    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
+                     trace.metric.empty() ? "metric" : trace.metric,
+                     "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
+                         " for this configuration: " + accuracy.note);
+    if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
 
