@@ -1,8 +1,11 @@
-// Simulation speed of the SystolicArray module: simulated PE-cycles per second
+// Simulation speed of the array modules: simulated PE-cycles per second
 // of host time, for one GEMM with realistic operand statistics (post-ReLU data
 // with 50% zeros, int8 weights). SystemC simulates once per process, so each
 // configuration is its own run:
-//   trsim_bench --pe tr|mac --rows R --cols C --mode fast|detailed [--m M --k K --n N]
+//   trsim_bench --pe tr|mac --rows R --cols C --mode fast|detailed|structural [--m M --k K --n N]
+// structural: the StructuralArray (a module per PE, tr rows streaming their data
+// through 8 HESE encoder lanes and a comparator with no register stages, so the
+// data path adds no cycles and every mode counts the same cycles).
 // bench/run.sh runs the table in the README.
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +15,7 @@
 #include <systemc>
 
 #include "modules/array/SystolicArray.hpp"
+#include "modules/structural/StructuralArray.hpp"
 #include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/TrPe.hpp"
 
@@ -37,7 +41,8 @@ struct Driver : sc_core::sc_module {
     Driver(const sc_core::sc_module_name& n, trsim::GemmJob* j) : sc_core::sc_module(n), job(j) { SC_THREAD(run); }
     void run() {
         out.write(job);
-        in.read();  // then nothing is left to simulate and sc_start returns
+        in.read();
+        sc_core::sc_stop();  // the structural array's clock would run on
     }
 };
 
@@ -45,6 +50,7 @@ struct Driver : sc_core::sc_module {
 
 extern "C" int sc_main(int argc, char** argv) {
     (void)kBannerOff;
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // "stopped by user"
     std::string pe = "tr", mode = "fast";
     int rows = 32, cols = 32;
     int64_t m = 256, k = 1024, n = 256;
@@ -79,18 +85,34 @@ extern "C" int sc_main(int argc, char** argv) {
     trsim::GemmJob job;
     job.x = &rx;
     job.w = &rw;
-    trsim::SystolicArray array("array", spec, mem, sc_core::sc_time(1, sc_core::SC_NS),
-                               mode == "fast" ? trsim::ArrayTiming::Fast : trsim::ArrayTiming::Detailed);
+    job.xValues = &x;
+    std::optional<trsim::RowDataPathSpec> dataPath;
+    if (tr) {
+        dataPath = trsim::RowDataPathSpec{};
+        dataPath->encoder.latencyCycles = 0;
+        dataPath->comparator = {xc.groupSize, xc.budget, 0, 0, dataPath->lanes};
+    }
+    std::unique_ptr<trsim::SystolicArray> array;
+    std::unique_ptr<trsim::StructuralArray> structural;
     Driver driver("driver", &job);
     sc_core::sc_fifo<trsim::GemmJob*> a("a", 1), b("b", 1);
     driver.out(a);
-    array.jobs(a);
-    array.done(b);
     driver.in(b);
+    if (mode == "structural") {
+        structural = std::make_unique<trsim::StructuralArray>("array", spec, mem, sc_core::sc_time(1, sc_core::SC_NS), dataPath);
+        structural->jobs(a);
+        structural->done(b);
+    } else {
+        array = std::make_unique<trsim::SystolicArray>(
+            "array", spec, mem, sc_core::sc_time(1, sc_core::SC_NS),
+            mode == "fast" ? trsim::ArrayTiming::Fast : trsim::ArrayTiming::Detailed);
+        array->jobs(a);
+        array->done(b);
+    }
     const auto start = std::chrono::steady_clock::now();
     sc_core::sc_start();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (array.error()) std::rethrow_exception(array.error());
+    if (const std::exception_ptr e = structural ? structural->error() : array->error()) std::rethrow_exception(e);
     const double peCycles = static_cast<double>(job.totalCycles) * rows * cols;
     std::cout << pe << " " << rows << "x" << cols << " " << mode << ": GEMM " << m << "x" << k << "x" << n << ", "
               << job.totalCycles << " cycles, " << seconds << " s, " << peCycles / seconds / 1e6

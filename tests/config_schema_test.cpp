@@ -181,6 +181,10 @@ TEST(ConfigSchema, DefaultsAreTheLoadersDefaults) {
             ASSERT_TRUE(v && v.IsScalar()) << k.key << " missing from\n" << c.resolvedYaml;
             if (k.type == ConfigKeyType::Number)
                 EXPECT_DOUBLE_EQ(std::stod(k.defaultValue), v.as<double>()) << k.key;
+            else if (const YAML::Node sibling = resolved[k.key.substr(0, k.key.find('.'))][k.defaultValue])
+                // A default naming another key of the section (comparator_values_per_cycle:
+                // lanes_per_row) is that key's resolved value.
+                EXPECT_EQ(sibling.Scalar(), v.Scalar()) << k.key;
             else
                 EXPECT_EQ(k.defaultValue == "\"\"" ? "" : k.defaultValue, v.Scalar()) << k.key;
         }

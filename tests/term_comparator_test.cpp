@@ -248,3 +248,56 @@ TEST(TermComparatorCore, ChainedWithEncoderTimingFormula) {
 
 }  // namespace
 }  // namespace trsim
+
+namespace trsim {
+namespace {
+
+// Several lanes into one comparator: up to valuesPerCycle values per cycle, in
+// order. The groups are those of the one-value-per-cycle stream, and each
+// closes on the cycle its last value arrives.
+TEST(TermComparatorCore, ManyValuesPerCycleFormTheSameGroups) {
+    std::mt19937_64 rng(77);
+    std::uniform_int_distribution<int64_t> value(-255, 255);
+    for (int trial = 0; trial < 500; ++trial) {
+        const int g = 1 + static_cast<int>(rng() % 6), perCycle = 1 + static_cast<int>(rng() % 5);
+        const std::optional<int> k = rng() % 4 == 0 ? std::nullopt : std::optional<int>(static_cast<int>(rng() % 10));
+        const int latency = static_cast<int>(rng() % 3);
+        std::vector<int64_t> values(1 + rng() % 20);
+        for (auto& v : values) v = value(rng);
+
+        TermComparatorCore one({g, k, latency, 0, 1}), many({g, k, latency, 0, perCycle});
+        std::vector<TimedRevealedGroup> expected;
+        for (int64_t v : values)
+            if (auto out = one.tick(encoded(v))) expected.push_back(*out);
+        if (auto out = one.tick(std::nullopt, true)) expected.push_back(*out);
+        while (!one.idle())
+            if (auto out = one.tick(std::nullopt)) expected.push_back(*out);
+
+        std::vector<TimedRevealedGroup> got;
+        std::vector<uint64_t> lastArrival;  // cycle each value arrived
+        for (std::size_t i = 0; i < values.size();) {
+            std::vector<EncodedValue> batch;
+            for (; i < values.size() && static_cast<int>(batch.size()) < perCycle; ++i) {
+                batch.push_back(encoded(values[i]));
+                lastArrival.push_back(many.cycle());
+            }
+            for (auto& out : many.tickMany(std::move(batch), i == values.size())) got.push_back(out);
+        }
+        while (!many.idle())
+            for (auto& out : many.tickMany({})) got.push_back(out);
+
+        ASSERT_EQ(got.size(), expected.size());
+        for (std::size_t j = 0; j < got.size(); ++j) {
+            EXPECT_EQ(got[j].group, expected[j].group);
+            const std::size_t last = std::min(values.size(), (j + 1) * static_cast<std::size_t>(g)) - 1;
+            EXPECT_EQ(got[j].closeCycle, lastArrival[last]);
+            EXPECT_EQ(got[j].outputCycle, lastArrival[last] + static_cast<uint64_t>(latency));
+        }
+    }
+    TermComparatorCore two({1, 3, 1, 0, 2});
+    EXPECT_THROW(two.tickMany({encoded(1), encoded(2), encoded(3)}), std::invalid_argument);
+    EXPECT_THROW(TermComparatorCore({1, 3, 1, 0, 0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace trsim

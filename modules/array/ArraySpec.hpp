@@ -28,6 +28,7 @@ struct ArraySpec {
     int fixedStepCycles = 1;      // fixed schedule: cycles of every step (a job may override it)
     int minStepCycles = 1;        // a step is never shorter (data path throughput)
     int dataPathLatency = 0;      // cycles before the first data group reaches the array in a fold
+    int linkLatency = 1;          // cycles per hop between neighbouring PEs; a step waits for its hop
 };
 
 }  // namespace trsim

@@ -37,6 +37,8 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, const LayerOper
     GemmJob job;
     job.x = &rx;
     job.w = &rw;
+    job.xValues = &x;
+    job.layer = static_cast<int64_t>(currentLayer_);
     job.stepSlot = operands.stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
@@ -54,6 +56,7 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, const LayerOper
 
 LayerOutcome Controller::runLayer(std::size_t index) {
     const LayerTask& task = layers_[index];
+    currentLayer_ = index;
     LayerOutcome outcome;
     const LayerOperands operands = prepare_(*task.inputs, *task.weights);
     const IntTensor& x = operands.inputsOr(*task.inputs);

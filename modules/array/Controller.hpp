@@ -79,6 +79,7 @@ private:
     PrepareLayer prepare_;
     LayerDone onLayerDone_;
     Progress onProgress_;
+    std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent
     std::exception_ptr error_;
 };
 

@@ -15,6 +15,10 @@
 //   PeStep fastStep(const RevealedOperand& w, int64_t n, const RevealedOperand& x, int64_t m,
 //                   int64_t k0, int64_t len, int64_t slot) const;
 //   PeStep detailedStep(same arguments);
+//   // The same step on the operand slices at a structural PE's ports (elements
+//   // of one PE step, with their kept terms where the operand is coded): the
+//   // PE model cycle by cycle, as detailedStep.
+//   PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot);
 //   // Counts `steps` PE-steps that did `work` units of work in total.
 //   static void count(ArrayCounters&, int64_t steps, int64_t work);
 //   // The work of one value step (0 for a rule without value tiles).
@@ -34,7 +38,7 @@ public:
     int64_t stepFast() override {
         if (Rule::kValueTiles && valueTiles()) {
             countValueStep(stepValuesWeightStationary());
-            return slot_;
+            return slot_ + hopCycles();
         }
         collectActive(step_);
         int64_t slowest = 0;
@@ -52,7 +56,7 @@ public:
 
     void beginStepDetailed() override {
         detailedCycle_ = 0;
-        detailedMinCycles_ = slot_;
+        detailedMinCycles_ = slot_ + hopCycles();
         if (Rule::kValueTiles && valueTiles()) return;
         collectActive(step_);
         // PEs do not interact inside a step (operands and partial sums move between
@@ -85,6 +89,13 @@ public:
         counters_.activePeSteps += static_cast<int64_t>(active_.size());
         finishStep(detailedCycle_);
         return true;
+    }
+
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters) override {
+        const PeStep s = rule_.sliceStep(w, x, slot);
+        Rule::count(counters, 1, s.work);
+        counters.activePeSteps++;
+        return s;
     }
 
 private:

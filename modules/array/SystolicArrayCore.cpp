@@ -139,7 +139,7 @@ int64_t SystolicArrayCore::stepValuesWeightStationary() {
         active += cHi - cLo + 1;
     }
     counters_.activePeSteps += active;
-    finishStep(slot_);
+    finishStep(slot_ + hopCycles());
     return active;
 }
 
@@ -149,7 +149,7 @@ int64_t SystolicArrayCore::stepCycles(int64_t slowest) const {
         throw std::logic_error("fixed schedule: a step needs " + std::to_string(slowest) + " cycles but its slot is " +
                                std::to_string(slot_));
     const int64_t cycles = spec_.schedule == TrSchedule::Fixed ? slot_ : slowest;
-    return std::max<int64_t>({cycles, spec_.minStepCycles, 1});
+    return std::max<int64_t>({cycles, spec_.minStepCycles, 1}) + hopCycles();
 }
 
 void SystolicArrayCore::endFold() {
@@ -166,7 +166,7 @@ void SystolicArrayCore::endFold() {
             for (int64_t c = 0; c < fold_.colsUsed; ++c)
                 peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_ * work;
     }
-    counters_.idealCycles += foldSetupCycles() + spec_.rows + spec_.cols - 2 + busiest;
+    counters_.idealCycles += foldSetupCycles() + (spec_.rows + spec_.cols - 2) * int64_t{spec_.linkLatency} + busiest;
 }
 
 }  // namespace trsim

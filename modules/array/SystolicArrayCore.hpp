@@ -13,9 +13,11 @@
 // slice j reaches it at step j + r + c; a fold takes G + rows + cols - 2 steps for
 // G reduction slices and no preload.
 // How long a step lasts depends on the PE kind: a fixed slot that no PE may
-// overrun, or the busiest active PE (lock step). This class holds what every
-// kind shares; PeArrayCore<Rule> (PeArrayCore.hpp) adds a kind's step rule, and
-// the kind's makeCore builds the one for a spec (makeArrayCore below).
+// overrun, or the busiest active PE (lock step); links of linkLatency cycles
+// add linkLatency - 1 cycles to every step (the lock step waits for values to
+// cross them). This class holds what every kind shares; PeArrayCore<Rule>
+// (PeArrayCore.hpp) adds a kind's step rule, and the kind's makeCore builds the
+// one for a spec (makeArrayCore below).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -24,6 +26,7 @@
 #include "modules/array/ArraySpec.hpp"
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/RevealedOperand.hpp"
+#include "modules/pe/OperandSlice.hpp"
 
 namespace trsim {
 
@@ -78,6 +81,8 @@ public:
     void startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot = 0);
     int64_t foldCount() const { return rowFolds_ * colFolds_; }
     int64_t rowFolds() const { return rowFolds_; }
+    // The current job's fixed step length (value MACs: 1; stripes: the job's precision).
+    int64_t stepSlot() const { return slot_; }
     // PEs that worked in the last step.
     int64_t lastStepActivePes() const { return static_cast<int64_t>(active_.size()); }
     // Sets up the next fold (loads weights for WS); false when the job is done.
@@ -94,6 +99,10 @@ public:
     // on the step's last cycle.
     virtual void beginStepDetailed() = 0;
     virtual bool tickDetailed() = 0;
+    // Structural: one PE's step on the operand slices that reached its ports
+    // (modules/structural/StructuralPe), through the kind's rule, counted into
+    // `counters` as a step of this core would be. Needs no job.
+    virtual PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters) = 0;
 
     // Writes the fold's results to the output; returns the fold's ideal cycles.
     void endFold();
@@ -129,6 +138,8 @@ protected:
     }
     // The step's length: the fixed slot (which no PE may overrun) or the slowest PE.
     int64_t stepCycles(int64_t slowest) const;
+    // Cycles a step waits beyond its compute for its values to cross a link.
+    int64_t hopCycles() const { return spec_.linkLatency - 1; }
     void applyResult(const ActivePe& a, int64_t product) {
         const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
         if (spec_.dataflow == ArrayDataflow::WeightStationary) {

@@ -19,26 +19,42 @@ TermComparatorCore::TermComparatorCore(const TermComparatorParams& params) : par
     if (params.latencyCycles < 0)
         throw std::invalid_argument("TermComparator: latencyCycles must be >= 0, got " +
                                     std::to_string(params.latencyCycles));
+    if (params.valuesPerCycle < 1)
+        throw std::invalid_argument("TermComparator: valuesPerCycle must be >= 1, got " +
+                                    std::to_string(params.valuesPerCycle));
     if (params.segmentLength < 0)
         throw std::invalid_argument("TermComparator: segmentLength must be >= 0, got " +
                                     std::to_string(params.segmentLength));
 }
 
 std::optional<TimedRevealedGroup> TermComparatorCore::tick(std::optional<EncodedValue> arriving, bool flush) {
-    const uint64_t now = cycle_;
+    std::vector<EncodedValue> values;
+    if (arriving) values.push_back(std::move(*arriving));
+    std::vector<TimedRevealedGroup> out = tickMany(std::move(values), flush);
+    // One value per call closes at most one group, so at most one leaves.
+    if (out.empty()) return std::nullopt;
+    return std::move(out.front());
+}
 
-    if (arriving) {
-        // Check before changing anything so a bad value leaves the core as it was.
-        for (std::size_t i = 0; i < arriving->terms.size(); ++i) {
-            const int e = arriving->terms[i].exponent;
-            if (e < 0 || e >= kExponents || (i > 0 && e > arriving->terms[i - 1].exponent))
-                throw std::invalid_argument("TermComparator: terms of " + std::to_string(arriving->value) +
+std::vector<TimedRevealedGroup> TermComparatorCore::tickMany(std::vector<EncodedValue> arriving, bool flush) {
+    const uint64_t now = cycle_;
+    if (static_cast<int>(arriving.size()) > params_.valuesPerCycle)
+        throw std::invalid_argument("TermComparator: " + std::to_string(arriving.size()) +
+                                    " values in one cycle, more than valuesPerCycle = " +
+                                    std::to_string(params_.valuesPerCycle));
+    // Check before changing anything so a bad value leaves the core as it was.
+    for (const EncodedValue& v : arriving)
+        for (std::size_t i = 0; i < v.terms.size(); ++i) {
+            const int e = v.terms[i].exponent;
+            if (e < 0 || e >= kExponents || (i > 0 && e > v.terms[i - 1].exponent))
+                throw std::invalid_argument("TermComparator: terms of " + std::to_string(v.value) +
                                             " are not largest first within 2^0..2^63");
         }
+    for (EncodedValue& v : arriving) {
         if (open_.empty()) openSince_ = now;
-        for (const Term& t : arriving->terms) ++perExponent_[t.exponent];
-        openTerms_ += static_cast<int>(arriving->terms.size());
-        open_.push_back(std::move(arriving->terms));
+        for (const Term& t : v.terms) ++perExponent_[t.exponent];
+        openTerms_ += static_cast<int>(v.terms.size());
+        open_.push_back(std::move(v.terms));
         ++segmentPosition_;
         const bool segmentEnd = params_.segmentLength > 0 && segmentPosition_ == params_.segmentLength;
         if (segmentEnd) segmentPosition_ = 0;
@@ -49,11 +65,10 @@ std::optional<TimedRevealedGroup> TermComparatorCore::tick(std::optional<Encoded
         segmentPosition_ = 0;  // the next stream starts a fresh segment
     }
 
-    // Groups close at least one cycle apart and all wait the same latency, so
-    // at most one can be due now.
-    std::optional<TimedRevealedGroup> out;
-    if (!pipeline_.empty() && pipeline_.front().outputCycle == now) {
-        out = std::move(pipeline_.front());
+    // Every closed group waits the same latency, so the due ones are at the front.
+    std::vector<TimedRevealedGroup> out;
+    while (!pipeline_.empty() && pipeline_.front().outputCycle == now) {
+        out.push_back(std::move(pipeline_.front()));
         pipeline_.pop_front();
         ++groupsEmitted_;
     }
@@ -123,16 +138,16 @@ TermComparator::TermComparator(sc_core::sc_module_name name, const TermComparato
 }
 
 void TermComparator::onClock() {
-    // At most one group leaves per cycle, so one free slot is all the core can need.
-    if (out->num_free() == 0) {
+    // As many groups as values can leave in one cycle; hold unless they all fit.
+    if (out->num_free() < core_.params().valuesPerCycle) {
         ++stallCycles_;
         return;
     }
-    std::optional<EncodedValue> arriving;
+    std::vector<EncodedValue> arriving;
     EncodedValue v;
-    if (in->nb_read(v)) arriving = std::move(v);
-    std::optional<TimedRevealedGroup> g = core_.tick(std::move(arriving));
-    if (g) out->nb_write(g->group);
+    while (static_cast<int>(arriving.size()) < core_.params().valuesPerCycle && in->nb_read(v))
+        arriving.push_back(std::move(v));
+    for (TimedRevealedGroup& g : core_.tickMany(std::move(arriving))) out->nb_write(g.group);
 }
 
 }  // namespace trsim

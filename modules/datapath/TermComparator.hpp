@@ -4,12 +4,14 @@
 // terms of every value: exactly selectTopTerms(group, budget).
 //
 // Timing, with cycles numbered by tick() calls from 0:
-//   one value can arrive every cycle (it is always accepted);
+//   up to valuesPerCycle values can arrive every cycle (they are always
+//   accepted; several encoder lanes feed one comparator, concatenated in order);
 //   a group closes at the cycle its last value arrives (the groupSize-th value,
 //   the last value of a segment, or a value arriving together with a flush; a
 //   flush with no value closes the partial group at the flush cycle);
 //   the group leaves at close + latencyCycles (latency() = latencyCycles).
-// Closed groups wait in a pipeline, so the next group can fill meanwhile.
+// Closed groups wait in a pipeline, so the next group can fill meanwhile; with
+// more than one value per cycle several groups can close, and leave, together.
 //
 // Comparisons (the energy action "term comparison"): a streaming comparator
 // compares each entering term once against the group's running threshold, so a
@@ -55,6 +57,7 @@ struct TermComparatorParams {
     // progress closes at every segment end, as revealValues() does at the end of
     // its data. 0 = one endless segment (close partial groups by flush only).
     int segmentLength = 0;
+    int valuesPerCycle = 1;     // values taken per cycle (>= 1): the comparator's throughput
 };
 
 struct TimedRevealedGroup {
@@ -74,6 +77,9 @@ public:
     // leaving this cycle, if any (at most one). Terms must be largest first with
     // exponents 0..63 (std::invalid_argument otherwise).
     std::optional<TimedRevealedGroup> tick(std::optional<EncodedValue> arriving, bool flush = false);
+    // The same with up to valuesPerCycle values arriving in order (std::invalid_argument
+    // for more); returns every group leaving this cycle.
+    std::vector<TimedRevealedGroup> tickMany(std::vector<EncodedValue> arriving, bool flush = false);
 
     int latency() const { return params_.latencyCycles; }
     const TermComparatorParams& params() const { return params_; }
@@ -107,7 +113,7 @@ private:
     uint64_t comparisons_ = 0;
 };
 
-// Clocked wrapper: on every rising edge it takes at most one value from `in`,
+// Clocked wrapper: on every rising edge it takes up to valuesPerCycle values from `in`,
 // ticks the core and writes a leaving group to `out`. Partial groups close at
 // segment ends (TermComparatorParams::segmentLength). When `out` is full the
 // comparator holds for the cycle (clock gated), so nothing is lost.

@@ -29,6 +29,9 @@ struct MacStepRule {
                         int64_t len, int64_t slot) const {
         return fastStep(w, n, x, m, k0, len, slot);  // one cycle: nothing happens inside it
     }
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t) const {
+        return PeStep{MacPe::step(0, w.values[0], x.values[0]), 1, MacPe::kCyclesPerStep};
+    }
     static void count(ArrayCounters& k, int64_t steps, int64_t) { k.macs += steps; }
     static int64_t valueWork(int64_t) { return 1; }
 };

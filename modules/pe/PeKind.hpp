@@ -12,7 +12,8 @@
 //    kind's step rule (PeArrayCore<Rule>, static dispatch in the hot loop; the
 //    Rule's members are listed in modules/array/PeArrayCore.hpp): a step's
 //    product, its work, its cycles alone, and the fixed slot or lock step
-//    (configureArray sets ArraySpec::schedule and the slot);
+//    (configureArray sets ArraySpec::schedule and the slot); the same rule steps
+//    each PE module of the structural array on the operand slices at its ports;
 //  - work: the rule counts MACs, term pairs, coefficient flushes and serial
 //    steps into ArrayCounters; usefulWork/workPerPeCycle turn them into
 //    utilization;
@@ -86,6 +87,12 @@ public:
     // The operands the PEs consume for one layer (fc/lstm [M,K]/[N,K]; conv [B,C,H,W]/[N,C/g,KH,KW]).
     virtual LayerOperands prepareLayer(const SimConfig& config, const IntTensor& inputs,
                                        const IntTensor& weights) const = 0;
+
+    // Whether the kind's data are revealed at run time by the array's data path
+    // (data_path.*: HESE encoder lanes and a term comparator per row, whose
+    // timing configureArray puts in the spec). The structural array then streams
+    // the raw data through that path (modules/structural/RowDataPath.hpp).
+    virtual bool revealsDataAtRunTime() const { return false; }
 
     // A layer's useful work in PE work units (MACs, bits, terms, term pairs),
     // and how many of those units a PE completes per cycle at most.

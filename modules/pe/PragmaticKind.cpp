@@ -33,6 +33,14 @@ struct PragmaticStepRule {
         for (; !pe.done(); ++cycles) pe.tick();
         return PeStep{pe.endStep(), x.termCount(m, k0), std::max<int64_t>(1, cycles)};
     }
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t) const {
+        const Terms& terms = x.termsAt(0);
+        PragmaticPe pe;
+        pe.beginStep(w.values[0], terms.data(), static_cast<int>(terms.size()));
+        int64_t cycles = 0;
+        for (; !pe.done(); ++cycles) pe.tick();
+        return PeStep{pe.endStep(), static_cast<int64_t>(terms.size()), std::max<int64_t>(1, cycles)};
+    }
     // A step is one value product of `terms` serial term steps.
     static void count(ArrayCounters& k, int64_t steps, int64_t terms) {
         k.macs += steps;

@@ -33,6 +33,13 @@ struct StripesStepRule {
         for (; !pe.done(); ++cycles) pe.tick();
         return PeStep{pe.endStep(), slot, std::max<int64_t>(1, cycles)};
     }
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot) const {
+        StripesPe pe;
+        pe.beginStep(w.values[0], x.values[0], static_cast<int>(slot));
+        int64_t cycles = 0;
+        for (; !pe.done(); ++cycles) pe.tick();
+        return PeStep{pe.endStep(), slot, std::max<int64_t>(1, cycles)};
+    }
     // A step is one value product of `slot` serial bit steps.
     static void count(ArrayCounters& k, int64_t steps, int64_t bits) {
         k.macs += steps;

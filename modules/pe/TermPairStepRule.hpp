@@ -20,7 +20,9 @@ public:
     static constexpr bool kValueTiles = false;
 
     explicit TermPairStepRule(const ArraySpec& spec)
-        : pe_(spec.coefficientCounters, spec.pairsPerCycle), pairsPerCycle_(spec.pairsPerCycle) {}
+        : pe_(spec.coefficientCounters, spec.pairsPerCycle),
+          sliceCounters_(spec.coefficientCounters),
+          pairsPerCycle_(spec.pairsPerCycle) {}
 
     int64_t beginJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot, const ArraySpec& spec) const {
         const int wMost = largestExponent(w), xMost = largestExponent(x);
@@ -50,6 +52,21 @@ public:
         return s;
     }
 
+    // The tMAC on the terms at its ports: every weight term of element k meets
+    // every data term of element k, pairsPerCycle pairs per cycle, counted into
+    // the coefficient counters, which become the step's binary product.
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t) {
+        CoefficientAccumulator& counters = sliceCounters_;
+        int64_t pairs = 0;
+        for (std::size_t k = 0; k < x.values.size(); ++k)
+            for (const Term& wt : w.termsAt(k))
+                for (const Term& xt : x.termsAt(k)) {
+                    counters.addPair(wt, xt);
+                    ++pairs;
+                }
+        return PeStep{counters.flush(), pairs, std::max<int64_t>(1, (pairs + pairsPerCycle_ - 1) / pairsPerCycle_)};
+    }
+
     static void count(ArrayCounters& k, int64_t steps, int64_t pairs) {
         if (kCountsMacs) k.macs += steps;
         k.termPairs += pairs;
@@ -65,6 +82,7 @@ private:
     }
 
     TrPe pe_;
+    CoefficientAccumulator sliceCounters_;  // the structural PE's own counters (sliceStep)
     int pairsPerCycle_;
 };
 

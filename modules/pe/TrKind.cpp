@@ -59,6 +59,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<TermPairStepRule<false>>>(spec);
     }
+    bool revealsDataAtRunTime() const override { return true; }
 
     // The fixed slot follows the operands the layer actually has: slotPairs on
     // codings whose bits are the layer's profiled precision (the bits of its

@@ -10,9 +10,24 @@ ArraySpec arraySpecFromConfig(const SimConfig& c) {
     s.cols = c.array.cols;
     s.dataflow = c.array.dataflow == Dataflow::WeightStationary ? ArrayDataflow::WeightStationary
                                                                  : ArrayDataflow::OutputStationary;
+    s.linkLatency = c.array.linkLatency;
     s.pe = &peKindOf(c);
     s.pe->configureArray(c, s);
     return s;
+}
+
+std::optional<RowDataPathSpec> rowDataPathSpecFromConfig(const SimConfig& c) {
+    if (!peKindOf(c).revealsDataAtRunTime()) return std::nullopt;
+    RowDataPathSpec d;
+    d.lanes = c.dataPath.lanesPerRow;
+    d.encoder.bits = c.data.bits;
+    d.encoder.bitsPerCycle = c.dataPath.encoderBitsPerCycle;
+    d.encoder.latencyCycles = c.dataPath.encoderLatency;
+    d.comparator.groupSize = c.data.groupSize;
+    d.comparator.budget = c.data.budget;
+    d.comparator.latencyCycles = c.dataPath.comparatorLatency;
+    d.comparator.valuesPerCycle = c.dataPath.comparatorValuesPerCycle;
+    return d;
 }
 
 MemorySpec memorySpecFromConfig(const SimConfig& c) {

@@ -1,14 +1,20 @@
 // Turns the validated config into the parameters the SystemC modules take, so
 // that modules never see the config itself.
 #pragma once
+#include <optional>
+
 #include "modules/array/ArraySpec.hpp"
 #include "modules/memory/MemorySystem.hpp"
+#include "modules/structural/RowDataPath.hpp"
 #include "sim/config/Config.hpp"
 
 namespace trsim {
 
 ArraySpec arraySpecFromConfig(const SimConfig& c);
 MemorySpec memorySpecFromConfig(const SimConfig& c);
+// The structural array's per-row data path (HESE encoders and term comparator),
+// for kinds whose data go through it at run time.
+std::optional<RowDataPathSpec> rowDataPathSpecFromConfig(const SimConfig& c);
 // The config's PE kind (pe.kind, validated at load).
 const PeKind& peKindOf(const SimConfig& c);
 

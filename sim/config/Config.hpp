@@ -17,6 +17,11 @@ struct ArrayConfig {
     int rows = 32;
     int cols = 32;
     Dataflow dataflow = Dataflow::WeightStationary;
+    // Cycles a value spends on a link between neighbouring PEs (pipeline
+    // registers on the wire). The lock step waits for it: every step lasts
+    // linkLatency - 1 cycles longer than its compute, and each hop of the ideal
+    // fill and drain takes linkLatency cycles.
+    int linkLatency = 1;
 };
 
 enum class TrScheduleKind { Fixed, Lockstep };
@@ -41,12 +46,17 @@ struct DataPathConfig {
     int encoderBitsPerCycle = 0;  // 0: bit-parallel, one value per cycle; 1: bit-serial (hese_encoder.v)
     int encoderLatency = 2;       // register stages after the scan (hese_encoder.v: 2)
     int comparatorLatency = 1;    // register stages after a group closes (concatenator_truncator.v: 1)
+    int comparatorValuesPerCycle = 8;  // values the comparator takes per cycle [lanesPerRow]
 };
 
-enum class SimMode { Fast, Detailed };
+// fast: step-level core, proven equal to the others; detailed: one SystemC wait
+// per clock cycle; structural: the array elaborated from PE, link, streamer and
+// collector modules on one sc_clock (modules/structural/).
+enum class SimMode { Fast, Detailed, Structural };
+std::string simModeName(SimMode m);
 
 struct SimulationConfig {
-    SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
+    SimMode mode = SimMode::Fast;
     bool progress = true;          // progress lines on stderr
     std::string layers;            // which trace layers run (sim/config/LayerSelection.hpp); empty: all
 };

@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 std::string dataflowName(Dataflow d) {
     return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
 }
+std::string simModeName(SimMode m) {
+    static const char* const names[] = {"fast", "detailed", "structural"};
+    return names[static_cast<int>(m)];
+}
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
 
 const std::vector<std::string>& requiredEnergyEntries() {
@@ -190,7 +194,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "trace" << YAML::Value << c.tracePath;
     e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << c.array.rows
       << YAML::Key << "cols" << YAML::Value << c.array.cols << YAML::Key << "dataflow" << YAML::Value
-      << dataflowName(c.array.dataflow) << YAML::EndMap;
+      << dataflowName(c.array.dataflow) << YAML::Key << "link_latency" << YAML::Value << c.array.linkLatency
+      << YAML::EndMap;
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
       << c.pe.kind << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
@@ -200,7 +205,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
       << c.dataPath.encoderLatency << YAML::Key << "comparator_latency" << YAML::Value
-      << c.dataPath.comparatorLatency << YAML::EndMap;
+      << c.dataPath.comparatorLatency << YAML::Key << "comparator_values_per_cycle" << YAML::Value
+      << c.dataPath.comparatorValuesPerCycle << YAML::EndMap;
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
     emitOperand(e, "weights", c.weights);
     emitOperand(e, "data", c.data);
@@ -227,7 +233,7 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     if (all || !c.simulation.layers.empty()) {
         e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
         if (all)
-            e << YAML::Key << "mode" << YAML::Value << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed");
+            e << YAML::Key << "mode" << YAML::Value << simModeName(c.simulation.mode);
         e << YAML::Key << "layers" << YAML::Value << c.simulation.layers;
         e << YAML::EndMap;
     }
@@ -272,6 +278,32 @@ EnergyTable loadEnergyTable(const std::string& path) {
     return t;
 }
 
+// Rules of the run-time data path in the structural array and in the models
+// that follow it only in part: each problem names the key and what is allowed.
+void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
+    if (!y.problems().empty() || !peKind(c.pe.kind).revealsDataAtRunTime()) return;
+    const bool structural = c.simulation.mode == SimMode::Structural;
+    // A comparator slower than its lanes makes the array wait for data in a way
+    // only the wired data path models.
+    if (!structural && c.dataPath.comparatorValuesPerCycle < c.dataPath.lanesPerRow)
+        y.problem("data_path.comparator_values_per_cycle",
+                  std::to_string(c.dataPath.comparatorValuesPerCycle) + " values per cycle, fewer than lanes_per_row = " +
+                      std::to_string(c.dataPath.lanesPerRow) + ", is modelled by simulation.mode structural only (allowed in " +
+                      simModeName(c.simulation.mode) + " mode: " + std::to_string(c.dataPath.lanesPerRow) + "..4096)");
+    if (!structural) return;
+    // The wired data path runs real HESE encoders, and each array row's comparator
+    // sees only that row's slice of a weight group, so data groups must not span rows.
+    if (c.data.encoding != Encoding::Hese)
+        y.problem("operands.data.encoding", encodingName(c.data.encoding) +
+                                                " data go through HESE encoders in simulation.mode structural (allowed: hese)");
+    if (c.weights.groupSize % c.data.groupSize != 0)
+        y.problem("operands.data.group_size",
+                  std::to_string(c.data.groupSize) + " does not divide operands.weights.group_size = " +
+                      std::to_string(c.weights.groupSize) +
+                      ": in simulation.mode structural a row's comparator sees one weight group's data (allowed: a divisor of " +
+                      std::to_string(c.weights.groupSize) + ")");
+}
+
 SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
     YAML::Node root = loadYamlFile(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
@@ -285,13 +317,14 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.tracePath = inputBeside(y, path, "trace", y.text(root, "", "trace", std::nullopt));
 
     const YAML::Node array = y.map(root, "", "array", true);
-    y.onlyKeys(array, "array", {"rows", "cols", "dataflow"});
+    y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "link_latency"});
     c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
     c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
     c.array.dataflow = y.choice(array, "array", "dataflow", {"weight_stationary", "output_stationary"},
                                 std::string("weight_stationary")) == "weight_stationary"
                            ? Dataflow::WeightStationary
                            : Dataflow::OutputStationary;
+    c.array.linkLatency = y.integer(array, "array", "link_latency", 1, 64, 1);
 
     const YAML::Node pe = y.map(root, "", "pe", true);
     y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
@@ -304,11 +337,16 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
 
     const YAML::Node dataPath = y.map(root, "", "data_path", false);
-    y.onlyKeys(dataPath, "data_path", {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency"});
+    y.onlyKeys(dataPath, "data_path",
+               {"lanes_per_row", "encoder_bits_per_cycle", "encoder_latency", "comparator_latency",
+                "comparator_values_per_cycle"});
     c.dataPath.lanesPerRow = y.integer(dataPath, "data_path", "lanes_per_row", 1, 4096, 8);
     c.dataPath.encoderBitsPerCycle = y.integer(dataPath, "data_path", "encoder_bits_per_cycle", 0, 64, 0);
     c.dataPath.encoderLatency = y.integer(dataPath, "data_path", "encoder_latency", 0, 1000, 2);
     c.dataPath.comparatorLatency = y.integer(dataPath, "data_path", "comparator_latency", 0, 1000, 1);
+    // Default: one value per lane, so the comparator keeps pace with the encoders.
+    c.dataPath.comparatorValuesPerCycle =
+        y.integer(dataPath, "data_path", "comparator_values_per_cycle", 1, 4096, c.dataPath.lanesPerRow);
 
     const YAML::Node operands = y.map(root, "", "operands", true);
     y.onlyKeys(operands, "operands", {"weights", "data"});
@@ -337,9 +375,10 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
     y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers"});
-    c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
-                            ? SimMode::Fast
-                            : SimMode::Detailed;
+    const std::string mode =
+        y.choice(simulation, "simulation", "mode", {"fast", "detailed", "structural"}, std::string("fast"));
+    for (SimMode m : {SimMode::Fast, SimMode::Detailed, SimMode::Structural})
+        if (simModeName(m) == mode) c.simulation.mode = m;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
     c.simulation.layers = y.text(simulation, "simulation", "layers", std::string());
     try {
@@ -351,6 +390,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     // The kind's own rules across keys, on an otherwise valid config.
     if (y.problems().empty())
         peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
+
+    checkStructuralRules(y, c);
 
     const std::string energyTable = inputBeside(y, path, "energy_table", y.text(root, "", "energy_table", std::nullopt));
     const YAML::Node energy = y.map(root, "", "energy", false);

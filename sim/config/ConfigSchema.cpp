@@ -31,6 +31,8 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"array.cols", T::Integer, "1..4096", "", true, "PE columns of the systolic array"},
         {"array.dataflow", T::Choice, "weight_stationary, output_stationary", "weight_stationary", false,
          "what stays in the PEs during a fold"},
+        {"array.link_latency", T::Integer, "1..64", "1", false,
+         "cycles a value spends on a link between neighbouring PEs; every step lasts link_latency - 1 cycles longer"},
         {"pe.kind", T::Choice, joinWords(peKindNames()), "", true,
          "the PE of the array, one of the registered kinds (modules/pe/PeRegistry.hpp; list below)"},
         {"pe.coefficient_counters", T::Integer, "1..64", "17", false,
@@ -45,6 +47,8 @@ std::vector<ConfigKeyDoc> buildKeys() {
          "0: bit-parallel encoder, one value per cycle; n: bit-serial, n bits per cycle"},
         {"data_path.encoder_latency", T::Integer, "0..1000", "2", false, "HESE encoder register stages (cycles)"},
         {"data_path.comparator_latency", T::Integer, "0..1000", "1", false, "term comparator register stages (cycles)"},
+        {"data_path.comparator_values_per_cycle", T::Integer, "1..4096", "lanes_per_row", false,
+         "values the term comparator takes per cycle; fewer than lanes_per_row only in structural mode"},
     };
     for (const char* op : {"weights", "data"})
         for (auto& d : operandKeys(op)) k.push_back(std::move(d));
@@ -66,8 +70,9 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"outputs.term_histograms", T::Boolean, "", "true", false,
          "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
          "they cost about half a run's time on large layers"},
-        {"simulation.mode", T::Choice, "fast, detailed", "fast", false,
-         "fast: step-level (proven equal); detailed: one SystemC wait per clock cycle"},
+        {"simulation.mode", T::Choice, "fast, detailed, structural", "fast", false,
+         "fast: step-level (proven equal); detailed: one SystemC wait per clock cycle; structural: the array "
+         "as wired SystemC modules (a module per PE, links, row data paths; proven equal)"},
         {"simulation.progress", T::Boolean, "", "true", false, "progress lines on stderr (not part of the config hash)"},
         {"simulation.layers", T::Text, "", "\"\"", false,
          "layers to simulate: NAME,NAME,... or A:B (0-based, A <= index < B, either end may be left out; quote "

@@ -10,6 +10,7 @@
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
 #include "modules/pe/PeKind.hpp"
+#include "modules/structural/StructuralArray.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/io/TemporaryFiles.hpp"
@@ -128,6 +129,8 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
         if (config.outputs.termHistograms)
             for (LayerMap& h : termHistograms(l, config)) result.maps.push_back(std::move(h));
+        // The structural array's clock never runs out of events: stop after the last layer.
+        if (i + 1 == trace.layers.size()) sc_core::sc_stop();
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();
@@ -151,9 +154,16 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     // divide 1 THz, e.g. 200 MHz = 5000 ps). Cycle counts never depend on the
     // rounding: the array counts cycles, and results convert them with clock_mhz.
     const sc_core::sc_time cycle(clockPeriodPs(config.clockMhz), sc_core::SC_PS);
-    const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
-    auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
-                                                 cycle, timing);
+    const ArraySpec spec = arraySpecFromConfig(config);
+    const MemorySpec memory = memorySpecFromConfig(config);
+    std::unique_ptr<SystolicArray> array;
+    std::unique_ptr<StructuralArray> structural;
+    if (config.simulation.mode == SimMode::Structural)
+        structural = std::make_unique<StructuralArray>("array", spec, memory, cycle, rowDataPathSpecFromConfig(config));
+    else
+        array = std::make_unique<SystolicArray>(
+            "array", spec, memory, cycle,
+            config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed);
     const PeKind& kind = peKindOf(config);
     auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
         return kind.prepareLayer(config, inputs, weights);
@@ -161,7 +171,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
-    array->onFoldDone([&](int64_t done, int64_t total) {
+    auto onFold = [&](int64_t done, int64_t total) {
         const auto now = std::chrono::steady_clock::now();
         if (!showProgress || done == total || now - lastReport < std::chrono::seconds(2)) return;
         lastReport = now;
@@ -169,12 +179,19 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
                  << trace.layers[currentLayer].name << ": fold " << done << "/" << total << ", " << std::fixed
                  << std::setprecision(1) << elapsed() << " s elapsed\n"
                  << std::defaultfloat << std::flush;
-    });
+    };
     sc_core::sc_fifo<GemmJob*> toArray("to_array_fifo", 1), fromArray("from_array_fifo", 1);
     controller->toArray(toArray);
-    array->jobs(toArray);
-    array->done(fromArray);
     controller->fromArray(fromArray);
+    if (structural) {
+        structural->onFoldDone(onFold);
+        structural->jobs(toArray);
+        structural->done(fromArray);
+    } else {
+        array->onFoldDone(onFold);
+        array->jobs(toArray);
+        array->done(fromArray);
+    }
 
     // trsim reports progress itself; the kernel's informational messages (e.g.
     // the VCD timescale notice) would only interleave with it.
@@ -189,11 +206,14 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         vcdTmp = std::make_unique<TemporaryFile>(base, ".vcd");
         vcd = sc_core::sc_create_vcd_trace_file(vcdTmp->path().substr(0, vcdTmp->path().size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
-        array->traceSignals(vcd);
+        if (structural)
+            structural->traceSignals(vcd);
+        else
+            array->traceSignals(vcd);
     }
     sc_core::sc_start();
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
-    if (array->error()) std::rethrow_exception(array->error());
+    if (const std::exception_ptr e = structural ? structural->error() : array->error()) std::rethrow_exception(e);
     if (controller->error()) std::rethrow_exception(controller->error());
     if (!result.layerOrder.empty() && !result.stats.has("layers/" + result.layerOrder.back(), "cycles"))
         throw std::runtime_error("simulation ended before every layer ran");

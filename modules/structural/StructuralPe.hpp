@@ -1,0 +1,73 @@
+// One processing element of the structural array as a SystemC module, with its
+// ports to its neighbours:
+//   dataIn (west) -> dataOut (east):      data operand slices;
+//   weightIn (north) -> weightOut (south): weight stationary: weights shifted
+//                                          down the column during preload;
+//                                          output stationary: weight slices
+//                                          streaming down every step;
+//   psumIn (north) -> psumOut (south):     weight stationary: partial sums.
+// On every step edge the PE takes what its neighbours put on its input links at
+// the previous step edge, computes with exactly those operands (its kind's step
+// rule, SystolicArrayCore::sliceStep, from the kind's makeCore),
+// reports the cycles it needs to the lock step, and puts its results on its
+// output links; neighbours take them at the next step edge, so values move one
+// PE per step as in SystolicArrayCore. Weight stationary: a PE of a row the fold
+// does not use passes the partial sum from above unchanged. Output stationary:
+// the PE keeps its sum; the collector reads it at the fold's end.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include <systemc>
+
+#include "modules/array/SystolicArrayCore.hpp"
+#include "modules/structural/LinkTokens.hpp"
+#include "modules/structural/StepControl.hpp"
+
+namespace trsim {
+
+class StructuralPe : public sc_core::sc_module {
+public:
+    sc_core::sc_in<OperandToken> dataIn;
+    sc_core::sc_out<OperandToken> dataOut;
+    sc_core::sc_in<OperandToken> weightIn;
+    sc_core::sc_out<OperandToken> weightOut;
+    sc_core::sc_in<PsumToken> psumIn;
+    sc_core::sc_out<PsumToken> psumOut;
+
+    SC_HAS_PROCESS(StructuralPe);
+    StructuralPe(const sc_core::sc_module_name& name, const ArraySpec& spec, StepControl& control);
+
+    // Called by the sequencer between folds and jobs.
+    void beginFold();
+    void beginJob();
+
+    int64_t accumulator() const { return accumulator_; }      // output stationary
+    int64_t foldBusyCycles() const { return foldBusy_; }      // cycles this PE needed in the fold
+    int64_t work() const { return work_; }                    // useful work over the job
+    const ArrayCounters& counters() const { return counters_; }
+
+    // Waveform: operand in, weight held or passing, partial sum out, term pairs of
+    // the step and busy (an operand pair this step).
+    void traceSignals(sc_core::sc_trace_file* tf);
+
+private:
+    void onEdge();  // SC_METHOD on control.act
+    void stepWeightStationary();
+    void stepOutputStationary();
+    void account(const PeStep& s);
+
+    ArraySpec spec_;
+    StepControl& control_;
+    std::unique_ptr<SystolicArrayCore> rule_;  // the kind's step rule (no job: only sliceStep is used)
+    const OperandSlice* weight_ = nullptr;  // weight stationary: the held slice
+    int64_t accumulator_ = 0;
+    int64_t foldBusy_ = 0;
+    int64_t work_ = 0;
+    ArrayCounters counters_;
+    bool traced_ = false;
+    sc_core::sc_signal<int64_t> pairsSignal_;
+    sc_core::sc_signal<bool> busySignal_;
+};
+
+}  // namespace trsim
