@@ -76,9 +76,8 @@ LayerOutcome Controller::runLayer(std::size_t index) {
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
         outcome.dataValues = static_cast<int64_t>(x.size());
-        for (int64_t v : x.data)
-            outcome.dataEncodedTerms +=
-                static_cast<int64_t>(encode(options_.dataCoding->encoding, v, options_.dataCoding->bits).size());
+        const TermTable& table = TermTable::get(options_.dataCoding->encoding, options_.dataCoding->bits);
+        for (int64_t v : x.data) outcome.dataEncodedTerms += table.count(table.magnitude(v));
     }
     if (!task.isConv) {
         onProgress_(index, 0, 1);
