@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 
@@ -23,22 +24,30 @@ void Controller::run() {
     // original so the caller sees what went wrong.
     // With the last layer done nothing is left to happen and sc_start returns by itself.
     try {
-        for (std::size_t i = 0; i < layers_.size(); ++i) onLayerDone_(i, runLayer(i));
+        std::future<PreparedLayer> next;
+        if (!layers_.empty()) next = startPreparing(0);
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            std::future<PreparedLayer> current = std::move(next);
+            if (i + 1 < layers_.size()) next = startPreparing(i + 1);
+            onLayerDone_(i, runLayer(i, current.get()));
+        }
     } catch (...) {
         error_ = std::current_exception();
         sc_core::sc_stop();
     }
 }
 
-void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome,
+std::future<PreparedLayer> Controller::startPreparing(std::size_t index) const {
+    auto task = [this, index] { return prepareLayer(index); };
+    if (options_.prepareRunner) return options_.prepareRunner(task);
+    return std::async(std::launch::deferred, task);
+}
+
+void Controller::runGemm(const PreparedLayer::Gemm& gemm, int64_t stepSlot, LayerOutcome& outcome,
                          IntTensor& result) {
-    const auto& xc = options_.dataCoding;
-    const auto& wc = options_.weightCoding;
-    const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
-    const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
     GemmJob job;
-    job.x = &rx;
-    job.w = &rw;
+    job.x = &gemm.x;
+    job.w = &gemm.w;
     job.stepSlot = stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
@@ -49,14 +58,14 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlo
     outcome.traffic += job.traffic;
     if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
     for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
-    if (xc) outcome.dataKeptTerms += rx.keptTerms();
-    if (wc) outcome.weightKeptTerms += rw.keptTerms();
+    if (options_.dataCoding) outcome.dataKeptTerms += gemm.x.keptTerms();
+    if (options_.weightCoding) outcome.weightKeptTerms += gemm.w.keptTerms();
     result = std::move(job.output);
 }
 
-LayerOutcome Controller::runLayer(std::size_t index) {
+PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
-    LayerOutcome outcome;
+    PreparedLayer prepared;
     // DNA-TEQ: both operands become exponential levels fitted to this layer
     // (weights offline, data by the converter in front of the array).
     const bool dnateq = options_.dnateqExponentBits > 0;
@@ -65,32 +74,56 @@ LayerOutcome Controller::runLayer(std::size_t index) {
     const IntTensor& x = dnateq ? inputs : *task.inputs;
     const IntTensor& w = dnateq ? weights : *task.weights;
     // Stripes: steps last the layer's data precision (the bits its largest magnitude needs).
-    int64_t stepSlot = 0;
     if (options_.dataPrecisionSteps) {
         int64_t largest = 0;
         for (int64_t v : x.data) largest = std::max(largest, v < 0 ? -v : v);
-        for (stepSlot = 1; (largest >> stepSlot) != 0;) ++stepSlot;
+        for (prepared.stepSlot = 1; (largest >> prepared.stepSlot) != 0;) ++prepared.stepSlot;
     }
     if (options_.dataCoding) {
         // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
-        outcome.dataValues = static_cast<int64_t>(x.size());
+        prepared.dataValues = static_cast<int64_t>(x.size());
         const TermTable& table = TermTable::get(options_.dataCoding->encoding, options_.dataCoding->bits);
-        for (int64_t v : x.data) outcome.dataEncodedTerms += table.count(table.magnitude(v));
+        for (int64_t v : x.data) prepared.dataEncodedTerms += table.count(table.magnitude(v));
     }
+    const auto& xc = options_.dataCoding;
+    const auto& wc = options_.weightCoding;
+    auto reveal = [&](const IntTensor& xg, const IntTensor& wg) {
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc) : RevealedOperand::plain(xg),
+                                  wc ? RevealedOperand(wg, *wc) : RevealedOperand::plain(wg)});
+    };
+    if (!task.isConv) {
+        reveal(x, w);
+        return prepared;
+    }
+    LoweredConv lowered = lowerConv(x, w, task.conv);
+    for (std::size_t g = 0; g < lowered.x.size(); ++g) {
+        reveal(lowered.x[g], lowered.w[g]);
+        lowered.x[g] = IntTensor();  // the revealed operands are all the array needs
+        lowered.w[g] = IntTensor();
+    }
+    prepared.shape = std::move(lowered);
+    return prepared;
+}
+
+LayerOutcome Controller::runLayer(std::size_t index, PreparedLayer prepared) {
+    const LayerTask& task = layers_[index];
+    LayerOutcome outcome;
+    outcome.dataValues = prepared.dataValues;
+    outcome.dataEncodedTerms = prepared.dataEncodedTerms;
+    const int64_t gemms = static_cast<int64_t>(prepared.gemms.size());
     if (!task.isConv) {
         onProgress_(index, 0, 1);
-        runGemm(x, w, stepSlot, outcome, outcome.output);
+        runGemm(prepared.gemms[0], prepared.stepSlot, outcome, outcome.output);
         return outcome;
     }
-    const LoweredConv lowered = lowerConv(x, w, task.conv);
-    std::vector<IntTensor> parts(lowered.x.size());
-    for (std::size_t g = 0; g < lowered.x.size(); ++g) {
-        onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(lowered.x.size()));
-        runGemm(lowered.x[g], lowered.w[g], stepSlot, outcome, parts[g]);
+    std::vector<IntTensor> parts(prepared.gemms.size());
+    for (std::size_t g = 0; g < prepared.gemms.size(); ++g) {
+        onProgress_(index, static_cast<int64_t>(g), gemms);
+        runGemm(prepared.gemms[g], prepared.stepSlot, outcome, parts[g]);
     }
-    outcome.output = raiseConvOutput(parts, lowered);
+    outcome.output = raiseConvOutput(parts, prepared.shape);
     return outcome;
 }
 

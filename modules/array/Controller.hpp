@@ -2,10 +2,13 @@
 // lowers each to GEMMs (conv: im2col per channel group; fc and LSTM gates: as
 // they are), prepares the operands the way the hardware sees them (weights
 // revealed offline, data through the HESE encoder and term comparator at run
-// time) and hands the GEMMs to the SystolicArray one by one.
+// time) and hands the GEMMs to the SystolicArray one by one. Preparing a layer
+// needs nothing from the array, so layer i+1 is prepared (on another thread,
+// when the caller provides one) while layer i runs.
 #pragma once
 #include <exception>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <systemc>
@@ -39,12 +42,27 @@ struct LayerOutcome {
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
 };
 
+// A layer's GEMMs with operands in the form the array consumes.
+struct PreparedLayer {
+    struct Gemm {
+        RevealedOperand x, w;
+    };
+    std::vector<Gemm> gemms;
+    LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)
+    int64_t stepSlot = 0;
+    int64_t dataValues = 0, dataEncodedTerms = 0;
+};
+
+// Runs a layer's preparation, on another thread or when its result is asked for.
+using PrepareRunner = std::function<std::future<PreparedLayer>(std::function<PreparedLayer()>)>;
+
 // How the controller prepares operands for the array's PE kind.
 struct ControllerOptions {
     std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
     std::optional<OperandCoding> dataCoding;    // nullopt: exact binary data
     int dnateqExponentBits = 0;    // > 0: both operands exponentially quantized per layer (dnateq)
     bool dataPrecisionSteps = false;  // stripes: a layer's steps last its data precision in bits
+    PrepareRunner prepareRunner;   // empty: prepare each layer when it is needed, on the SystemC thread
 };
 
 class Controller : public sc_core::sc_module {
@@ -64,8 +82,10 @@ public:
 
 private:
     void run();  // SC_THREAD
-    LayerOutcome runLayer(std::size_t index);
-    void runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
+    PreparedLayer prepareLayer(std::size_t index) const;
+    std::future<PreparedLayer> startPreparing(std::size_t index) const;
+    LayerOutcome runLayer(std::size_t index, PreparedLayer prepared);
+    void runGemm(const PreparedLayer::Gemm& gemm, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
 
     std::vector<LayerTask> layers_;
     ControllerOptions options_;

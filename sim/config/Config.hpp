@@ -52,7 +52,11 @@ enum class SimMode { Fast, Detailed };
 struct SimulationConfig {
     SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
     bool progress = true;          // progress lines on stderr
+    int threads = 1;               // threads preparing operands and checking layers (results do not depend on it)
 };
+
+// Default of simulation.threads: the machine's cores.
+int defaultThreads();
 
 struct BufferConfig {
     double weightsKib = 256;

@@ -2,14 +2,18 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "sim/config/StrictYaml.hpp"
 
 namespace trsim {
 namespace fs = std::filesystem;
+
+int defaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::string dataflowName(Dataflow d) {
     return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
@@ -167,7 +171,7 @@ std::string emitResolved(const SimConfig& c) {
     e << YAML::EndMap;
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
-    // progress changes no result, so it stays out of the resolved config and its hash.
+    // progress and threads change no result, so they stay out of the resolved config and its hash.
     e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
       << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
     e << YAML::EndMap;
@@ -272,11 +276,12 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.outputs.vcdPath = y.text(outputs, "outputs", "vcd", std::string());
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
-    y.onlyKeys(simulation, "simulation", {"mode", "progress"});
+    y.onlyKeys(simulation, "simulation", {"mode", "progress", "threads"});
     c.simulation.mode = y.choice(simulation, "simulation", "mode", {"fast", "detailed"}, std::string("fast")) == "fast"
                             ? SimMode::Fast
                             : SimMode::Detailed;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
+    c.simulation.threads = y.integer(simulation, "simulation", "threads", 1, 256, defaultThreads());
 
     // Cross-key rule: every exponent sum of a term pair needs its own counter.
     if ((c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic) && y.problems().empty()) {

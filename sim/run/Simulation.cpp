@@ -11,6 +11,7 @@
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/ThreadPool.hpp"
 
 namespace trsim {
 namespace {
@@ -32,8 +33,9 @@ IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
                                      : gemmWithTr(l.inputs, l.weights, xc, wc);
 }
 
-ControllerOptions controllerOptions(const SimConfig& c) {
+ControllerOptions controllerOptions(const SimConfig& c, ThreadPool& pool) {
     ControllerOptions o;
+    o.prepareRunner = [&pool](std::function<PreparedLayer()> prepare) { return pool.submit(std::move(prepare)); };
     o.weightCoding = weightCodingFor(c);
     o.dataCoding = dataCodingFor(c);
     o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
@@ -43,6 +45,22 @@ ControllerOptions controllerOptions(const SimConfig& c) {
 
 IntTensor exactReference(const TraceLayer& l) {
     return l.type == LayerType::Conv ? conv2dReference(l.inputs, l.weights, l.conv) : gemmReference(l.inputs, l.weights);
+}
+
+// A layer's two references (what the array must compute, and exact arithmetic
+// for the output error), computed on the pool while the layer is on the array.
+struct LayerReferences {
+    std::future<IntTensor> functional, exact;
+};
+
+LayerReferences startReferences(const TraceLayer& l, const SimConfig& c, ThreadPool& pool) {
+    LayerReferences r;
+    r.functional = pool.submit([&l, &c] { return functionalReference(l, c); });
+    // Operands that keep every term are exact: one reference serves for both.
+    const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
+    const bool exactArithmetic = c.pe.kind != PeKind::DnaTeq && keepsAll(weightCodingFor(c)) && keepsAll(dataCodingFor(c));
+    if (!exactArithmetic) r.exact = pool.submit([&l] { return exactReference(l); });
+    return r;
 }
 
 int64_t denseMacs(const TraceLayer& l, const IntTensor& output) {
@@ -111,11 +129,18 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
+    // The SystemC thread runs the array; the pool prepares operands and computes
+    // references, so layers overlap but every result is the same as with one thread.
+    ThreadPool pool(config.simulation.threads > 1 ? config.simulation.threads : 0);
+    std::vector<LayerReferences> references(trace.layers.size());
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
-        requireEqual(outcome.output, functionalReference(l, config), l.name);
-        const IntTensor exact = exactReference(l);
+        LayerReferences& refs = references[i];
+        if (!refs.functional.valid()) refs = startReferences(l, config, pool);
+        const IntTensor functional = refs.functional.get();
+        requireEqual(outcome.output, functional, l.name);
+        const IntTensor exact = refs.exact.valid() ? refs.exact.get() : functional;
         recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
                     outputError(outcome.output, exact));
         if (config.outputs.saveLayerOutputs)
@@ -133,6 +158,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
         currentLayer = layer;
+        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], config, pool);
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
@@ -145,7 +171,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config, pool),
                                                    onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
