@@ -4,11 +4,15 @@
 // synchronised PEs; Laconic = max over PEs of terms_w x terms_x).
 #include <gtest/gtest.h>
 
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/PragmaticPe.hpp"
 #include "modules/pe/StripesPe.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "modules/functional/Reference.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/ConfigLoader.hpp"
+#include "modules/array/Controller.hpp"
 
 namespace trsim {
 namespace {
@@ -25,7 +29,8 @@ struct Result {
 };
 
 Result run(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperand& w, bool detailed, int64_t slot = 0) {
-    SystolicArrayCore core(spec);
+    const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(spec);
+    SystolicArrayCore& core = *owned;
     core.startJob(x, w, slot);
     while (core.beginFold()) {
         while (!core.foldStepsDone()) {
@@ -42,7 +47,7 @@ Result run(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperan
     return {core.output(), core.counters()};
 }
 
-ArraySpec spec1x1(ArrayPe pe, TrSchedule schedule) {
+ArraySpec spec1x1(const PeKind* pe, TrSchedule schedule) {
     ArraySpec s;
     s.rows = 1;
     s.cols = 1;
@@ -59,7 +64,7 @@ const IntTensor kW = matrix(1, 1, {27});
 
 TEST(PeKinds, StripesTakesThePrecisionEveryStep) {
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Stripes, TrSchedule::Fixed), RevealedOperand::plain(kX),
+        const Result r = run(spec1x1(&peKind("stripes"), TrSchedule::Fixed), RevealedOperand::plain(kX),
                              RevealedOperand::plain(kW), detailed, /*precision=*/8);
         // preload 1 + (M + R + C - 2 = 4 steps) x 8 cycles
         EXPECT_EQ(r.counters.computeCycles, 1 + 4 * 8) << detailed;
@@ -71,7 +76,7 @@ TEST(PeKinds, StripesTakesThePrecisionEveryStep) {
 TEST(PeKinds, PragmaticStepIsTheDataTermCount) {
     // Binary terms: 7 -> 3, 0 -> 0 (still a cycle), 5 -> 2, 255 -> 8.
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Pragmatic, TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
+        const Result r = run(spec1x1(&peKind("pragmatic"), TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
                              RevealedOperand::plain(kW), detailed);
         EXPECT_EQ(r.counters.computeCycles, 1 + 3 + 1 + 2 + 8) << detailed;
         EXPECT_EQ(r.counters.serialSteps, 3 + 0 + 2 + 8);
@@ -82,7 +87,7 @@ TEST(PeKinds, PragmaticStepIsTheDataTermCount) {
 TEST(PeKinds, LaconicStepIsTermsTimesTerms) {
     // Binary 27 has 4 terms: steps 4x3, 1 (no pairs), 4x2, 4x8.
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Laconic, TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
+        const Result r = run(spec1x1(&peKind("laconic"), TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
                              RevealedOperand(kW, kBinary), detailed);
         EXPECT_EQ(r.counters.computeCycles, 1 + 12 + 1 + 8 + 32) << detailed;
         EXPECT_EQ(r.counters.termPairs, 52);
@@ -93,7 +98,7 @@ TEST(PeKinds, LaconicStepIsTermsTimesTerms) {
 TEST(PeKinds, LockStepWaitsForTheBusiestPe) {
     // 1 row, 2 columns (two filters), Pragmatic: at step t column c works on row t - c.
     // Data terms per row (binary): 7 -> 3, 1 -> 1, 255 -> 8.
-    ArraySpec s = spec1x1(ArrayPe::Pragmatic, TrSchedule::Lockstep);
+    ArraySpec s = spec1x1(&peKind("pragmatic"), TrSchedule::Lockstep);
     s.cols = 2;
     const IntTensor x = matrix(3, 1, {7, 1, 255}), w = matrix(2, 1, {2, -3});
     for (bool detailed : {false, true}) {
@@ -113,7 +118,7 @@ TEST(PeKinds, DnaTeqMultipliesQuantizedValuesOneCycleEach) {
     ArraySpec s;
     s.rows = 3;
     s.cols = 2;
-    s.pe = ArrayPe::DnaTeq;
+    s.pe = &peKind("dnateq");
     const Result r = run(s, RevealedOperand::plain(qx), RevealedOperand::plain(qw), false);
     EXPECT_EQ(r.out, gemmReference(qx, qw));
     EXPECT_EQ(r.counters.computeCycles, 2 * 3 + 2 + 5 - 2);  // SCALE-Sim's WS fold, one fold
@@ -168,12 +173,55 @@ namespace trsim {
 namespace {
 
 TEST(PeKinds, ValueMacsIgnoreAFixedSlotMeantForOtherKinds) {
-    for (ArrayPe pe : {ArrayPe::Mac, ArrayPe::DnaTeq}) {
+    for (const PeKind* pe : {&peKind("mac"), &peKind("dnateq")}) {
         ArraySpec s = spec1x1(pe, TrSchedule::Fixed);
         s.fixedStepCycles = 36;
         const Result r = run(s, RevealedOperand::plain(kX), RevealedOperand::plain(kW), false);
         EXPECT_EQ(r.counters.computeCycles, 1 + 4);  // preload + 4 one-cycle steps
     }
+}
+
+}  // namespace
+}  // namespace trsim
+
+namespace trsim {
+namespace {
+
+// Issue 10 item 2: cycle rules take the precision of the operands a layer has
+// (the bits of its largest magnitude), never the declared operands.*.bits bound.
+// Authors' accounting (SPEC section 6): QT wb x db term pairs per MAC, TR k x s per group of g.
+int64_t layerSlot(const std::vector<std::string>& sets, int64_t largestWeight, int64_t largestData) {
+    const SimConfig c = loadConfig(std::string(TRSIM_SOURCE_DIR) + "/configs/default.yaml", sets);
+    const IntTensor w = matrix(2, 3, {-largestWeight, 1, 0, 1, -1, 0});
+    const IntTensor x = matrix(1, 3, {0, largestData, 1});
+    return peKindOf(c).prepareLayer(c, x, w).stepSlot;
+}
+
+TEST(OperandPrecision, TrConventionalSlotIsGroupTimesWeightBitsTimesDataBits) {
+    const std::vector<std::string> conventional{"operands.weights.encoding=binary", "operands.data.encoding=binary",
+                                                "operands.weights.budget=none", "operands.data.budget=none"};
+    for (int wb = 1; wb <= 8; ++wb)
+        for (int db = 1; db <= 8; ++db)
+            EXPECT_EQ(layerSlot(conventional, (int64_t{1} << wb) - 1, (int64_t{1} << db) - 1), 8 * wb * db)
+                << wb << " x " << db;
+    // Two pairs per cycle halve it (rounding up); a power of two needs one bit more than its predecessor.
+    std::vector<std::string> twoPerCycle = conventional;
+    twoPerCycle.push_back("pe.term_pairs_per_cycle=2");
+    EXPECT_EQ(layerSlot(twoPerCycle, 127, 255), 8 * 7 * 8 / 2);
+    EXPECT_EQ(layerSlot(conventional, 64, 255), 8 * 7 * 8);
+    EXPECT_EQ(layerSlot(conventional, 63, 255), 8 * 6 * 8);
+}
+
+TEST(OperandPrecision, TrBudgetSlotIsKTimesSWhenTheBudgetsBind) {
+    // HESE, g = 8, k = 12, s = 3 (default): 36 pairs whatever the precision, down to where the
+    // precision binds: 3-bit HESE values have at most 2 terms, so 12 x 2.
+    EXPECT_EQ(layerSlot({}, 127, 255), 36);
+    EXPECT_EQ(layerSlot({}, 127, 7), 12 * static_cast<int64_t>(maxTermsPerValue(Encoding::Hese, 3)));
+}
+
+TEST(OperandPrecision, StripesStepsAreTheDataPrecision) {
+    for (int db = 1; db <= 8; ++db) EXPECT_EQ(layerSlot({"pe.kind=stripes"}, 127, (int64_t{1} << db) - 1), db);
+    EXPECT_EQ(layerSlot({"pe.kind=stripes"}, 127, 128), 8);
 }
 
 }  // namespace

@@ -42,6 +42,21 @@ struct LayerOutcome {
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
 };
 
+// A layer's operands as the array's PEs consume them (a PeKind's prepareLayer).
+struct LayerOperands {
+    std::optional<IntTensor> inputs;   // replaced values (e.g. quantized); nullopt: the trace's as they are
+    std::optional<IntTensor> weights;
+    std::optional<OperandCoding> dataCoding;    // terms revealed per GEMM; nullopt: exact binary data
+    std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
+    int64_t stepSlot = 0;  // > 0: the step slot of the layer's GEMMs (e.g. its data precision)
+
+    const IntTensor& inputsOr(const IntTensor& trace) const { return inputs ? *inputs : trace; }
+    const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
+};
+
+// Prepares a layer's operands (inputs, weights) for the array's PE kind.
+using PrepareLayer = std::function<LayerOperands(const IntTensor& inputs, const IntTensor& weights)>;
+
 // A layer's GEMMs with operands in the form the array consumes.
 struct PreparedLayer {
     struct Gemm {
@@ -51,19 +66,11 @@ struct PreparedLayer {
     LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)
     int64_t stepSlot = 0;
     int64_t dataValues = 0, dataEncodedTerms = 0;
+    bool dataCoded = false, weightsCoded = false;
 };
 
-// Runs a layer's preparation, on another thread or when its result is asked for.
+// Runs a layer's preparation, on another thread or when its result is first asked for.
 using PrepareRunner = std::function<std::future<PreparedLayer>(std::function<PreparedLayer()>)>;
-
-// How the controller prepares operands for the array's PE kind.
-struct ControllerOptions {
-    std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
-    std::optional<OperandCoding> dataCoding;    // nullopt: exact binary data
-    int dnateqExponentBits = 0;    // > 0: both operands exponentially quantized per layer (dnateq)
-    bool dataPrecisionSteps = false;  // stripes: a layer's steps last its data precision in bits
-    PrepareRunner prepareRunner;   // empty: prepare each layer when it is needed, on the SystemC thread
-};
 
 class Controller : public sc_core::sc_module {
 public:
@@ -74,8 +81,9 @@ public:
     using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
 
     SC_HAS_PROCESS(Controller);
-    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
-               LayerDone onLayerDone, Progress onProgress);
+    // An empty `runner` prepares each layer when it is needed, on the SystemC thread.
+    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
+               PrepareRunner runner, LayerDone onLayerDone, Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -84,11 +92,12 @@ private:
     void run();  // SC_THREAD
     PreparedLayer prepareLayer(std::size_t index) const;
     std::future<PreparedLayer> startPreparing(std::size_t index) const;
-    LayerOutcome runLayer(std::size_t index, PreparedLayer prepared);
-    void runGemm(const PreparedLayer::Gemm& gemm, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
+    LayerOutcome runLayer(std::size_t index, const PreparedLayer& prepared);
+    void runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& gemm, LayerOutcome& outcome, IntTensor& result);
 
     std::vector<LayerTask> layers_;
-    ControllerOptions options_;
+    PrepareLayer prepare_;
+    PrepareRunner runner_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::exception_ptr error_;

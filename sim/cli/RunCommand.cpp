@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "modules/pe/PeRegistry.hpp"
 #include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/cli/ErrorHandler.hpp"
@@ -25,6 +26,8 @@ CommandSpec runSpec() {
         "one of the files the run reads, and its directory must exist.\n"
         "--set overrides any config key, e.g.\n"
         "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
+        "PE kinds (pe.kind):\n" +
+        peKindHelp() +
         "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
     spec.options.add_options()("help,h", "print this help")(
         "output,o", po::value<std::string>()->value_name("OUT.h5"), "results file (default: trsim_out.h5)");
@@ -65,7 +68,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         const Trace trace = readTrace(config.tracePath);
         checkTraceFitsConfig(trace, config);
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
-            << ") on a " << config.array.rows << "x" << config.array.cols << " " << peKindName(config.pe.kind)
+            << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
             << " array, config hash " << config.hash << "\n";
         const SimulationResult result = simulate(config, trace, err);
         RunRecord record;

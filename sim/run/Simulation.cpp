@@ -8,7 +8,7 @@
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
-#include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/LayerStats.hpp"
@@ -23,25 +23,12 @@ int64_t largestMagnitude(const IntTensor& t) {
     return most;
 }
 
-IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
-    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
-    if (c.pe.kind == PeKind::DnaTeq) {
-        const int bits = c.pe.dnateqExponentBits;
-        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
-        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
-    }
-    return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
-                                     : gemmWithTr(l.inputs, l.weights, xc, wc);
-}
-
-ControllerOptions controllerOptions(const SimConfig& c, ThreadPool& pool) {
-    ControllerOptions o;
-    o.prepareRunner = [&pool](std::function<PreparedLayer()> prepare) { return pool.submit(std::move(prepare)); };
-    o.weightCoding = weightCodingFor(c);
-    o.dataCoding = dataCodingFor(c);
-    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
-    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
-    return o;
+// Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's prepareLayer).
+IntTensor functionalReference(const TraceLayer& l, const LayerOperands& o) {
+    const IntTensor& x = o.inputsOr(l.inputs);
+    const IntTensor& w = o.weightsOr(l.weights);
+    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
+                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -55,12 +42,14 @@ struct LayerReferences {
 };
 
 LayerReferences startReferences(const TraceLayer& l, const SimConfig& c, ThreadPool& pool) {
+    auto operands = std::make_shared<const LayerOperands>(peKindOf(c).prepareLayer(c, l.inputs, l.weights));
     LayerReferences r;
-    r.functional = pool.submit([&l, &c] { return functionalReference(l, c); });
-    // Operands that keep every term are exact: one reference serves for both.
+    r.functional = pool.submit([&l, operands] { return functionalReference(l, *operands); });
+    // The trace's values with every term kept are exact: one reference serves for both.
     const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
-    const bool exactArithmetic = c.pe.kind != PeKind::DnaTeq && keepsAll(weightCodingFor(c)) && keepsAll(dataCodingFor(c));
-    if (!exactArithmetic) r.exact = pool.submit([&l] { return exactReference(l); });
+    const bool exact = !operands->inputs && !operands->weights && keepsAll(operands->dataCoding) &&
+                       keepsAll(operands->weightCoding);
+    if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
     return r;
 }
 
@@ -83,23 +72,7 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 
 }  // namespace
 
-std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
-    switch (c.pe.kind) {
-        case PeKind::Mac:
-        case PeKind::Stripes:
-        case PeKind::Pragmatic:
-        case PeKind::Laconic: return trace.int8Metric;
-        case PeKind::DnaTeq: return std::nullopt;
-        case PeKind::Tr: break;
-    }
-    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
-    for (const TrAccuracyRow& r : trace.trAccuracy)
-        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
-            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
-            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
-            return r.value;
-    return std::nullopt;
-}
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return peKindOf(c).accuracy(trace, c); }
 
 std::string vcdFilePath(const SimConfig& config) {
     const std::string& p = config.outputs.vcdPath;
@@ -178,8 +151,13 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config, pool),
-                                                   onLayerDone, onProgress);
+    const PeKind& kind = peKindOf(config);
+    auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
+        return kind.prepareLayer(config, inputs, weights);
+    };
+    auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };
+    auto controller =
+        std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     array->onFoldDone([&](int64_t done, int64_t total) {
