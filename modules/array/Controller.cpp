@@ -2,18 +2,21 @@
 
 #include <algorithm>
 
+#include "modules/array/DepthwisePacking.hpp"
 #include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-                       PrepareRunner runner, LayerDone onLayerDone, Progress onProgress)
+                       PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
+                       Progress onProgress)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
       layers_(std::move(layers)),
       prepare_(std::move(prepare)),
       runner_(std::move(runner)),
+      packDepthwiseFor_(std::move(packDepthwiseFor)),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)) {
     SC_THREAD(run);
@@ -93,6 +96,19 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         return prepared;
     }
     LoweredConv lowered = lowerConv(x, w, task.conv);
+    if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
+        const int64_t channels = static_cast<int64_t>(lowered.x.size());
+        const DepthwisePlan plan = planDepthwise(lowered.x[0].dim(1), lowered.w[0].dim(0), *packDepthwiseFor_, xc, wc);
+        for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
+            const int64_t count = std::min(plan.channelsPerGemm, channels - first);
+            const PackedGemm packed = packDepthwise(lowered, first, count, plan.tapStride);
+            reveal(packed.x, packed.w);
+        }
+        lowered.x.clear();
+        lowered.w.clear();
+        prepared.shape = std::move(lowered);
+        return prepared;
+    }
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         reveal(lowered.x[g], lowered.w[g]);
         lowered.x[g] = IntTensor();  // the revealed operands are all the array needs

@@ -81,9 +81,12 @@ public:
     using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
 
     SC_HAS_PROCESS(Controller);
-    // An empty `runner` prepares each layer when it is needed, on the SystemC thread.
+    // An empty `runner` prepares each layer when it is needed, on the SystemC
+    // thread. `packDepthwiseFor`: the array depthwise layers are packed for
+    // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM.
     Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-               PrepareRunner runner, LayerDone onLayerDone, Progress onProgress);
+               PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
+               Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -98,6 +101,7 @@ private:
     std::vector<LayerTask> layers_;
     PrepareLayer prepare_;
     PrepareRunner runner_;
+    std::optional<ArraySpec> packDepthwiseFor_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::exception_ptr error_;

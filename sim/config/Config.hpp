@@ -45,6 +45,15 @@ struct DataPathConfig {
 
 enum class SimMode { Fast, Detailed };
 
+// How layers are lowered onto the array.
+enum class DepthwiseMapping {
+    Packed,      // several channels per GEMM, block-diagonal weights (modules/array/DepthwisePacking.hpp)
+    PerChannel,  // each channel its own GEMM
+};
+struct MappingConfig {
+    DepthwiseMapping depthwise = DepthwiseMapping::Packed;
+};
+
 struct SimulationConfig {
     SimMode mode = SimMode::Fast;  // detailed: one SystemC wait per clock cycle
     bool progress = true;          // progress lines on stderr
@@ -94,6 +103,7 @@ struct SimConfig {
     DramConfig dram;
     EnergyTable energy;
     OutputConfig outputs;
+    MappingConfig mapping;
     SimulationConfig simulation;
 
     // Canonical YAML of every resolved value (defaults filled in), and its hash:

@@ -49,7 +49,7 @@ namespace {
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
                                         "buffers", "dram", "energy_table", "energy", "outputs",
-                                        "simulation", "data_path"};
+                                        "simulation", "data_path", "mapping"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
     if (relative.empty()) return {};
@@ -223,6 +223,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << c.outputs.saveLayerOutputs;
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
     e << YAML::EndMap;
+    e << YAML::Key << "mapping" << YAML::Value << YAML::BeginMap << YAML::Key << "depthwise" << YAML::Value
+      << (c.mapping.depthwise == DepthwiseMapping::Packed ? "packed" : "per_channel") << YAML::EndMap;
     // progress and threads change no result, so they stay out of the resolved config too.
     if (all)
         e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
@@ -329,6 +331,13 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     // Relative to the config file, like every path in it.
     const std::string vcd = y.text(outputs, "outputs", "vcd", std::string());
     if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
+
+    const YAML::Node mapping = y.map(root, "", "mapping", false);
+    y.onlyKeys(mapping, "mapping", {"depthwise"});
+    c.mapping.depthwise = y.choice(mapping, "mapping", "depthwise", {"packed", "per_channel"}, std::string("packed")) ==
+                                  "packed"
+                              ? DepthwiseMapping::Packed
+                              : DepthwiseMapping::PerChannel;
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
     y.onlyKeys(simulation, "simulation", {"mode", "progress", "threads"});

@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "modules/array/Controller.hpp"
+#include "modules/array/DepthwisePacking.hpp"
 #include "modules/array/SystolicArray.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
@@ -156,8 +157,10 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         return kind.prepareLayer(config, inputs, weights);
     };
     auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };
-    auto controller =
-        std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, onLayerDone, onProgress);
+    std::optional<ArraySpec> packDepthwiseFor;
+    if (config.mapping.depthwise == DepthwiseMapping::Packed) packDepthwiseFor = arraySpecFromConfig(config);
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
+                                                   onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     array->onFoldDone([&](int64_t done, int64_t total) {
@@ -201,6 +204,15 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
+    double depthwiseCycles = 0, allCycles = 0;
+    for (std::size_t i = 0; i < trace.layers.size(); ++i) {
+        const double cycles = result.stats.get(scopes[i], "cycles");
+        allCycles += cycles;
+        const TraceLayer& l = trace.layers[i];
+        if (l.type == LayerType::Conv && isDepthwise(l.weights, l.conv)) depthwiseCycles += cycles;
+    }
+    result.stats.set("run", "depthwise_cycle_share", allCycles > 0 ? depthwiseCycles / allCycles : 0, "fraction",
+                     "cycles of depthwise convolutions over all cycles (mapping.depthwise sets how they are mapped)");
     if (const auto accuracy = accuracyFor(trace, config))
         result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
                          "the trace's model " + trace.metric +
