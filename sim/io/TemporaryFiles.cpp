@@ -88,6 +88,10 @@ void TemporaryFile::commitTo(const std::string& target) {
     path_.clear();
 }
 
+int removeOnSignal(const std::string& path) { return claimPathSlot(path); }
+
+void forgetOnSignal(int handle) { releasePathSlot(handle); }
+
 void registerChild(pid_t pid) {
     for (auto& c : gChildren) {
         pid_t expected = 0;

@@ -33,6 +33,11 @@ private:
     int slot_ = -1;
 };
 
+// Any other file to remove if trsim is interrupted (e.g. a lock file): a handle
+// for forgetOnSignal, or -1 if every slot is taken.
+int removeOnSignal(const std::string& path);
+void forgetOnSignal(int handle);
+
 // Worker processes to signal if trsim itself is interrupted.
 void registerChild(pid_t pid);
 void unregisterChild(pid_t pid);

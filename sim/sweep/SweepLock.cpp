@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sim/io/OutputFiles.hpp"
+#include "sim/io/TemporaryFiles.hpp"
 
 namespace trsim {
 
@@ -37,11 +38,13 @@ SweepLock::SweepLock(const std::string& output) : path_(output + ".lock") {
             break;
         ::close(fd_);
     }
+    cleanup_ = removeOnSignal(path_);
     const std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd_, 0) == 0) (void)!::write(fd_, pid.data(), pid.size());
 }
 
 SweepLock::~SweepLock() {
+    forgetOnSignal(cleanup_);
     ::unlink(path_.c_str());
     ::close(fd_);
 }

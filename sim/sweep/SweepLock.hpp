@@ -20,6 +20,7 @@ public:
 private:
     std::string path_;
     int fd_ = -1;
+    int cleanup_ = -1;  // the lock file is removed if trsim is interrupted
 };
 
 }  // namespace trsim

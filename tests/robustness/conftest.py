@@ -20,6 +20,13 @@ def trsim(*args, timeout=600, **kw):
     return subprocess.run([TRSIM, *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def default_signals():
+    """preexec_fn for workers a test signals: a shell's background job inherits SIGINT ignored."""
+    import signal
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def digest(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

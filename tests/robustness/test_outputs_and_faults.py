@@ -10,7 +10,7 @@ import time
 import h5py
 import pytest
 
-from conftest import ROOT, TRSIM, digest, leftovers, trsim
+from conftest import ROOT, TRSIM, default_signals, digest, leftovers, trsim
 
 SLOW_TRACE = ROOT / "traces" / "bundled" / "resnet18_first5_synthetic.h5"
 
@@ -72,7 +72,7 @@ def _start_slow_run(inputs, out):
     shutil.copy(SLOW_TRACE, inputs.dir / "slow.h5")
     return subprocess.Popen([TRSIM, "run", str(inputs.config), "-o", str(out), "--set", "trace=slow.h5",
                              "--set", "simulation.progress=true"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=default_signals)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
