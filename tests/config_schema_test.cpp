@@ -177,6 +177,9 @@ TEST(ConfigSchema, DefaultsAreTheLoadersDefaults) {
         for (std::string p; std::getline(parts, p, '.') && v;) v.reset(v[p]);
         if (k.key == "simulation.progress") {  // not in the resolved config: it changes no result
             EXPECT_EQ(c.simulation.progress ? "true" : "false", k.defaultValue);
+        } else if (k.key == "simulation.threads") {  // likewise; its default is the machine's cores
+            EXPECT_EQ(k.defaultValue, "cores");
+            EXPECT_EQ(c.simulation.threads, defaultThreads());
         } else {
             ASSERT_TRUE(v && v.IsScalar()) << k.key << " missing from\n" << c.resolvedYaml;
             if (k.type == ConfigKeyType::Number)

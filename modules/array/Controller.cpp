@@ -2,15 +2,21 @@
 
 #include <algorithm>
 
+#include "modules/array/DepthwisePacking.hpp"
+#include "modules/functional/TermTable.hpp"
+
 namespace trsim {
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-                       LayerDone onLayerDone, Progress onProgress)
+                       PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
+                       Progress onProgress)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
       layers_(std::move(layers)),
       prepare_(std::move(prepare)),
+      runner_(std::move(runner)),
+      packDepthwiseFor_(std::move(packDepthwiseFor)),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)) {
     SC_THREAD(run);
@@ -21,25 +27,33 @@ void Controller::run() {
     // original so the caller sees what went wrong.
     // With the last layer done nothing is left to happen and sc_start returns by itself.
     try {
-        for (std::size_t i = 0; i < layers_.size(); ++i) onLayerDone_(i, runLayer(i));
+        std::future<PreparedLayer> next;
+        if (!layers_.empty()) next = startPreparing(0);
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            std::future<PreparedLayer> current = std::move(next);
+            if (i + 1 < layers_.size()) next = startPreparing(i + 1);
+            onLayerDone_(i, runLayer(i, current.get()));
+        }
     } catch (...) {
         error_ = std::current_exception();
         sc_core::sc_stop();
     }
 }
 
-void Controller::runGemm(const IntTensor& x, const IntTensor& w, const LayerOperands& operands, LayerOutcome& outcome,
+std::future<PreparedLayer> Controller::startPreparing(std::size_t index) const {
+    auto task = [this, index] { return prepareLayer(index); };
+    if (runner_) return runner_(task);
+    return std::async(std::launch::deferred, task);
+}
+
+void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& gemm, LayerOutcome& outcome,
                          IntTensor& result) {
-    const auto& xc = operands.dataCoding;
-    const auto& wc = operands.weightCoding;
-    const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
-    const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
     GemmJob job;
-    job.x = &rx;
-    job.w = &rw;
-    job.xValues = &x;
+    job.x = &gemm.x;
+    job.w = &gemm.w;
+    job.xValues = gemm.xValues.data.empty() ? nullptr : &gemm.xValues;
     job.layer = static_cast<int64_t>(currentLayer_);
-    job.stepSlot = operands.stepSlot;
+    job.stepSlot = layer.stepSlot;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -49,39 +63,83 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, const LayerOper
     outcome.traffic += job.traffic;
     if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
     for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
-    if (xc) outcome.dataKeptTerms += rx.keptTerms();
-    if (wc) outcome.weightKeptTerms += rw.keptTerms();
+    if (layer.dataCoded) outcome.dataKeptTerms += gemm.x.keptTerms();
+    if (layer.weightsCoded) outcome.weightKeptTerms += gemm.w.keptTerms();
     result = std::move(job.output);
 }
 
-LayerOutcome Controller::runLayer(std::size_t index) {
+// Everything a layer needs before the array can run it; touches no SystemC
+// state, so it may run on another thread.
+PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
-    currentLayer_ = index;
-    LayerOutcome outcome;
+    PreparedLayer prepared;
     const LayerOperands operands = prepare_(*task.inputs, *task.weights);
     const IntTensor& x = operands.inputsOr(*task.inputs);
     const IntTensor& w = operands.weightsOr(*task.weights);
-    if (operands.dataCoding) {
+    const auto& xc = operands.dataCoding;
+    const auto& wc = operands.weightCoding;
+    prepared.stepSlot = operands.stepSlot;
+    prepared.dataCoded = xc.has_value();
+    prepared.weightsCoded = wc.has_value();
+    if (xc) {
         // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
-        outcome.dataValues = static_cast<int64_t>(x.size());
-        for (int64_t v : x.data)
-            outcome.dataEncodedTerms +=
-                static_cast<int64_t>(encode(operands.dataCoding->encoding, v, operands.dataCoding->bits).size());
+        prepared.dataValues = static_cast<int64_t>(x.size());
+        const TermTable& table = TermTable::get(xc->encoding, xc->bits);
+        for (int64_t v : x.data) prepared.dataEncodedTerms += table.count(table.magnitude(v));
     }
+    auto reveal = [&](const IntTensor& xg, const IntTensor& wg) {
+        // Run-time revealed data keeps its values too: the structural array streams them
+        // through its rows' encoders and comparators.
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc) : RevealedOperand::plain(xg),
+                                  wc ? RevealedOperand(wg, *wc) : RevealedOperand::plain(wg),
+                                  xc ? xg : IntTensor()});
+    };
+    if (!task.isConv) {
+        reveal(x, w);
+        return prepared;
+    }
+    LoweredConv lowered = lowerConv(x, w, task.conv);
+    if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
+        const int64_t channels = static_cast<int64_t>(lowered.x.size());
+        const DepthwisePlan plan = planDepthwise(lowered.x[0].dim(1), lowered.w[0].dim(0), *packDepthwiseFor_, xc, wc);
+        for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
+            const int64_t count = std::min(plan.channelsPerGemm, channels - first);
+            const PackedGemm packed = packDepthwise(lowered, first, count, plan.tapStride);
+            reveal(packed.x, packed.w);
+        }
+        lowered.x.clear();
+        lowered.w.clear();
+        prepared.shape = std::move(lowered);
+        return prepared;
+    }
+    for (std::size_t g = 0; g < lowered.x.size(); ++g) {
+        reveal(lowered.x[g], lowered.w[g]);
+        lowered.x[g] = IntTensor();  // the revealed operands are all the array needs
+        lowered.w[g] = IntTensor();
+    }
+    prepared.shape = std::move(lowered);
+    return prepared;
+}
+
+LayerOutcome Controller::runLayer(std::size_t index, const PreparedLayer& prepared) {
+    const LayerTask& task = layers_[index];
+    currentLayer_ = index;
+    LayerOutcome outcome;
+    outcome.dataValues = prepared.dataValues;
+    outcome.dataEncodedTerms = prepared.dataEncodedTerms;
     if (!task.isConv) {
         onProgress_(index, 0, 1);
-        runGemm(x, w, operands, outcome, outcome.output);
+        runGemm(prepared, prepared.gemms[0], outcome, outcome.output);
         return outcome;
     }
-    const LoweredConv lowered = lowerConv(x, w, task.conv);
-    std::vector<IntTensor> parts(lowered.x.size());
-    for (std::size_t g = 0; g < lowered.x.size(); ++g) {
-        onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(lowered.x.size()));
-        runGemm(lowered.x[g], lowered.w[g], operands, outcome, parts[g]);
+    std::vector<IntTensor> parts(prepared.gemms.size());
+    for (std::size_t g = 0; g < prepared.gemms.size(); ++g) {
+        onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(prepared.gemms.size()));
+        runGemm(prepared, prepared.gemms[g], outcome, parts[g]);
     }
-    outcome.output = raiseConvOutput(parts, lowered);
+    outcome.output = raiseConvOutput(parts, prepared.shape);
     return outcome;
 }
 

@@ -2,10 +2,13 @@
 // lowers each to GEMMs (conv: im2col per channel group; fc and LSTM gates: as
 // they are), prepares the operands the way the hardware sees them (weights
 // revealed offline, data through the HESE encoder and term comparator at run
-// time) and hands the GEMMs to the SystolicArray one by one.
+// time) and hands the GEMMs to the SystolicArray one by one. Preparing a layer
+// needs nothing from the array, so layer i+1 is prepared (on another thread,
+// when the caller provides one) while layer i runs.
 #pragma once
 #include <exception>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <systemc>
@@ -54,6 +57,22 @@ struct LayerOperands {
 // Prepares a layer's operands (inputs, weights) for the array's PE kind.
 using PrepareLayer = std::function<LayerOperands(const IntTensor& inputs, const IntTensor& weights)>;
 
+// A layer's GEMMs with operands in the form the array consumes.
+struct PreparedLayer {
+    struct Gemm {
+        RevealedOperand x, w;
+        IntTensor xValues;  // the data before encoding, for run-time revealed data (else empty)
+    };
+    std::vector<Gemm> gemms;
+    LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)
+    int64_t stepSlot = 0;
+    int64_t dataValues = 0, dataEncodedTerms = 0;
+    bool dataCoded = false, weightsCoded = false;
+};
+
+// Runs a layer's preparation, on another thread or when its result is first asked for.
+using PrepareRunner = std::function<std::future<PreparedLayer>(std::function<PreparedLayer()>)>;
+
 class Controller : public sc_core::sc_module {
 public:
     sc_core::sc_fifo_out<GemmJob*> toArray;
@@ -63,20 +82,27 @@ public:
     using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
 
     SC_HAS_PROCESS(Controller);
+    // An empty `runner` prepares each layer when it is needed, on the SystemC
+    // thread. `packDepthwiseFor`: the array depthwise layers are packed for
+    // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM.
     Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-               LayerDone onLayerDone, Progress onProgress);
+               PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
+               Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
 
 private:
     void run();  // SC_THREAD
-    LayerOutcome runLayer(std::size_t index);
-    void runGemm(const IntTensor& x, const IntTensor& w, const LayerOperands& operands, LayerOutcome& outcome,
-                 IntTensor& result);
+    PreparedLayer prepareLayer(std::size_t index) const;
+    std::future<PreparedLayer> startPreparing(std::size_t index) const;
+    LayerOutcome runLayer(std::size_t index, const PreparedLayer& prepared);
+    void runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& gemm, LayerOutcome& outcome, IntTensor& result);
 
     std::vector<LayerTask> layers_;
     PrepareLayer prepare_;
+    PrepareRunner runner_;
+    std::optional<ArraySpec> packDepthwiseFor_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent

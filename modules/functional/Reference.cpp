@@ -1,6 +1,9 @@
 #include "modules/functional/Reference.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "modules/functional/ExactGemm.hpp"
 
 namespace trsim {
 namespace {
@@ -14,20 +17,7 @@ void requireRank(const IntTensor& t, std::size_t rank, const char* what) {
 }  // namespace
 
 IntTensor gemmReference(const IntTensor& x, const IntTensor& w) {
-    requireRank(x, 2, "gemm data");
-    requireRank(w, 2, "gemm weights");
-    if (x.dim(1) != w.dim(1))
-        throw std::invalid_argument("gemm: K differs: data " + shapeString(x.shape) + ", weights " +
-                                    shapeString(w.shape));
-    const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
-    IntTensor y({m, n});
-    for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-            int64_t acc = 0;
-            for (int64_t r = 0; r < k; ++r) acc += x.at2(i, r) * w.at2(j, r);
-            y.at2(i, j) = acc;
-        }
-    return y;
+    return gemmWithTr(x, w, std::nullopt, std::nullopt);
 }
 
 int64_t convOutputSize(int64_t in, int64_t kernel, int stride, int pad) {
@@ -61,26 +51,7 @@ ConvDims convDims(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
 }  // namespace
 
 IntTensor conv2dReference(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
-    const ConvDims d = convDims(x, w, p);
-    IntTensor y({d.b, d.n, d.oh, d.ow});
-    for (int64_t b = 0; b < d.b; ++b)
-        for (int64_t n = 0; n < d.n; ++n) {
-            const int64_t g = n / d.ng;
-            for (int64_t oy = 0; oy < d.oh; ++oy)
-                for (int64_t ox = 0; ox < d.ow; ++ox) {
-                    int64_t acc = 0;
-                    for (int64_t c = 0; c < d.cg; ++c)
-                        for (int64_t ky = 0; ky < d.kh; ++ky)
-                            for (int64_t kx = 0; kx < d.kw; ++kx) {
-                                const int64_t iy = oy * p.strideH - p.padH + ky;
-                                const int64_t ix = ox * p.strideW - p.padW + kx;
-                                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;
-                                acc += x.at4(b, g * d.cg + c, iy, ix) * w.at4(n, c, ky, kx);
-                            }
-                    y.at4(b, n, oy, ox) = acc;
-                }
-        }
-    return y;
+    return conv2dWithTr(x, w, p, std::nullopt, std::nullopt);
 }
 
 LoweredConv lowerConv(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
@@ -138,18 +109,87 @@ IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
     return out;
 }
 
-IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
-                     const std::optional<OperandCoding>& weightTr) {
-    return gemmReference(dataTr ? revealRows(x, *dataTr) : x, weightTr ? revealRows(w, *weightTr) : w);
+namespace {
+
+// Rows of the data matrix go through TR and the GEMM in blocks of this many, so
+// the reference never holds a layer's whole im2col matrix.
+constexpr int64_t kRowBlock = 256;
+
+void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std::optional<OperandCoding>& tr) {
+    if (!tr) return;
+    for (int64_t r = 0; r < rows; ++r)
+        revealValues(&block[static_cast<std::size_t>(r * k)], static_cast<std::size_t>(k), *tr,
+                     &block[static_cast<std::size_t>(r * k)]);
 }
 
+}  // namespace
+
+IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
+                     const std::optional<OperandCoding>& weightTr) {
+    requireRank(x, 2, "gemm data");
+    requireRank(w, 2, "gemm weights");
+    if (x.dim(1) != w.dim(1))
+        throw std::invalid_argument("gemm: K differs: data " + shapeString(x.shape) + ", weights " +
+                                    shapeString(w.shape));
+    const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
+    const IntTensor wr = weightTr ? revealRows(w, *weightTr) : IntTensor();
+    const ExactGemm gemm(weightTr ? wr.data.data() : w.data.data(), n, k);
+    IntTensor y({m, n});
+    std::vector<int64_t> block;
+    for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
+        const int64_t rows = std::min(kRowBlock, m - m0);
+        block.assign(x.data.begin() + m0 * k, x.data.begin() + (m0 + rows) * k);
+        revealBlock(block, rows, k, dataTr);
+        gemm.multiply(block.data(), rows, &y.data[static_cast<std::size_t>(m0 * n)]);
+    }
+    return y;
+}
+
+// The convolution as a GEMM over its im2col rows (reduction ordered (kh, kw, c),
+// as lowerConv orders it, so TR groups are the same), built block by block here
+// rather than through lowerConv, which the array's controller uses.
 IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr) {
-    const LoweredConv lowered = lowerConv(x, w, p);
-    std::vector<IntTensor> parts;
-    for (std::size_t g = 0; g < lowered.x.size(); ++g)
-        parts.push_back(gemmWithTr(lowered.x[g], lowered.w[g], dataTr, weightTr));
-    return raiseConvOutput(parts, lowered);
+    const ConvDims d = convDims(x, w, p);
+    const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
+    IntTensor y({d.b, d.n, d.oh, d.ow});
+    std::vector<int64_t> block, result;
+    for (int g = 0; g < p.groups; ++g) {
+        IntTensor wg({d.ng, k});
+        for (int64_t n = 0; n < d.ng; ++n)
+            for (int64_t ky = 0; ky < d.kh; ++ky)
+                for (int64_t kx = 0; kx < d.kw; ++kx)
+                    for (int64_t c = 0; c < d.cg; ++c)
+                        wg.at2(n, (ky * d.kw + kx) * d.cg + c) = w.at4(g * d.ng + n, c, ky, kx);
+        if (weightTr) wg = revealRows(wg, *weightTr);
+        const ExactGemm gemm(wg.data.data(), d.ng, k);
+        for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
+            const int64_t rows = std::min(kRowBlock, m - m0);
+            block.assign(static_cast<std::size_t>(rows * k), 0);
+            for (int64_t i = 0; i < rows; ++i) {
+                const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
+                for (int64_t ky = 0; ky < d.kh; ++ky)
+                    for (int64_t kx = 0; kx < d.kw; ++kx) {
+                        const int64_t iy = oy * p.strideH - p.padH + ky;
+                        const int64_t ix = ox * p.strideW - p.padW + kx;
+                        if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
+                        for (int64_t c = 0; c < d.cg; ++c)
+                            block[static_cast<std::size_t>(i * k + (ky * d.kw + kx) * d.cg + c)] =
+                                x.at4(b, g * d.cg + c, iy, ix);
+                    }
+            }
+            revealBlock(block, rows, k, dataTr);
+            result.resize(static_cast<std::size_t>(rows * d.ng));
+            gemm.multiply(block.data(), rows, result.data());
+            for (int64_t i = 0; i < rows; ++i) {
+                const int64_t row = m0 + i, b = row / (d.oh * d.ow), pix = row % (d.oh * d.ow);
+                for (int64_t n = 0; n < d.ng; ++n)
+                    y.data[static_cast<std::size_t>((b * d.n + g * d.ng + n) * d.oh * d.ow + pix)] =
+                        result[static_cast<std::size_t>(i * d.ng + n)];
+            }
+        }
+    }
+    return y;
 }
 
 }  // namespace trsim

@@ -20,10 +20,10 @@ struct ConvParams {
     int groups = 1;
 };
 
-// Y[m][n] = sum_k X[m][k] * W[n][k], a naive triple loop.
+// Y[m][n] = sum_k X[m][k] * W[n][k], exactly (ExactGemm).
 IntTensor gemmReference(const IntTensor& x, const IntTensor& w);
 
-// Direct convolution (no lowering), zero padding.
+// Convolution, zero padding, exactly: im2col row blocks times the weights (ExactGemm).
 IntTensor conv2dReference(const IntTensor& x, const IntTensor& w, const ConvParams& p);
 
 // Output height/width of a convolution; throws if the kernel does not fit.
@@ -46,7 +46,8 @@ IntTensor revealRows(const IntTensor& a, const OperandCoding& coding);
 IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
                      const std::optional<OperandCoding>& weightTr);
 
-// Convolution with optional TR on each operand, defined through lowerConv.
+// Convolution with optional TR on each operand: the same TR groups as lowerConv's
+// GEMMs, computed through its own im2col blocks (not lowerConv, which the array uses).
 IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr);
 

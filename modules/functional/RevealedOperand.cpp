@@ -1,5 +1,7 @@
 #include "modules/functional/RevealedOperand.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -9,30 +11,39 @@ namespace trsim {
 RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     if (coding.groupSize < 1) throw std::invalid_argument("RevealedOperand: group size must be >= 1");
+    const TermTable& table = TermTable::get(coding.encoding, coding.bits);
     rows_ = a.dim(0);
     depth_ = a.dim(1);
     const std::size_t n = a.size();
     values_.resize(n);
     counts_.resize(n);
     offsets_.resize(n);
-    std::vector<Terms> group;
-    for (int64_t r = 0; r < rows_; ++r) {
+    // Pass 1: how many terms TR keeps of each value, hence every value's offset.
+    uint64_t kept = 0;
+    for (int64_t r = 0; r < rows_; ++r)
         for (int64_t start = 0; start < depth_; start += coding.groupSize) {
-            const int64_t end = std::min(depth_, start + coding.groupSize);
-            group.clear();
-            for (int64_t k = start; k < end; ++k) {
-                group.push_back(encode(coding.encoding, a.data[idx(r, k)], coding.bits));
-                encodedTerms_ += static_cast<int64_t>(group.back().size());
-            }
-            const std::vector<Terms> kept = selectTopTerms(group, coding.budget);
-            for (int64_t k = start; k < end; ++k) {
-                const Terms& t = kept[static_cast<std::size_t>(k - start)];
-                offsets_[idx(r, k)] = static_cast<uint32_t>(terms_.size());
-                counts_[idx(r, k)] = static_cast<uint8_t>(t.size());
-                values_[idx(r, k)] = termsValue(t);
-                terms_.insert(terms_.end(), t.begin(), t.end());
-            }
+            const int64_t len = std::min<int64_t>(depth_ - start, coding.groupSize);
+            encodedTerms_ += keptTermCounts(table, &a.data[idx(r, start)], static_cast<std::size_t>(len),
+                                            coding.budget, &counts_[idx(r, start)]);
         }
+    for (std::size_t i = 0; i < n; ++i) {
+        offsets_[i] = static_cast<uint32_t>(kept);
+        kept += counts_[i];
+    }
+    if (kept > UINT32_MAX) throw std::length_error("RevealedOperand: more than 2^32 kept terms in one operand");
+    // Pass 2: the kept terms (a prefix of each value's terms) with the value's sign, and their sum.
+    terms_.resize(kept);
+    for (std::size_t i = 0; i < n; ++i) {
+        const int64_t v = a.data[i];
+        const int8_t sign = v < 0 ? -1 : 1;
+        const Term* t = table.terms(table.magnitude(v));
+        Term* out = &terms_[offsets_[i]];
+        int64_t sum = 0;
+        for (int j = 0; j < counts_[i]; ++j) {
+            out[j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
+            sum += out[j].value();
+        }
+        values_[i] = static_cast<int32_t>(sum);
     }
 }
 
@@ -41,7 +52,12 @@ RevealedOperand RevealedOperand::plain(const IntTensor& a) {
     RevealedOperand r;
     r.rows_ = a.dim(0);
     r.depth_ = a.dim(1);
-    r.values_ = a.data;
+    r.values_.resize(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a.data[i] < INT32_MIN || a.data[i] > INT32_MAX)
+            throw std::out_of_range("RevealedOperand: value " + std::to_string(a.data[i]) + " does not fit 32 bits");
+        r.values_[i] = static_cast<int32_t>(a.data[i]);
+    }
     r.counts_.assign(a.size(), 0);
     r.offsets_.assign(a.size(), 0);
     return r;
@@ -49,7 +65,7 @@ RevealedOperand RevealedOperand::plain(const IntTensor& a) {
 
 IntTensor RevealedOperand::valuesTensor() const {
     IntTensor t({rows_, depth_});
-    t.data = values_;
+    std::copy(values_.begin(), values_.end(), t.data.begin());
     return t;
 }
 

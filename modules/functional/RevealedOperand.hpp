@@ -1,7 +1,8 @@
 // An operand matrix [rows, K] after encoding and TR, in the form the array's PEs
 // consume: each element's kept terms (largest first), their count, and the value
 // they add up to. Built once per layer (weights: offline; data: by the encoder
-// and term comparator in front of the array, see HeseEncoder / TermComparator).
+// and term comparator in front of the array, see HeseEncoder / TermComparator),
+// in flat arrays: no allocation per value or group.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -15,7 +16,8 @@ class RevealedOperand {
 public:
     // `a` is [rows, K]; TR groups run along K (consecutive elements of a row).
     RevealedOperand(const IntTensor& a, const OperandCoding& coding);
-    // Exact values only, no terms (for PEs that multiply binary values).
+    // Exact values only, no terms (for PEs that multiply binary values); values
+    // must fit in 32 bits (operands have at most 16 magnitude bits).
     static RevealedOperand plain(const IntTensor& a);
 
     int64_t rows() const { return rows_; }
@@ -39,7 +41,7 @@ private:
     std::size_t idx(int64_t r, int64_t k) const { return static_cast<std::size_t>(r * depth_ + k); }
 
     int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0;
-    std::vector<int64_t> values_;
+    std::vector<int32_t> values_;  // operands have at most 16 magnitude bits (plus one for TR carries)
     std::vector<uint8_t> counts_;
     std::vector<uint32_t> offsets_;
     std::vector<Term> terms_;

@@ -23,17 +23,56 @@ std::vector<Terms> selectTopTerms(const std::vector<Terms>& group, std::optional
     return kept;
 }
 
+int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
+                       uint8_t* keptOut) {
+    if (budget && *budget < 0) throw std::invalid_argument("keptTermCounts: negative budget");
+    // Histogram of the group's exponents: the budget runs out at exponent `cut`,
+    // where only `atCut` more terms fit (taken in value order).
+    int histogram[TermTable::kMaxBits + 2] = {};
+    int64_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint64_t m = table.magnitude(values[i]);
+        const Term* t = table.terms(m);
+        for (int j = 0, c = table.count(m); j < c; ++j) ++histogram[t[j].exponent];
+        total += table.count(m);
+    }
+    int cut = -1, atCut = 0;
+    if (budget && *budget < total) {
+        int left = *budget;
+        for (cut = TermTable::kMaxBits + 1; histogram[cut] <= left; --cut) left -= histogram[cut];
+        atCut = left;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint64_t m = table.magnitude(values[i]);
+        const Term* t = table.terms(m);
+        int kept = 0;
+        for (const int c = table.count(m); kept < c && t[kept].exponent > cut; ++kept) {
+        }
+        if (kept < table.count(m) && t[kept].exponent == cut && atCut > 0) {
+            ++kept;
+            --atCut;
+        }
+        keptOut[i] = static_cast<uint8_t>(kept);
+    }
+    return total;
+}
+
 void revealValues(const int64_t* values, std::size_t n, const OperandCoding& coding, int64_t* out, int* termsOut) {
     if (coding.groupSize < 1) throw std::invalid_argument("revealValues: group size must be >= 1");
-    std::vector<Terms> group;
+    if (coding.budget && *coding.budget < 0) throw std::invalid_argument("revealValues: negative budget");
+    if (n == 0) return;
+    const TermTable& table = TermTable::get(coding.encoding, coding.bits);
+    std::vector<uint8_t> kept(std::min<std::size_t>(n, static_cast<std::size_t>(coding.groupSize)));
     for (std::size_t start = 0; start < n; start += coding.groupSize) {
-        const std::size_t end = std::min(n, start + static_cast<std::size_t>(coding.groupSize));
-        group.clear();
-        for (std::size_t i = start; i < end; ++i) group.push_back(encode(coding.encoding, values[i], coding.bits));
-        const std::vector<Terms> kept = selectTopTerms(group, coding.budget);
-        for (std::size_t i = start; i < end; ++i) {
-            out[i] = termsValue(kept[i - start]);
-            if (termsOut) termsOut[i] = static_cast<int>(kept[i - start].size());
+        const std::size_t len = std::min(n - start, static_cast<std::size_t>(coding.groupSize));
+        keptTermCounts(table, values + start, len, coding.budget, kept.data());
+        for (std::size_t i = 0; i < len; ++i) {
+            const int64_t v = values[start + i];
+            const Term* t = table.terms(table.magnitude(v));
+            int64_t sum = 0;
+            for (int j = 0; j < kept[i]; ++j) sum += t[j].value();
+            out[start + i] = v < 0 ? -sum : sum;
+            if (termsOut) termsOut[start + i] = kept[i];
         }
     }
 }

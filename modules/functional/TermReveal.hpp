@@ -8,6 +8,7 @@
 
 #include "modules/functional/Encoding.hpp"
 #include "modules/functional/Term.hpp"
+#include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 
@@ -25,6 +26,16 @@ struct OperandCoding {
 // term over the group, ties to the lower value index. Returns the kept terms of
 // each value (still largest first). `group[i]` must be ordered largest first.
 std::vector<Terms> selectTopTerms(const std::vector<Terms>& group, std::optional<int> budget);
+
+// TR of one group of `n` values on flat storage, without encoding value by value:
+// TR keeps a prefix of every value's terms (largest first, as `table` lists them),
+// so writes how many terms of value i are kept to keptOut[i]. Same selection as
+// selectTopTerms: every term above a threshold exponent, and at the threshold the
+// first ones in value order. Returns the group's terms before TR. Throws
+// std::out_of_range for a value wider than table.bits(), std::invalid_argument
+// for a negative budget.
+int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
+                       uint8_t* keptOut);
 
 // Encodes `n` values, applies TR to consecutive groups of `coding.groupSize`
 // (the last group may be shorter) and writes the truncated values to `out`.

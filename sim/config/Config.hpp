@@ -55,11 +55,24 @@ struct DataPathConfig {
 enum class SimMode { Fast, Detailed, Structural };
 std::string simModeName(SimMode m);
 
+// How layers are lowered onto the array.
+enum class DepthwiseMapping {
+    Packed,      // several channels per GEMM, block-diagonal weights (modules/array/DepthwisePacking.hpp)
+    PerChannel,  // each channel its own GEMM
+};
+struct MappingConfig {
+    DepthwiseMapping depthwise = DepthwiseMapping::Packed;
+};
+
 struct SimulationConfig {
     SimMode mode = SimMode::Fast;
     bool progress = true;          // progress lines on stderr
     std::string layers;            // which trace layers run (sim/config/LayerSelection.hpp); empty: all
+    int threads = 1;               // threads preparing operands and checking layers (results do not depend on it)
 };
+
+// Default of simulation.threads: the machine's cores.
+int defaultThreads();
 
 struct BufferConfig {
     double weightsKib = 256;
@@ -102,6 +115,7 @@ struct SimConfig {
     DramConfig dram;
     EnergyTable energy;
     OutputConfig outputs;
+    MappingConfig mapping;
     SimulationConfig simulation;
 
     // Canonical YAML of every resolved value (defaults filled in), and its hash:

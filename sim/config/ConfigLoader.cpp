@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/LayerSelection.hpp"
@@ -13,6 +15,8 @@
 
 namespace trsim {
 namespace fs = std::filesystem;
+
+int defaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::string dataflowName(Dataflow d) {
     return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
@@ -51,7 +55,7 @@ namespace {
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
                                         "buffers", "dram", "energy_table", "energy", "outputs",
-                                        "simulation", "data_path"};
+                                        "simulation", "data_path", "mapping"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
     if (relative.empty()) return {};
@@ -228,7 +232,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
     if (all) e << YAML::Key << "term_histograms" << YAML::Value << c.outputs.termHistograms;
     e << YAML::EndMap;
-    // progress only prints, so it stays out of the resolved config too. simulation.layers changes
+    e << YAML::Key << "mapping" << YAML::Value << YAML::BeginMap << YAML::Key << "depthwise" << YAML::Value
+      << (c.mapping.depthwise == DepthwiseMapping::Packed ? "packed" : "per_channel") << YAML::EndMap;
+    // progress and threads change no result, so they stay out of the resolved config too. simulation.layers changes
     // what runs, but enters the hash only when set, so configs without it keep their hashes.
     if (all || !c.simulation.layers.empty()) {
         e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
@@ -373,8 +379,15 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
     c.outputs.termHistograms = y.boolean(outputs, "outputs", "term_histograms", true);
 
+    const YAML::Node mapping = y.map(root, "", "mapping", false);
+    y.onlyKeys(mapping, "mapping", {"depthwise"});
+    c.mapping.depthwise = y.choice(mapping, "mapping", "depthwise", {"packed", "per_channel"}, std::string("packed")) ==
+                                  "packed"
+                              ? DepthwiseMapping::Packed
+                              : DepthwiseMapping::PerChannel;
+
     const YAML::Node simulation = y.map(root, "", "simulation", false);
-    y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers"});
+    y.onlyKeys(simulation, "simulation", {"mode", "progress", "layers", "threads"});
     const std::string mode =
         y.choice(simulation, "simulation", "mode", {"fast", "detailed", "structural"}, std::string("fast"));
     for (SimMode m : {SimMode::Fast, SimMode::Detailed, SimMode::Structural})
@@ -386,6 +399,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     } catch (const std::invalid_argument& e) {
         y.problem("simulation.layers", e.what());
     }
+    c.simulation.threads = y.integer(simulation, "simulation", "threads", 1, 256, defaultThreads());
 
     // The kind's own rules across keys, on an otherwise valid config.
     if (y.problems().empty())

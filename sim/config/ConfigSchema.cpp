@@ -74,6 +74,11 @@ std::vector<ConfigKeyDoc> buildKeys() {
          "fast: step-level (proven equal); detailed: one SystemC wait per clock cycle; structural: the array "
          "as wired SystemC modules (a module per PE, links, row data paths; proven equal)"},
         {"simulation.progress", T::Boolean, "", "true", false, "progress lines on stderr (not part of the config hash)"},
+        {"simulation.threads", T::Integer, "1..256", "cores", false,
+         "threads preparing operands and checking layers beside the SystemC thread (results do not depend on it; not "
+         "part of the config hash)"},
+        {"mapping.depthwise", T::Choice, "packed, per_channel", "packed", false,
+         "depthwise convolutions: several channels per GEMM with block-diagonal weights, or one GEMM per channel"},
         {"simulation.layers", T::Text, "", "\"\"", false,
          "layers to simulate: NAME,NAME,... or A:B (0-based, A <= index < B, either end may be left out; quote "
          "it in YAML); empty: all"},

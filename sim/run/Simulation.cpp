@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "modules/array/Controller.hpp"
+#include "modules/array/DepthwisePacking.hpp"
 #include "modules/array/SystolicArray.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "modules/structural/StructuralArray.hpp"
@@ -17,6 +18,7 @@
 #include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/TermHistograms.hpp"
+#include "sim/run/ThreadPool.hpp"
 
 namespace trsim {
 namespace {
@@ -27,9 +29,8 @@ int64_t largestMagnitude(const IntTensor& t) {
     return most;
 }
 
-// Exact arithmetic on the operands exactly as the kind's PEs get them.
-IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
-    const LayerOperands o = peKindOf(c).prepareLayer(c, l.inputs, l.weights);
+// Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's prepareLayer).
+IntTensor functionalReference(const TraceLayer& l, const LayerOperands& o) {
     const IntTensor& x = o.inputsOr(l.inputs);
     const IntTensor& w = o.weightsOr(l.weights);
     return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
@@ -38,6 +39,24 @@ IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
 
 IntTensor exactReference(const TraceLayer& l) {
     return l.type == LayerType::Conv ? conv2dReference(l.inputs, l.weights, l.conv) : gemmReference(l.inputs, l.weights);
+}
+
+// A layer's two references (what the array must compute, and exact arithmetic
+// for the output error), computed on the pool while the layer is on the array.
+struct LayerReferences {
+    std::future<IntTensor> functional, exact;
+};
+
+LayerReferences startReferences(const TraceLayer& l, const SimConfig& c, ThreadPool& pool) {
+    auto operands = std::make_shared<const LayerOperands>(peKindOf(c).prepareLayer(c, l.inputs, l.weights));
+    LayerReferences r;
+    r.functional = pool.submit([&l, operands] { return functionalReference(l, *operands); });
+    // The trace's values with every term kept are exact: one reference serves for both.
+    const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
+    const bool exact = !operands->inputs && !operands->weights && keepsAll(operands->dataCoding) &&
+                       keepsAll(operands->weightCoding);
+    if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
+    return r;
 }
 
 int64_t denseMacs(const TraceLayer& l, const IntTensor& output) {
@@ -113,11 +132,18 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
     double layerStart = 0;  // host time the current layer started, s since wallStart
+    // The SystemC thread runs the array; the pool prepares operands and computes
+    // references, so layers overlap but every result is the same as with one thread.
+    ThreadPool pool(config.simulation.threads > 1 ? config.simulation.threads : 0);
+    std::vector<LayerReferences> references(trace.layers.size());
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
-        requireEqual(outcome.output, functionalReference(l, config), l.name);
-        const IntTensor exact = exactReference(l);
+        LayerReferences& refs = references[i];
+        if (!refs.functional.valid()) refs = startReferences(l, config, pool);
+        const IntTensor functional = refs.functional.get();
+        requireEqual(outcome.output, functional, l.name);
+        const IntTensor exact = refs.exact.valid() ? refs.exact.get() : functional;
         recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
                     outputError(outcome.output, exact));
         const double layerEnd = elapsed();
@@ -143,6 +169,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
         currentLayer = layer;
+        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], config, pool);
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
@@ -168,7 +195,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
         return kind.prepareLayer(config, inputs, weights);
     };
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, onLayerDone, onProgress);
+    auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };
+    std::optional<ArraySpec> packDepthwiseFor;
+    if (config.mapping.depthwise == DepthwiseMapping::Packed) packDepthwiseFor = arraySpecFromConfig(config);
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
+                                                   onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {
@@ -222,6 +253,15 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
+    double depthwiseCycles = 0, allCycles = 0;
+    for (std::size_t i = 0; i < trace.layers.size(); ++i) {
+        const double cycles = result.stats.get(scopes[i], "cycles");
+        allCycles += cycles;
+        const TraceLayer& l = trace.layers[i];
+        if (l.type == LayerType::Conv && isDepthwise(l.weights, l.conv)) depthwiseCycles += cycles;
+    }
+    result.stats.set("run", "depthwise_cycle_share", allCycles > 0 ? depthwiseCycles / allCycles : 0, "fraction",
+                     "cycles of depthwise convolutions over all cycles (mapping.depthwise sets how they are mapped)");
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
     const AccuracyLookup accuracy = lookupAccuracy(trace, config);

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "modules/array/Controller.hpp"
+#include "modules/array/DepthwisePacking.hpp"
 #include "modules/memory/MemorySystem.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
@@ -91,6 +92,19 @@ int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
     if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
     int64_t total = 0;
+    if (c.mapping.depthwise == DepthwiseMapping::Packed && isDepthwise(l.weights, l.conv)) {
+        // Packed: P channels per GEMM (DepthwisePacking.hpp, tested alone in depthwise_packing_test.cpp).
+        const LayerOperands o = peKindOf(c).prepareLayer(c, l.inputs, l.weights);
+        const int64_t channels = static_cast<int64_t>(lowered.x.size());
+        const DepthwisePlan plan = planDepthwise(lowered.x[0].dim(1), lowered.w[0].dim(0), arraySpecFromConfig(c),
+                                                 o.dataCoding, o.weightCoding);
+        for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
+            const PackedGemm g =
+                packDepthwise(lowered, first, std::min(plan.channelsPerGemm, channels - first), plan.tapStride);
+            total += expectedGemmCycles(c, g.x, g.w);
+        }
+        return total;
+    }
     for (std::size_t g = 0; g < lowered.x.size(); ++g) total += expectedGemmCycles(c, lowered.x[g], lowered.w[g]);
     return total;
 }

@@ -1,0 +1,92 @@
+#include "modules/functional/ExactGemm.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace trsim {
+namespace {
+
+constexpr int64_t kNarrowLimit = 32767;         // largest magnitude a 16-bit lane holds (both signs)
+constexpr int64_t kLaneLimit = 2147483647;      // largest 32-bit partial sum
+constexpr int64_t kMinChunk = 64;               // shorter chunks would not pay for the 16-bit path
+constexpr int64_t kMaxChunk = 2048;             // keeps a chunk of four X rows in L1
+constexpr int64_t kWBlock = 32;                 // W rows per block (a chunk of them stays in L2)
+
+int64_t magnitudeOf(int64_t v) { return v < 0 ? -v : v; }
+
+// Four rows of X against one row of W over one chunk: four 32-bit dot products.
+// Kept branch-free and unit-stride so the compiler vectorizes it.
+inline void dot4(const int16_t* x0, const int16_t* x1, const int16_t* x2, const int16_t* x3, const int16_t* w,
+                 int64_t len, int32_t out[4]) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int64_t i = 0; i < len; ++i) {
+        const int32_t wi = w[i];
+        a0 += x0[i] * wi;
+        a1 += x1[i] * wi;
+        a2 += x2[i] * wi;
+        a3 += x3[i] * wi;
+    }
+    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+}
+
+inline int32_t dot1(const int16_t* x, const int16_t* w, int64_t len) {
+    int32_t a = 0;
+    for (int64_t i = 0; i < len; ++i) a += x[i] * static_cast<int32_t>(w[i]);
+    return a;
+}
+
+}  // namespace
+
+ExactGemm::ExactGemm(const int64_t* w, int64_t n, int64_t k) : n_(n), k_(k), wide_(w) {
+    for (int64_t i = 0; i < n * k; ++i) maxW_ = std::max(maxW_, magnitudeOf(w[i]));
+    if (maxW_ <= kNarrowLimit) narrow_.assign(w, w + n * k);
+}
+
+void ExactGemm::multiply(const int64_t* x, int64_t m, int64_t* y) const {
+    int64_t maxX = 0;
+    for (int64_t i = 0; i < m * k_; ++i) maxX = std::max(maxX, magnitudeOf(x[i]));
+    const bool narrow = !narrow_.empty() && maxX <= kNarrowLimit &&
+                        (maxX == 0 || maxW_ == 0 || kLaneLimit / (maxX * maxW_) >= std::min(kMinChunk, k_));
+    if (narrow) multiplyNarrow(x, m, y, maxX);
+    else multiplyWide(x, m, y);
+}
+
+void ExactGemm::multiplyNarrow(const int64_t* x, int64_t m, int64_t* y, int64_t maxX) const {
+    // Chunk length: no 32-bit lane can exceed chunk x max|x| x max|w|.
+    const int64_t bound = maxX * maxW_;
+    const int64_t chunk = std::max<int64_t>(1, std::min(kMaxChunk, bound == 0 ? kMaxChunk : kLaneLimit / bound));
+    const std::vector<int16_t> xs(x, x + m * k_);
+    std::fill(y, y + m * n_, 0);
+    for (int64_t k0 = 0; k0 < k_; k0 += chunk) {
+        const int64_t len = std::min(chunk, k_ - k0);
+        for (int64_t j0 = 0; j0 < n_; j0 += kWBlock) {
+            const int64_t j1 = std::min(n_, j0 + kWBlock);
+            int64_t i = 0;
+            for (; i + 4 <= m; i += 4) {
+                const int16_t* xr = &xs[static_cast<std::size_t>(i * k_ + k0)];
+                for (int64_t j = j0; j < j1; ++j) {
+                    int32_t d[4];
+                    dot4(xr, xr + k_, xr + 2 * k_, xr + 3 * k_, &narrow_[static_cast<std::size_t>(j * k_ + k0)], len, d);
+                    for (int r = 0; r < 4; ++r) y[(i + r) * n_ + j] += d[r];
+                }
+            }
+            for (; i < m; ++i)
+                for (int64_t j = j0; j < j1; ++j)
+                    y[i * n_ + j] += dot1(&xs[static_cast<std::size_t>(i * k_ + k0)],
+                                          &narrow_[static_cast<std::size_t>(j * k_ + k0)], len);
+        }
+    }
+}
+
+void ExactGemm::multiplyWide(const int64_t* x, int64_t m, int64_t* y) const {
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n_; ++j) {
+            const int64_t* xr = x + i * k_;
+            const int64_t* wr = wide_ + j * k_;
+            int64_t acc = 0;
+            for (int64_t r = 0; r < k_; ++r) acc += xr[r] * wr[r];
+            y[i * n_ + j] = acc;
+        }
+}
+
+}  // namespace trsim

@@ -1,0 +1,44 @@
+#include "modules/functional/TermTable.hpp"
+
+#include <array>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace trsim {
+
+TermTable::TermTable(Encoding e, int bits) : bits_(bits) {
+    const uint64_t n = uint64_t{1} << bits;
+    offsets_.resize(n);
+    counts_.resize(n);
+    for (uint64_t m = 0; m < n; ++m) {
+        const Terms t = encode(e, static_cast<int64_t>(m), bits);
+        offsets_[m] = static_cast<uint32_t>(terms_.size());
+        counts_[m] = static_cast<uint8_t>(t.size());
+        maxTerms_ = std::max(maxTerms_, static_cast<int>(t.size()));
+        terms_.insert(terms_.end(), t.begin(), t.end());
+    }
+}
+
+const TermTable& TermTable::get(Encoding e, int bits) {
+    if (bits < 1 || bits > kMaxBits)
+        throw std::out_of_range("TermTable: bits must be 1.." + std::to_string(kMaxBits) + ", got " +
+                                std::to_string(bits));
+    static std::mutex lock;
+    static std::array<std::array<std::unique_ptr<TermTable>, kMaxBits + 1>, 4> tables;
+    const std::lock_guard<std::mutex> guard(lock);
+    std::unique_ptr<TermTable>& slot = tables[static_cast<std::size_t>(e)][static_cast<std::size_t>(bits)];
+    if (!slot) slot.reset(new TermTable(e, bits));
+    return *slot;
+}
+
+uint64_t TermTable::magnitude(int64_t value) const {
+    const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+    if (mag >> bits_)
+        throw std::out_of_range("value " + std::to_string(value) + " does not fit in a " + std::to_string(bits_) +
+                                "-bit sign-magnitude number (|value| <= " +
+                                std::to_string((int64_t{1} << bits_) - 1) + ")");
+    return mag;
+}
+
+}  // namespace trsim

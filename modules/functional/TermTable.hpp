@@ -1,0 +1,39 @@
+// Every magnitude's terms in one encoding, computed once per (encoding, bits)
+// and shared: operand preparation looks terms up instead of encoding (and
+// allocating) value by value. Terms are stored with a positive sign; a value's
+// sign applies to all of them (the sign-magnitude convention of Encoding.hpp).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "modules/functional/Encoding.hpp"
+#include "modules/functional/Term.hpp"
+
+namespace trsim {
+
+class TermTable {
+public:
+    // The shared table of `e` for magnitudes of `bits` bits (1..kMaxBits);
+    // built on first use, thread-safe. Throws std::out_of_range beyond kMaxBits.
+    static const TermTable& get(Encoding e, int bits);
+    static constexpr int kMaxBits = 20;
+
+    int bits() const { return bits_; }
+    // Most terms any magnitude has (never more than bits + 1).
+    int maxTerms() const { return maxTerms_; }
+    // Terms of magnitude m (largest first), m < 2^bits; no range check.
+    int count(uint64_t m) const { return counts_[m]; }
+    const Term* terms(uint64_t m) const { return &terms_[offsets_[m]]; }
+    // Magnitude of `value`; throws std::out_of_range (as encode() does) if it needs more than bits.
+    uint64_t magnitude(int64_t value) const;
+
+private:
+    TermTable(Encoding e, int bits);
+    int bits_ = 0, maxTerms_ = 0;
+    std::vector<uint32_t> offsets_;
+    std::vector<uint8_t> counts_;
+    std::vector<Term> terms_;
+};
+
+}  // namespace trsim
