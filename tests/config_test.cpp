@@ -79,7 +79,7 @@ TEST(ConfigLoader, DefaultConfigResolvesToItsValues) {
     EXPECT_EQ(c.pe.coefficientCounters, 17);
     EXPECT_EQ(c.simulation.mode, SimMode::Fast);
     EXPECT_DOUBLE_EQ(c.clockMhz, 150);
-    EXPECT_DOUBLE_EQ(c.energy.pj("mac_int8"), 0.3);
+    EXPECT_DOUBLE_EQ(c.energy.pj("multiply_8b"), 0.2);
     EXPECT_EQ(c.hash.size(), 16u);
     EXPECT_NE(c.resolvedYaml.find("budget: 12"), std::string::npos);
 }
@@ -186,7 +186,7 @@ TEST(EnergyTable, UnitsAreNormalisedToPicojoules) {
 TEST(EnergyTable, RequiredEntryMissingIsNamed) {
     ConfigFile f(defaultText());
     const fs::path table = f.dir() / "energy/horowitz_45nm.yaml";
-    std::ofstream(table) << "entries:\n  mac_int8: {value: 1, unit: pJ, source: x}\n";
+    std::ofstream(table) << "entries:\n  multiply_8b: {value: 1, unit: pJ, source: x}\n";
     try {
         loadEnergyTable(table.string());
         FAIL();

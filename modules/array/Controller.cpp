@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/functional/Requantize.hpp"
 
 namespace trsim {
 
@@ -40,6 +41,7 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlo
     job.x = &rx;
     job.w = &rw;
     job.stepSlot = stepSlot;
+    job.stored = outcome.stored;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -54,6 +56,19 @@ void Controller::runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlo
     result = std::move(job.output);
 }
 
+StoredWidths Controller::storedWidths(const IntTensor& x, const IntTensor& w) const {
+    StoredWidths s;
+    // PE-KIND: move into plug-in. DNA-TEQ stores a sign and an exponent code per value.
+    if (options_.dnateqExponentBits > 0) {
+        s.weightBits = s.dataBits = options_.dnateqExponentBits + 1;
+        return s;
+    }
+    const auto& wc = options_.weightCoding;
+    s.weightBits = wc && wc->budget ? keptTermBitsPerValue(*wc) : packedBinaryBits(w);
+    s.dataBits = packedBinaryBits(x);
+    return s;
+}
+
 LayerOutcome Controller::runLayer(std::size_t index) {
     const LayerTask& task = layers_[index];
     LayerOutcome outcome;
@@ -64,13 +79,12 @@ LayerOutcome Controller::runLayer(std::size_t index) {
     const IntTensor weights = dnateq ? quantizeExponentialFitted(*task.weights, options_.dnateqExponentBits) : IntTensor();
     const IntTensor& x = dnateq ? inputs : *task.inputs;
     const IntTensor& w = dnateq ? weights : *task.weights;
+    outcome.stored = storedWidths(x, w);
+    outcome.weightMagnitudeBits = bitLength(largestMagnitude(w));
+    outcome.dataMagnitudeBits = bitLength(largestMagnitude(x));
     // Stripes: steps last the layer's data precision (the bits its largest magnitude needs).
     int64_t stepSlot = 0;
-    if (options_.dataPrecisionSteps) {
-        int64_t largest = 0;
-        for (int64_t v : x.data) largest = std::max(largest, v < 0 ? -v : v);
-        for (stepSlot = 1; (largest >> stepSlot) != 0;) ++stepSlot;
-    }
+    if (options_.dataPrecisionSteps) stepSlot = std::max(1, outcome.dataMagnitudeBits);
     if (options_.dataCoding) {
         // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded

@@ -37,6 +37,9 @@ struct LayerOutcome {
     int64_t dataKeptTerms = 0;     // data terms the PEs consumed (im2col repeats counted)
     int64_t weightKeptTerms = 0;
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
+    StoredWidths stored;           // bits per stored weight and data value (OperandStorage.hpp)
+    int weightMagnitudeBits = 0;   // bits of the largest weight magnitude the PEs got
+    int dataMagnitudeBits = 0;     // bits of the largest data magnitude the PEs got
 };
 
 // How the controller prepares operands for the array's PE kind.
@@ -66,6 +69,7 @@ private:
     void run();  // SC_THREAD
     LayerOutcome runLayer(std::size_t index);
     void runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
+    StoredWidths storedWidths(const IntTensor& x, const IntTensor& w) const;
 
     std::vector<LayerTask> layers_;
     ControllerOptions options_;

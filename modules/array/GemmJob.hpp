@@ -15,6 +15,7 @@ struct GemmJob {
     const RevealedOperand* x = nullptr;
     const RevealedOperand* w = nullptr;
     int64_t stepSlot = 0;  // > 0: fixed step length for this GEMM (stripes: the layer's data precision)
+    StoredWidths stored;   // how the layer's operands are stored (memory traffic)
 
     // Filled by the array.
     IntTensor output;          // [M, N]

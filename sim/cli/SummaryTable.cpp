@@ -14,15 +14,15 @@ void printSummaryTable(std::ostream& out, const StatsRegistry& stats, const std:
             << static_cast<long long>(stats.get(scope, "cycles")) << std::setw(12)
             << static_cast<long long>(stats.get(scope, "stall_cycles")) << std::setw(8) << std::fixed
             << std::setprecision(3) << stats.get(scope, "utilization") << std::setw(16) << static_cast<long long>(work)
-            << std::setw(13) << std::setprecision(3) << stats.get(scope, "energy_total_pj") * 1e-6 << std::setw(11)
-            << std::setprecision(5);
+            << std::setw(13) << std::setprecision(3) << stats.get(scope, "energy_total_pj") * 1e-6 << std::setw(13)
+            << stats.get(scope, "energy_on_chip_pj") * 1e-6 << std::setw(11) << std::setprecision(5);
         if (stats.has(scope, "error_rel_l2")) out << stats.get(scope, "error_rel_l2");
         else out << "";
         out << "\n" << std::defaultfloat;
     };
     out << std::left << std::setw(static_cast<int>(nameWidth)) << "layer" << std::right << std::setw(14) << "cycles"
         << std::setw(12) << "stalls" << std::setw(8) << "util" << std::setw(16) << "pairs|MACs" << std::setw(13)
-        << "energy uJ" << std::setw(11) << "rel err" << "\n";
+        << "energy uJ" << std::setw(13) << "on-chip uJ" << std::setw(11) << "rel err" << "\n";
     for (const auto& name : layerOrder) row(name, "layers/" + name);
     row("total", "run");
 }

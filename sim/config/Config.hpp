@@ -76,6 +76,14 @@ struct EnergyTable {
     double pj(const std::string& name) const { return entries.at(name).picojoules; }
 };
 
+// Conventional quantization (QT) of the trace's integers at load:
+// operands.<operand>.quantize_bits, 2..16 magnitude bits, or none (the trace's
+// integers as they are). The rule is modules/functional/Requantize.hpp.
+struct QuantizeConfig {
+    std::optional<int> weightBits;
+    std::optional<int> dataBits;
+};
+
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
@@ -89,6 +97,7 @@ struct SimConfig {
     DataPathConfig dataPath;
     OperandCoding weights;
     OperandCoding data;
+    QuantizeConfig quantize;
     double clockMhz = 200;
     BufferConfig buffers;
     DramConfig dram;

@@ -23,7 +23,8 @@ std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed
 
 const std::vector<std::string>& requiredEnergyEntries() {
     static const std::vector<std::string> names{
-        "mac_int8",          // one bit-parallel 8x8 multiply + 32-bit accumulate
+        "multiply_8b",       // an 8x8 multiplier; other widths scale by a*b/64 (sim/run/PrecisionEnergy.hpp)
+        "add_32b",           // a 32-bit add; other widths scale by n/32
         "term_pair",         // one term-pair product in a tMAC: exponent add + coefficient counter step
         "coefficient_flush", // turning a tMAC's coefficient counters into a binary sum, once per group
         "term_compare",      // one exponent comparison in the term comparator
@@ -99,10 +100,12 @@ void applyOverride(YAML::Node& root, const std::string& path, const std::string&
     set(root, 0);
 }
 
-OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name) {
+OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name,
+                          std::optional<int>& quantizeBits) {
     const std::string path = "operands." + name;
     const YAML::Node n = y.map(operands, "operands", name, true);
-    y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget"});
+    y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget", "quantize_bits"});
+    quantizeBits = n["quantize_bits"] ? y.integerOrNone(n, path, "quantize_bits", 2, 16) : std::nullopt;
     OperandCoding c;
     c.bits = y.integer(n, path, "bits", 2, 16, std::nullopt);
     c.encoding = *parseEncoding(y.choice(n, path, "encoding", encodingNames(), std::nullopt));
@@ -122,13 +125,16 @@ std::string fnv1aHex(const std::string& text) {
     return buf;
 }
 
-void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding& c) {
+void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding& c,
+                 const std::optional<int>& quantizeBits) {
     e << YAML::Key << name << YAML::Value << YAML::BeginMap;
     e << YAML::Key << "bits" << YAML::Value << c.bits;
     e << YAML::Key << "encoding" << YAML::Value << encodingName(c.encoding);
     e << YAML::Key << "group_size" << YAML::Value << c.groupSize;
     e << YAML::Key << "budget" << YAML::Value;
     if (c.budget) e << *c.budget; else e << "none";
+    // Only when set, so configs without QT keep the hashes they always had.
+    if (quantizeBits) e << YAML::Key << "quantize_bits" << YAML::Value << *quantizeBits;
     e << YAML::EndMap;
 }
 
@@ -150,8 +156,8 @@ std::string emitResolved(const SimConfig& c) {
       << c.dataPath.encoderLatency << YAML::Key << "comparator_latency" << YAML::Value
       << c.dataPath.comparatorLatency << YAML::EndMap;
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
-    emitOperand(e, "weights", c.weights);
-    emitOperand(e, "data", c.data);
+    emitOperand(e, "weights", c.weights, c.quantize.weightBits);
+    emitOperand(e, "data", c.data, c.quantize.dataBits);
     e << YAML::EndMap;
     e << YAML::Key << "clock_mhz" << YAML::Value << c.clockMhz;
     e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap << YAML::Key << "weights_kib" << YAML::Value
@@ -251,8 +257,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node operands = y.map(root, "", "operands", true);
     y.onlyKeys(operands, "operands", {"weights", "data"});
-    c.weights = readOperand(y, operands, "weights");
-    c.data = readOperand(y, operands, "data");
+    c.weights = readOperand(y, operands, "weights", c.quantize.weightBits);
+    c.data = readOperand(y, operands, "data", c.quantize.dataBits);
 
     c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
 

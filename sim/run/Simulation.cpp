@@ -9,27 +9,24 @@
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
+#include "modules/functional/Requantize.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/QuantizedOperands.hpp"
 
 namespace trsim {
 namespace {
 
-int64_t largestMagnitude(const IntTensor& t) {
-    int64_t most = 0;
-    for (int64_t v : t.data) most = std::max(most, v < 0 ? -v : v);
-    return most;
-}
-
-IntTensor functionalReference(const TraceLayer& l, const SimConfig& c) {
+// What the array must compute for the layer's operands (after QT, if any).
+IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c) {
     const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
     if (c.pe.kind == PeKind::DnaTeq) {
         const int bits = c.pe.dnateqExponentBits;
-        const IntTensor x = quantizeExponentialFitted(l.inputs, bits), w = quantizeExponentialFitted(l.weights, bits);
+        const IntTensor x = quantizeExponentialFitted(q.inputs(), bits), w = quantizeExponentialFitted(q.weights(), bits);
         return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
     }
-    return l.type == LayerType::Conv ? conv2dWithTr(l.inputs, l.weights, l.conv, xc, wc)
-                                     : gemmWithTr(l.inputs, l.weights, xc, wc);
+    return l.type == LayerType::Conv ? conv2dWithTr(q.inputs(), q.weights(), l.conv, xc, wc)
+                                     : gemmWithTr(q.inputs(), q.weights(), xc, wc);
 }
 
 ControllerOptions controllerOptions(const SimConfig& c) {
@@ -65,6 +62,11 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
 }  // namespace
 
 std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
+    // QT that moves any value: the trace has no metric for it.
+    for (const TraceLayer& l : trace.layers)
+        if ((c.quantize.weightBits && requantizeShift(largestMagnitude(l.weights), *c.quantize.weightBits) > 0) ||
+            (c.quantize.dataBits && requantizeShift(largestMagnitude(l.inputs), *c.quantize.dataBits) > 0))
+            return std::nullopt;
     switch (c.pe.kind) {
         case PeKind::Mac:
         case PeKind::Stripes:
@@ -88,13 +90,19 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
             const char* operand;
             const IntTensor& t;
             int bits;
-        } checks[] = {{"weights", l.weights, c.weights.bits}, {"data", l.inputs, c.data.bits}};
+            const std::optional<int>& quantizeBits;
+        } checks[] = {{"weights", l.weights, c.weights.bits, c.quantize.weightBits},
+                      {"data", l.inputs, c.data.bits, c.quantize.dataBits}};
         for (const auto& chk : checks) {
-            const int64_t most = largestMagnitude(chk.t);
+            const int64_t most = largestMagnitudeAfterQuantization(chk.t, chk.quantizeBits);
             if (most >> chk.bits)
                 throw TraceConfigMismatch(trace.path + ": layer '" + l.name + "': " + chk.operand + " reach magnitude " +
-                                          std::to_string(most) + ", more than operands." + chk.operand +
-                                          ".bits = " + std::to_string(chk.bits) + " allows (" +
+                                          std::to_string(most) +
+                                          (chk.quantizeBits ? " after operands." + std::string(chk.operand) +
+                                                                  ".quantize_bits = " + std::to_string(*chk.quantizeBits)
+                                                            : std::string()) +
+                                          ", more than operands." + chk.operand + ".bits = " +
+                                          std::to_string(chk.bits) + " allows (" +
                                           std::to_string((int64_t{1} << chk.bits) - 1) + ")");
         }
     }
@@ -103,9 +111,12 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
+    std::vector<QuantizedOperands> operands;
+    operands.reserve(trace.layers.size());  // tasks point into it
     std::vector<LayerTask> tasks;
     for (const TraceLayer& l : trace.layers) {
-        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &l.inputs, &l.weights});
+        const QuantizedOperands& q = operands.emplace_back(l, config.quantize);
+        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights()});
         result.layerOrder.push_back(l.name);
     }
     const auto wallStart = std::chrono::steady_clock::now();
@@ -114,10 +125,16 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
-        requireEqual(outcome.output, functionalReference(l, config), l.name);
+        const QuantizedOperands& q = operands[i];
+        requireEqual(outcome.output, functionalReference(l, q, config), l.name);
         const IntTensor exact = exactReference(l);
-        recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
-                    outputError(outcome.output, exact));
+        const std::string scope = "layers/" + l.name;
+        recordLayer(result.stats, scope, config, outcome, LayerShape{denseMacs(l, exact)},
+                    outputError(q.scaledToTrace(outcome.output), exact));
+        result.stats.set(scope, "weight_quantize_shift", q.weightShift(), "bits",
+                         "QT shift s of the weights: their scale became scale * 2^s (0 without operands.weights.quantize_bits)");
+        result.stats.set(scope, "data_quantize_shift", q.dataShift(), "bits",
+                         "QT shift s of the data: their scale became scale * 2^s (0 without operands.data.quantize_bits)");
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));

@@ -21,7 +21,8 @@ namespace {
 // Per-layer columns of the sweep summary, taken from each point's run summary.
 const std::vector<std::string> kColumns{"cycles",      "compute_cycles", "stall_cycles", "ideal_cycles",
                                         "utilization", "term_pairs",     "macs",         "dense_macs",
-                                        "energy_total_pj", "error_rel_l2"};
+                                        "energy_total_pj", "energy_on_chip_pj", "energy_dram_pj",
+                                        "error_rel_l2"};
 const std::vector<std::string> kRunAttributes{"format", "format_version", "trsim_version", "config_hash",
                                               "config_yaml", "trace_path", "trace_network", "trace_source"};
 

@@ -61,14 +61,14 @@ Trace smallTrace() {
 
 // The expected cycles of one GEMM: the core's fast path plus the memory model's
 // double-buffered stalls, computed here without SystemC.
-int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w) {
+int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w, const StoredWidths& stored) {
     const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
     const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
     const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
     SystolicArrayCore core(arraySpecFromConfig(c));
     MemorySystem mem(memorySpecFromConfig(c), arraySpecFromConfig(c).dataflow);
     core.startJob(rx, rw);
-    mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds());
+    mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds(), stored);
     int64_t cycles = 0, previousCompute = 0, previousWrite = 0;
     while (core.beginFold()) {
         const FoldTraffic t = mem.foldTraffic(core.fold());
@@ -83,10 +83,16 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
 }
 
 int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
-    if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights);
+    // The layer's operands are stored as OperandStorage.hpp says: TR weights with a
+    // budget as term slots, everything else packed at the layer's precision.
+    const auto wc = weightCodingFor(c);
+    const StoredWidths stored{wc && wc->budget ? keptTermBitsPerValue(*wc) : packedBinaryBits(l.weights),
+                              static_cast<double>(packedBinaryBits(l.inputs))};
+    if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights, stored);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
     int64_t total = 0;
-    for (std::size_t g = 0; g < lowered.x.size(); ++g) total += expectedGemmCycles(c, lowered.x[g], lowered.w[g]);
+    for (std::size_t g = 0; g < lowered.x.size(); ++g)
+        total += expectedGemmCycles(c, lowered.x[g], lowered.w[g], stored);
     return total;
 }
 
