@@ -22,6 +22,8 @@ public:
         dir_ = fs::temp_directory_path() / ("trsim_cfg_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + std::to_string(counter_++));
         fs::create_directories(dir_ / "energy");
         fs::copy_file(kSource + "/configs/energy/horowitz_45nm.yaml", dir_ / "energy/horowitz_45nm.yaml");
+        fs::create_directories(dir_ / "area");
+        fs::copy_file(kSource + "/configs/area/horowitz_45nm.yaml", dir_ / "area/horowitz_45nm.yaml");
         std::ofstream(dir_ / "t.yaml") << text;
     }
     ~ConfigFile() { fs::remove_all(dir_); }

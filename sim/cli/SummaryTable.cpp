@@ -25,6 +25,12 @@ void printSummaryTable(std::ostream& out, const StatsRegistry& stats, const std:
         << "energy uJ" << std::setw(13) << "on-chip uJ" << std::setw(11) << "rel err" << "\n";
     for (const auto& name : layerOrder) row(name, "layers/" + name);
     row("total", "run");
+    if (stats.has("run", "area_total_mm2"))
+        out << "area " << std::fixed << std::setprecision(3) << stats.get("run", "area_total_mm2") << " mm2: "
+            << static_cast<int>(stats.get("run", "array_rows")) << "x" << static_cast<int>(stats.get("run", "array_cols"))
+            << " PEs " << stats.get("run", "area_array_mm2") << ", data path " << stats.get("run", "area_data_path_mm2")
+            << ", SRAM " << stats.get("run", "area_sram_mm2") << "\n"
+            << std::defaultfloat;
 }
 
 }  // namespace trsim

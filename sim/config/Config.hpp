@@ -20,6 +20,9 @@ const std::vector<std::string>& peKindNames();
 struct ArrayConfig {
     int rows = 32;
     int cols = 32;
+    // array.area_mm2: the rows x cols were picked to fit this area budget
+    // (sim/config/AreaModel.hpp); nullopt when rows and cols were given.
+    std::optional<double> areaMm2;
     Dataflow dataflow = Dataflow::WeightStationary;
 };
 
@@ -84,6 +87,19 @@ struct QuantizeConfig {
     std::optional<int> dataBits;
 };
 
+struct AreaEntry {
+    double squareMicrometres = 0;  // normalised from the entry's unit
+    std::string unit;              // as written in the table
+    std::string source;
+};
+
+// Primitive areas (configs/area/*.yaml); empty path: no area model configured.
+struct AreaTable {
+    std::string path;
+    std::map<std::string, AreaEntry> entries;
+    double um2(const std::string& name) const { return entries.at(name).squareMicrometres; }
+};
+
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
@@ -102,6 +118,7 @@ struct SimConfig {
     BufferConfig buffers;
     DramConfig dram;
     EnergyTable energy;
+    AreaTable area;
     OutputConfig outputs;
     SimulationConfig simulation;
 
@@ -113,5 +130,7 @@ struct SimConfig {
 
 // Energy actions every table must define (SPEC.md section 4).
 const std::vector<std::string>& requiredEnergyEntries();
+// Primitives every area table must define (SPEC.md section 6).
+const std::vector<std::string>& requiredAreaEntries();
 
 }  // namespace trsim

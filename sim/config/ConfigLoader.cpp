@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "sim/config/AreaModel.hpp"
 #include "sim/config/StrictYaml.hpp"
 
 namespace trsim {
@@ -40,10 +41,21 @@ const std::vector<std::string>& requiredEnergyEntries() {
     return names;
 }
 
+const std::vector<std::string>& requiredAreaEntries() {
+    static const std::vector<std::string> names{
+        "add_8b", "add_32b",            // adder anchors; other widths linear between them
+        "multiply_8b", "multiply_32b",  // multiplier anchors; other widths a power law between them
+        "register_bit",                 // one flip-flop
+        "mux2_bit",                     // a 2:1 mux or gate per bit
+        "sram_kib",                     // one KiB of on-chip buffer
+    };
+    return names;
+}
+
 namespace {
 
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
-                                        "buffers", "dram", "energy_table", "outputs", "simulation",
+                                        "buffers", "dram", "energy_table", "area_table", "outputs", "simulation",
                                         "data_path"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
@@ -144,7 +156,9 @@ std::string emitResolved(const SimConfig& c) {
     e << YAML::Key << "trace" << YAML::Value << c.tracePath;
     e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << c.array.rows
       << YAML::Key << "cols" << YAML::Value << c.array.cols << YAML::Key << "dataflow" << YAML::Value
-      << dataflowName(c.array.dataflow) << YAML::EndMap;
+      << dataflowName(c.array.dataflow);
+    if (c.array.areaMm2) e << YAML::Key << "area_mm2" << YAML::Value << *c.array.areaMm2;
+    e << YAML::EndMap;
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
       << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
@@ -171,6 +185,15 @@ std::string emitResolved(const SimConfig& c) {
         e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
           << entry.picojoules << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
+    // Only when set, so configs without an area model keep the hashes they had.
+    if (!c.area.path.empty()) {
+        e << YAML::Key << "area_table" << YAML::Value << c.area.path;
+        e << YAML::Key << "area" << YAML::Value << YAML::BeginMap;
+        for (const auto& [name, entry] : c.area.entries)
+            e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "um2" << YAML::Value
+              << entry.squareMicrometres << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+        e << YAML::EndMap;
+    }
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
     // progress changes no result, so it stays out of the resolved config and its hash.
@@ -213,6 +236,37 @@ EnergyTable loadEnergyTable(const std::string& path) {
     return t;
 }
 
+AreaTable loadAreaTable(const std::string& path) {
+    const YAML::Node root = loadYamlFile(path);
+    StrictYaml y(path);
+    AreaTable t;
+    t.path = path;
+    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
+    y.onlyKeys(root, "", {"description", "entries"});
+    const YAML::Node entries = y.map(root, "", "entries", true);
+    for (const auto& kv : entries) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string p = "entries." + name;
+        if (!kv.second.IsMap()) {
+            y.problem(p, "must be a map with keys value, unit, source (and optional derivation)");
+            continue;
+        }
+        y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
+        AreaEntry a;
+        const double v = y.number(kv.second, p, "value", 0, 1e12, std::nullopt);
+        a.unit = y.choice(kv.second, p, "unit", {"um2", "mm2"}, std::nullopt);
+        a.source = y.text(kv.second, p, "source", std::nullopt);
+        if (kv.second["source"] && a.source.empty()) y.problem(p + ".source", "must not be empty");
+        a.squareMicrometres = a.unit == "mm2" ? v * 1e6 : v;
+        t.entries[name] = a;
+    }
+    for (const auto& need : requiredAreaEntries())
+        if (!t.entries.count(need))
+            y.problem("entries." + need, "missing (every area table must define: " + joinWords(requiredAreaEntries()) + ")");
+    y.throwIfAny();
+    return t;
+}
+
 SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
     YAML::Node root = loadYamlFile(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
@@ -228,9 +282,18 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     if (!trace.empty() && !fs::exists(c.tracePath)) y.problem("trace", "file '" + c.tracePath + "' not found");
 
     const YAML::Node array = y.map(root, "", "array", true);
-    y.onlyKeys(array, "array", {"rows", "cols", "dataflow"});
-    c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
-    c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
+    y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "area_mm2"});
+    if (array["area_mm2"]) {
+        // The area budget picks rows x cols once the area table is loaded (below).
+        c.array.areaMm2 = y.number(array, "array", "area_mm2", 1e-6, 1e6, std::nullopt);
+        for (const char* key : {"rows", "cols"})
+            if (array[key] && !array[key].IsNull())
+                y.problem(std::string("array.") + key,
+                          "not allowed with array.area_mm2 (the area budget picks rows x cols; null removes it)");
+    } else {
+        c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
+        c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
+    }
     c.array.dataflow = y.choice(array, "array", "dataflow", {"weight_stationary", "output_stationary"},
                                 std::string("weight_stationary")) == "weight_stationary"
                            ? Dataflow::WeightStationary
@@ -297,9 +360,13 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     }
 
     const std::string energy = y.text(root, "", "energy_table", std::nullopt);
+    const std::string area = y.text(root, "", "area_table", std::string());
+    if (c.array.areaMm2 && area.empty()) y.problem("array.area_mm2", "needs an area_table to size the array");
     y.throwIfAny();  // report structural problems before reading a second file
 
     c.energy = loadEnergyTable(resolveBeside(path, energy).lexically_normal().string());
+    if (!area.empty()) c.area = loadAreaTable(resolveBeside(path, area).lexically_normal().string());
+    if (c.array.areaMm2) sizeArrayToArea(c, path);
     c.resolvedYaml = emitResolved(c);
     c.hash = fnv1aHex(c.resolvedYaml);
     return c;

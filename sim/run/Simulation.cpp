@@ -10,6 +10,7 @@
 #include "modules/array/SystolicArray.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "modules/functional/Requantize.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/QuantizedOperands.hpp"
@@ -57,6 +58,19 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
             throw FunctionalMismatch("layer '" + layer + "': array output differs from the functional reference at flat index " +
                                      std::to_string(i) + ": array " + std::to_string(array.data[i]) + ", reference " +
                                      std::to_string(reference.data[i]));
+}
+
+// The design's silicon area ("run" scope), when the config has an area table.
+void recordArea(StatsRegistry& s, const SimConfig& c) {
+    s.set("run", "array_rows", c.array.rows, "PEs", "array rows (array.rows, or picked by array.area_mm2)");
+    s.set("run", "array_cols", c.array.cols, "PEs", "array columns (array.cols, or picked by array.area_mm2)");
+    const auto area = areaOf(c);
+    if (!area) return;
+    s.set("run", "area_pe_um2", area->peUm2, "um2", "one PE at the design's operand widths (sim/config/AreaModel.hpp)");
+    s.set("run", "area_array_mm2", area->arrayMm2, "mm2", "rows x cols PEs");
+    s.set("run", "area_data_path_mm2", area->dataPathMm2, "mm2", "HESE encoder lanes and term comparators of every row");
+    s.set("run", "area_sram_mm2", area->sramMm2, "mm2", "weight, data and output buffers");
+    s.set("run", "area_total_mm2", area->totalMm2(), "mm2", "array + data path + SRAM");
 }
 
 }  // namespace
@@ -202,6 +216,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
+    recordArea(result.stats, config);
     if (const auto accuracy = accuracyFor(trace, config))
         result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
                          "the trace's model " + trace.metric +

@@ -23,6 +23,8 @@ const std::vector<std::string> kColumns{"cycles",      "compute_cycles", "stall_
                                         "utilization", "term_pairs",     "macs",         "dense_macs",
                                         "energy_total_pj", "energy_on_chip_pj", "energy_dram_pj",
                                         "error_rel_l2"};
+// Per-point columns (run scope), NaN where a point has none (no area table).
+const std::vector<std::string> kPointColumns{"array_rows", "array_cols", "area_total_mm2", "area_array_mm2"};
 const std::vector<std::string> kRunAttributes{"format", "format_version", "trsim_version", "config_hash",
                                               "config_yaml", "trace_path", "trace_network", "trace_source"};
 
@@ -98,6 +100,16 @@ void appendRows(SummaryTable& t, hid_t file, const std::string& pointPath, const
         const Hdf5Dataset ds(H5Dopen2(file, (pointPath + "/run/accuracy").c_str(), H5P_DEFAULT));
         accuracy = h5read::readDatasetAsDouble(ds).at(0);
     }
+    // Design properties of the point, repeated on each of its rows like accuracy.
+    for (const auto& name : kPointColumns) {
+        double value = NAN;
+        if (exists(file, pointPath + "/run/" + name)) {
+            const Hdf5Dataset ds(H5Dopen2(file, (pointPath + "/run/" + name).c_str(), H5P_DEFAULT));
+            value = h5read::readDatasetAsDouble(ds).at(0);
+        }
+        auto& column = t.columns[name];
+        column.insert(column.end(), layers.size(), value);
+    }
     for (const auto& name : kColumns) {
         std::vector<double> values(layers.size(), NAN);
         const std::string path = pointPath + "/summary/" + name;
@@ -125,6 +137,7 @@ void writeSummary(hid_t file, const SummaryTable& t, const std::vector<std::stri
     h5write::stringDataset(summary.get(), "network", t.network);
     h5write::stringDataset(summary.get(), "layer", t.layer);
     for (const auto& name : kColumns) h5write::doubleDataset(summary.get(), name, t.columns.at(name));
+    for (const auto& name : kPointColumns) h5write::doubleDataset(summary.get(), name, t.columns.at(name));
     h5write::doubleDataset(summary.get(), "accuracy", t.accuracy);
     Hdf5Group params = h5write::createOrderedGroup(summary.get(), "params");
     for (std::size_t k = 0; k < keys.size(); ++k) h5write::stringDataset(params.get(), keys[k], t.params[k]);
