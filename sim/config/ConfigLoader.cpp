@@ -283,13 +283,15 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node array = y.map(root, "", "array", true);
     y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "area_mm2"});
-    if (array["area_mm2"]) {
+    // Sized by area or by rows and cols; null or none leaves a key out (sweeps vary both ways).
+    const auto given = [](const YAML::Node& n) { return n && !n.IsNull() && !(n.IsScalar() && n.Scalar() == "none"); };
+    if (given(array["area_mm2"])) {
         // The area budget picks rows x cols once the area table is loaded (below).
         c.array.areaMm2 = y.number(array, "array", "area_mm2", 1e-6, 1e6, std::nullopt);
         for (const char* key : {"rows", "cols"})
-            if (array[key] && !array[key].IsNull())
+            if (given(array[key]))
                 y.problem(std::string("array.") + key,
-                          "not allowed with array.area_mm2 (the area budget picks rows x cols; null removes it)");
+                          "not allowed with array.area_mm2 (the area budget picks rows x cols; null or none leaves it out)");
     } else {
         c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
         c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
