@@ -12,6 +12,7 @@
 #include <systemc>
 
 #include "modules/array/SystolicArray.hpp"
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/TrPe.hpp"
 
 namespace {
@@ -70,7 +71,7 @@ extern "C" int sc_main(int argc, char** argv) {
     trsim::ArraySpec spec;
     spec.rows = rows;
     spec.cols = cols;
-    spec.pe = tr ? trsim::ArrayPe::Tr : trsim::ArrayPe::Mac;
+    spec.pe = &trsim::peKind(pe);
     spec.reductionPerPe = tr ? 8 : 1;
     if (tr) spec.fixedStepCycles = static_cast<int>(trsim::TrPe::slotPairs(wc, xc));
     trsim::MemorySpec mem;

@@ -33,6 +33,14 @@ private:
     fs::path path_;
 };
 
+// The component called `name` (each and count), or a zero one.
+AreaComponent part(const SimConfig& c, const std::string& name) {
+    const auto area = areaOf(c);
+    for (const AreaComponent& p : area->parts)
+        if (p.name == name) return p;
+    return AreaComponent{name, 0, 0};
+}
+
 TEST(AreaModel, PrimitivesPassThroughTheHorowitzAnchors) {
     const AreaTable t = loadAreaTable(kAreaTable);
     EXPECT_DOUBLE_EQ(adderUm2(t, 8), 36);
@@ -50,19 +58,21 @@ TEST(AreaModel, MacFollowsTheDesignWidths) {
     const AreaTable t = loadAreaTable(kAreaTable);
     // 8 x 8 with a 32-bit accumulator: mult + 32-bit add + 48 register bits.
     SimConfig c = loadConfig(kDefault, {"pe.kind=mac"});
-    EXPECT_NEAR(areaOf(c)->peUm2, 282 + 137 + 48 * 4.3, 1e-9);
+    EXPECT_NEAR(part(c, "pe").eachUm2, 282 + 137 + 48 * 4.3, 1e-9);
+    EXPECT_EQ(part(c, "pe").count, 32 * 32);
     // QT at 4 bits: 4 x 4 mult, 24-bit accumulator, 32 register bits.
     c = loadConfig(kDefault, {"pe.kind=mac", "operands.weights.quantize_bits=4", "operands.data.quantize_bits=4"});
-    EXPECT_NEAR(areaOf(c)->peUm2, multiplierUm2(t, 4, 4) + adderUm2(t, 24) + 32 * 4.3, 1e-9);
-    EXPECT_DOUBLE_EQ(areaOf(c)->rowDataPathUm2, 0);
+    EXPECT_NEAR(part(c, "pe").eachUm2, multiplierUm2(t, 4, 4) + adderUm2(t, 24) + 32 * 4.3, 1e-9);
+    EXPECT_EQ(areaOf(c)->parts.size(), 1u);  // no data path in front of a MAC array
     // SRAM: 256 + 256 + 128 KiB at 4720 um^2 per KiB.
     EXPECT_NEAR(areaOf(c)->sramMm2, 640 * 4720e-6, 1e-12);
-    EXPECT_NEAR(areaOf(c)->totalMm2(), areaOf(c)->arrayMm2 + areaOf(c)->sramMm2, 1e-12);
+    EXPECT_NEAR(areaOf(c)->totalMm2(), part(c, "pe").mm2() + areaOf(c)->sramMm2, 1e-12);
     for (int b = 2; b < 16; ++b) {
         const auto at = [&](int bits) {
-            return areaOf(loadConfig(kDefault, {"pe.kind=mac", "operands.weights.quantize_bits=" + std::to_string(bits),
-                                                "operands.data.quantize_bits=" + std::to_string(bits)}))
-                ->peUm2;
+            return part(loadConfig(kDefault, {"pe.kind=mac", "operands.weights.quantize_bits=" + std::to_string(bits),
+                                                "operands.data.quantize_bits=" + std::to_string(bits)}),
+                        "pe")
+                .eachUm2;
         };
         EXPECT_LT(at(b), at(b + 1)) << b;
     }
@@ -74,13 +84,17 @@ TEST(AreaModel, TmacCountsItsCountersTermSlotsAndRowDataPath) {
     // Exponent sums up to 16: a 5-bit adder; slot 36 pairs: 7-bit up/down counters;
     // 12 slots x 8 bits of weight terms + a 5-bit data term + a 32-bit sum.
     const double counter = adderUm2(t, 7) + 7 * 4.3;
-    EXPECT_NEAR(areaOf(c)->peUm2, adderUm2(t, 5) + 17 * counter + 137 + (96 + 5 + 32) * 4.3, 1e-9);
+    EXPECT_NEAR(part(c, "pe").eachUm2, adderUm2(t, 5) + 17 * counter + 137 + (96 + 5 + 32) * 4.3, 1e-9);
     // Row: 8 HESE lanes (18 muxes, 8 input bits + the most terms of an 8-bit value,
     // 5 bits each) and a top-3 comparator.
     const double lane = 18 * 1.7 + (8 + maxTermsPerValue(Encoding::Hese, 8) * 5) * 4.3;
     const double comparator = 3 * (adderUm2(t, 4) + 5 * 4.3);
-    EXPECT_NEAR(areaOf(c)->rowDataPathUm2, 8 * lane + comparator, 1e-9);
-    EXPECT_NEAR(areaOf(c)->dataPathMm2, 32 * (8 * lane + comparator) * 1e-6, 1e-12);
+    EXPECT_NEAR(part(c, "hese_encoder_lane").eachUm2, lane, 1e-9);
+    EXPECT_EQ(part(c, "hese_encoder_lane").count, 32 * 8);
+    EXPECT_NEAR(part(c, "term_comparator").eachUm2, comparator, 1e-9);
+    EXPECT_EQ(part(c, "term_comparator").count, 32);
+    // Conventional mode (no data budget) has no comparator.
+    EXPECT_EQ(part(loadConfig(kDefault, {"operands.data.budget=none"}), "term_comparator").count, 0);
 }
 
 TEST(AreaModel, SizedArrayFitsItsBudgetAndOneMoreWouldNot) {
@@ -89,12 +103,11 @@ TEST(AreaModel, SizedArrayFitsItsBudgetAndOneMoreWouldNot) {
             const SimConfig c = loadConfig(kDefault, {std::string("pe.kind=") + kind, "array.rows=null", "array.cols=null",
                                                       "array.area_mm2=" + std::to_string(budget)});
             ASSERT_EQ(c.array.rows, c.array.cols);
-            const auto a = areaOf(c);
             const int n = c.array.rows;
-            const double used = a->arrayMm2 + a->dataPathMm2;
-            EXPECT_LE(used, budget) << kind;
-            const double bigger = (a->peUm2 * (n + 1) * (n + 1) + a->rowDataPathUm2 * (n + 1)) * 1e-6;
-            EXPECT_GT(bigger, budget) << kind << " " << budget;
+            EXPECT_LE(areaOf(c)->logicMm2(), budget) << kind;
+            const SimConfig bigger = loadConfig(kDefault, {std::string("pe.kind=") + kind, "array.rows=" + std::to_string(n + 1),
+                                                           "array.cols=" + std::to_string(n + 1)});
+            EXPECT_GT(areaOf(bigger)->logicMm2(), budget) << kind << " " << budget;
             EXPECT_EQ(c.array.areaMm2, budget);
             EXPECT_NE(c.resolvedYaml.find("area_mm2:"), std::string::npos);
         }

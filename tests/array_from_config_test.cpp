@@ -1,6 +1,8 @@
 // The config -> module parameter mapping, with the numbers worked out by hand.
 #include <gtest/gtest.h>
 
+#include "modules/array/Controller.hpp"
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/TrPe.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/ConfigLoader.hpp"
@@ -12,7 +14,7 @@ const std::string kDefault = std::string(TRSIM_SOURCE_DIR) + "/configs/default.y
 
 TEST(ArrayFromConfig, DefaultTrArrayIsThePapersTwelveByThreeSlot) {
     const ArraySpec s = arraySpecFromConfig(loadConfig(kDefault));
-    EXPECT_EQ(s.pe, ArrayPe::Tr);
+    EXPECT_EQ(s.pe, &peKind("tr"));
     EXPECT_EQ(s.reductionPerPe, 8);
     // 12 weight terms per group of 8, each meeting at most 3 data terms: 36 pairs, one per cycle.
     EXPECT_EQ(s.fixedStepCycles, 36);
@@ -36,10 +38,12 @@ TEST(ArrayFromConfig, BitSerialEncoderAndTwoPairsPerCycle) {
 TEST(ArrayFromConfig, MacArrayTakesExactValues) {
     const SimConfig c = loadConfig(kDefault, {"pe.kind=mac"});
     const ArraySpec s = arraySpecFromConfig(c);
-    EXPECT_EQ(s.pe, ArrayPe::Mac);
+    EXPECT_EQ(s.pe, &peKind("mac"));
     EXPECT_EQ(s.reductionPerPe, 1);
-    EXPECT_FALSE(weightCodingFor(c).has_value());
-    EXPECT_FALSE(dataCodingFor(c).has_value());
+    const IntTensor x({2, 3}), w({4, 3});
+    const LayerOperands o = peKindOf(c).prepareLayer(c, x, w);
+    EXPECT_FALSE(o.weightCoding || o.dataCoding || o.inputs || o.weights);
+    EXPECT_EQ(o.stepSlot, 0);
 }
 
 TEST(ArrayFromConfig, MemoryBandwidthPerCycle) {

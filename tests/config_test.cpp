@@ -70,7 +70,7 @@ TEST(ConfigLoader, DefaultConfigResolvesToItsValues) {
     EXPECT_EQ(c.array.rows, 32);
     EXPECT_EQ(c.array.cols, 32);
     EXPECT_EQ(c.array.dataflow, Dataflow::WeightStationary);
-    EXPECT_EQ(c.pe.kind, PeKind::Tr);
+    EXPECT_EQ(c.pe.kind, "tr");
     EXPECT_EQ(c.weights.encoding, Encoding::Hese);
     EXPECT_EQ(c.weights.groupSize, 8);
     EXPECT_EQ(*c.weights.budget, 12);

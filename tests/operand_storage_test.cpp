@@ -4,7 +4,8 @@
 
 #include "modules/memory/MemorySystem.hpp"
 #include "modules/memory/OperandStorage.hpp"
-#include "sim/run/PrecisionEnergy.hpp"
+#include "modules/pe/PrecisionEnergy.hpp"
+#include "sim/config/Config.hpp"
 
 namespace trsim {
 namespace {
@@ -77,16 +78,26 @@ TEST(OperandStorage, NarrowDataStaysOnChipWhereEightBitDataWouldNot) {
     EXPECT_EQ(mem.foldTraffic(wsFold(0, 1, 32, 32)).dramReadBytes, 32 * 32);  // X resident
 }
 
-TEST(PrecisionEnergy, MacScalesFromTheHorowitzAnchors) {
+// pJ of `macs` MACs at aBits x bBits, from the table's anchors.
+double macPj(int aBits, int bBits) {
     EnergyTable t;
     t.entries["multiply_8b"].picojoules = 0.2;
     t.entries["add_32b"].picojoules = 0.1;
-    EXPECT_DOUBLE_EQ(macPj(t, 8, 8), 0.3);                  // 8b mult + 32b add
-    EXPECT_DOUBLE_EQ(multiplyPj(t, 32, 32), 3.2);           // Horowitz: 3.1 pJ
-    EXPECT_DOUBLE_EQ(addPj(t, 8), 0.025);                   // Horowitz: 0.03 pJ
-    EXPECT_DOUBLE_EQ(macPj(t, 4, 4), 0.05 + 0.1 * 24 / 32);  // 4x4 mult + 24-bit accumulator
-    EXPECT_DOUBLE_EQ(macPj(t, 6, 6), 0.2 * 36 / 64 + 0.1 * 28 / 32);
-    for (int a = 2; a < 16; ++a) EXPECT_LT(macPj(t, a, 8), macPj(t, a + 1, 8)) << a;
+    double pj = 0;
+    for (const EnergyAction& a : macEnergyActions(1, aBits, bBits)) {
+        EXPECT_EQ(a.component, EnergyComponent::PeCompute);
+        pj += a.count * t.pj(a.entry);
+    }
+    return pj;
+}
+
+TEST(PrecisionEnergy, MacScalesFromTheHorowitzAnchors) {
+    EXPECT_DOUBLE_EQ(macPj(8, 8), 0.3);                     // 8b mult + 32b add
+    EXPECT_DOUBLE_EQ(macPj(32, 32) - 0.1 * 80 / 32, 3.2);  // multiplier part; Horowitz: 3.1 pJ
+    EXPECT_DOUBLE_EQ(macPj(4, 4), 0.05 + 0.1 * 24 / 32);   // 4x4 mult + 24-bit accumulator
+    EXPECT_DOUBLE_EQ(macPj(6, 6), 0.2 * 36 / 64 + 0.1 * 28 / 32);
+    EXPECT_EQ(macAccumulatorBits(8, 8), 32);
+    for (int a = 2; a < 16; ++a) EXPECT_LT(macPj(a, 8), macPj(a + 1, 8)) << a;
 }
 
 }  // namespace

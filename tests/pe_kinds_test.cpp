@@ -4,6 +4,7 @@
 // synchronised PEs; Laconic = max over PEs of terms_w x terms_x).
 #include <gtest/gtest.h>
 
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/pe/PragmaticPe.hpp"
 #include "modules/pe/StripesPe.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
@@ -25,7 +26,8 @@ struct Result {
 };
 
 Result run(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperand& w, bool detailed, int64_t slot = 0) {
-    SystolicArrayCore core(spec);
+    const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(spec);
+    SystolicArrayCore& core = *owned;
     core.startJob(x, w, slot);
     while (core.beginFold()) {
         while (!core.foldStepsDone()) {
@@ -42,7 +44,7 @@ Result run(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperan
     return {core.output(), core.counters()};
 }
 
-ArraySpec spec1x1(ArrayPe pe, TrSchedule schedule) {
+ArraySpec spec1x1(const PeKind* pe, TrSchedule schedule) {
     ArraySpec s;
     s.rows = 1;
     s.cols = 1;
@@ -59,7 +61,7 @@ const IntTensor kW = matrix(1, 1, {27});
 
 TEST(PeKinds, StripesTakesThePrecisionEveryStep) {
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Stripes, TrSchedule::Fixed), RevealedOperand::plain(kX),
+        const Result r = run(spec1x1(&peKind("stripes"), TrSchedule::Fixed), RevealedOperand::plain(kX),
                              RevealedOperand::plain(kW), detailed, /*precision=*/8);
         // preload 1 + (M + R + C - 2 = 4 steps) x 8 cycles
         EXPECT_EQ(r.counters.computeCycles, 1 + 4 * 8) << detailed;
@@ -71,7 +73,7 @@ TEST(PeKinds, StripesTakesThePrecisionEveryStep) {
 TEST(PeKinds, PragmaticStepIsTheDataTermCount) {
     // Binary terms: 7 -> 3, 0 -> 0 (still a cycle), 5 -> 2, 255 -> 8.
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Pragmatic, TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
+        const Result r = run(spec1x1(&peKind("pragmatic"), TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
                              RevealedOperand::plain(kW), detailed);
         EXPECT_EQ(r.counters.computeCycles, 1 + 3 + 1 + 2 + 8) << detailed;
         EXPECT_EQ(r.counters.serialSteps, 3 + 0 + 2 + 8);
@@ -82,7 +84,7 @@ TEST(PeKinds, PragmaticStepIsTheDataTermCount) {
 TEST(PeKinds, LaconicStepIsTermsTimesTerms) {
     // Binary 27 has 4 terms: steps 4x3, 1 (no pairs), 4x2, 4x8.
     for (bool detailed : {false, true}) {
-        const Result r = run(spec1x1(ArrayPe::Laconic, TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
+        const Result r = run(spec1x1(&peKind("laconic"), TrSchedule::Lockstep), RevealedOperand(kX, kBinary),
                              RevealedOperand(kW, kBinary), detailed);
         EXPECT_EQ(r.counters.computeCycles, 1 + 12 + 1 + 8 + 32) << detailed;
         EXPECT_EQ(r.counters.termPairs, 52);
@@ -93,7 +95,7 @@ TEST(PeKinds, LaconicStepIsTermsTimesTerms) {
 TEST(PeKinds, LockStepWaitsForTheBusiestPe) {
     // 1 row, 2 columns (two filters), Pragmatic: at step t column c works on row t - c.
     // Data terms per row (binary): 7 -> 3, 1 -> 1, 255 -> 8.
-    ArraySpec s = spec1x1(ArrayPe::Pragmatic, TrSchedule::Lockstep);
+    ArraySpec s = spec1x1(&peKind("pragmatic"), TrSchedule::Lockstep);
     s.cols = 2;
     const IntTensor x = matrix(3, 1, {7, 1, 255}), w = matrix(2, 1, {2, -3});
     for (bool detailed : {false, true}) {
@@ -113,7 +115,7 @@ TEST(PeKinds, DnaTeqMultipliesQuantizedValuesOneCycleEach) {
     ArraySpec s;
     s.rows = 3;
     s.cols = 2;
-    s.pe = ArrayPe::DnaTeq;
+    s.pe = &peKind("dnateq");
     const Result r = run(s, RevealedOperand::plain(qx), RevealedOperand::plain(qw), false);
     EXPECT_EQ(r.out, gemmReference(qx, qw));
     EXPECT_EQ(r.counters.computeCycles, 2 * 3 + 2 + 5 - 2);  // SCALE-Sim's WS fold, one fold
@@ -168,7 +170,7 @@ namespace trsim {
 namespace {
 
 TEST(PeKinds, ValueMacsIgnoreAFixedSlotMeantForOtherKinds) {
-    for (ArrayPe pe : {ArrayPe::Mac, ArrayPe::DnaTeq}) {
+    for (const PeKind* pe : {&peKind("mac"), &peKind("dnateq")}) {
         ArraySpec s = spec1x1(pe, TrSchedule::Fixed);
         s.fixedStepCycles = 36;
         const Result r = run(s, RevealedOperand::plain(kX), RevealedOperand::plain(kW), false);

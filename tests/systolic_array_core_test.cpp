@@ -6,6 +6,7 @@
 #include <random>
 
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/pe/PeRegistry.hpp"
 #include "modules/functional/Reference.hpp"
 
 namespace trsim {
@@ -26,7 +27,8 @@ struct ArrayRun {
 };
 
 ArrayRun runArray(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperand& w, bool detailed) {
-    SystolicArrayCore core(spec);
+    const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(spec);
+    SystolicArrayCore& core = *owned;
     core.startJob(x, w);
     while (core.beginFold()) {
         while (!core.foldStepsDone()) {
@@ -50,6 +52,7 @@ TEST(SystolicArrayCore, MacMatchesReferenceForBothDataflowsAndOddShapes) {
         for (auto [R, C, M, K, N] : std::vector<std::array<int, 5>>{{4, 4, 7, 9, 5}, {3, 5, 1, 1, 1}, {8, 2, 13, 16, 9}}) {
             const IntTensor x = randomMatrix(M, K, 0, 255, 1u + R), w = randomMatrix(N, K, -127, 127, 2u + C);
             ArraySpec spec;
+            spec.pe = &peKind("mac");
             spec.rows = R, spec.cols = C, spec.dataflow = df;
             const RevealedOperand rx = RevealedOperand::plain(x), rw = RevealedOperand::plain(w);
             const ArrayRun run = runArray(spec, rx, rw, false);
@@ -68,6 +71,7 @@ TEST(SystolicArrayCore, MacWeightStationaryCyclesAreScaleSimPerFold) {
     // folds * (2R + C + M - 2), folds = ceil(K/R) * ceil(N/C)
     const int R = 4, C = 3, M = 10, K = 9, N = 7;
     ArraySpec spec;
+    spec.pe = &peKind("mac");
     spec.rows = R, spec.cols = C;
     const IntTensor x = randomMatrix(M, K, 0, 9, 3), w = randomMatrix(N, K, -9, 9, 4);
     const ArrayRun run = runArray(spec, RevealedOperand::plain(x), RevealedOperand::plain(w), false);
@@ -80,6 +84,7 @@ TEST(SystolicArrayCore, MacOutputStationaryCyclesPerFold) {
     // folds = ceil(M/R) * ceil(N/C); each R + C + K - 2
     const int R = 4, C = 3, M = 10, K = 9, N = 7;
     ArraySpec spec;
+    spec.pe = &peKind("mac");
     spec.rows = R, spec.cols = C, spec.dataflow = ArrayDataflow::OutputStationary;
     const IntTensor x = randomMatrix(M, K, 0, 9, 5), w = randomMatrix(N, K, -9, 9, 6);
     const ArrayRun run = runArray(spec, RevealedOperand::plain(x), RevealedOperand::plain(w), false);
@@ -93,6 +98,7 @@ TEST(SystolicArrayCore, ScaleSimAlexNetConv1On32x32) {
     // K = 11*11*3 = 363, N = 96. SCALE-Sim reports 112,283: the 0-based index of the
     // last cycle (ofmap_serviced_cycles[-1]), i.e. one less than the count of cycles.
     ArraySpec spec;
+    spec.pe = &peKind("mac");
     spec.rows = 32, spec.cols = 32;
     const IntTensor x({3025, 363}), w({96, 363});  // timing does not depend on values for MAC PEs
     const ArrayRun run = runArray(spec, RevealedOperand::plain(x), RevealedOperand::plain(w), false);
@@ -116,7 +122,8 @@ TEST_P(TrArray, OutputsEqualReferenceAndDetailedEqualsFast) {
     const OperandCoding wc = coding(Encoding::Hese, p.gw, p.kw), xc = coding(Encoding::Hese, p.gx, p.kx);
     const RevealedOperand rx(x, xc), rw(w, wc);
     ArraySpec spec;
-    spec.rows = p.R, spec.cols = p.C, spec.dataflow = p.df, spec.pe = ArrayPe::Tr, spec.schedule = p.schedule;
+    spec.pe = &peKind("mac");
+    spec.rows = p.R, spec.cols = p.C, spec.dataflow = p.df, spec.pe = &peKind("tr"), spec.schedule = p.schedule;
     spec.reductionPerPe = p.gw;
     spec.pairsPerCycle = p.ppc;
     spec.fixedStepCycles = (p.kw * std::min(5, p.kx.value_or(5)) + p.ppc - 1) / p.ppc;  // HESE 8-bit: <= 5 terms
@@ -158,7 +165,8 @@ TEST(SystolicArrayCore, TrFixedScheduleCyclesFollowTheSlot) {
     const IntTensor x = randomMatrix(M, K, 0, 255, 21), w = randomMatrix(N, K, -127, 127, 22);
     const RevealedOperand rx(x, coding(Encoding::Hese, 1, 3)), rw(w, coding(Encoding::Hese, 8, 12));
     ArraySpec spec;
-    spec.rows = R, spec.cols = C, spec.pe = ArrayPe::Tr, spec.reductionPerPe = 8, spec.fixedStepCycles = S;
+    spec.pe = &peKind("mac");
+    spec.rows = R, spec.cols = C, spec.pe = &peKind("tr"), spec.reductionPerPe = 8, spec.fixedStepCycles = S;
     spec.dataPathLatency = L;
     const ArrayRun run = runArray(spec, rx, rw, false);
     EXPECT_EQ(run.counters.folds, 1);  // 32 / 8 = 4 slices on 4 rows, 4 filters on 4 columns
@@ -172,7 +180,8 @@ TEST(SystolicArrayCore, TrLockstepStepIsTheBusiestPe) {
     wv.data = {27};       // HESE: 4 terms
     const RevealedOperand rx(xv, coding(Encoding::Hese, 1, std::nullopt)), rw(wv, coding(Encoding::Hese, 1, std::nullopt));
     ArraySpec spec;
-    spec.rows = 1, spec.cols = 1, spec.pe = ArrayPe::Tr, spec.schedule = TrSchedule::Lockstep;
+    spec.pe = &peKind("mac");
+    spec.rows = 1, spec.cols = 1, spec.pe = &peKind("tr"), spec.schedule = TrSchedule::Lockstep;
     const ArrayRun run = runArray(spec, rx, rw, true);
     EXPECT_EQ(run.counters.computeCycles, 1 /*preload*/ + 8 + 1 + 8);
     EXPECT_EQ(run.counters.termPairs, 16);

@@ -42,13 +42,25 @@ struct LayerOutcome {
     int dataMagnitudeBits = 0;     // bits of the largest data magnitude the PEs got
 };
 
-// How the controller prepares operands for the array's PE kind.
-struct ControllerOptions {
+// A layer's operands as the array's PEs consume them (a PeKind's prepareLayer).
+struct LayerOperands {
+    std::optional<IntTensor> inputs;   // replaced values (e.g. quantized); nullopt: the trace's as they are
+    std::optional<IntTensor> weights;
+    std::optional<OperandCoding> dataCoding;    // terms revealed per GEMM; nullopt: exact binary data
     std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
-    std::optional<OperandCoding> dataCoding;    // nullopt: exact binary data
-    int dnateqExponentBits = 0;    // > 0: both operands exponentially quantized per layer (dnateq)
-    bool dataPrecisionSteps = false;  // stripes: a layer's steps last its data precision in bits
+    int64_t stepSlot = 0;  // > 0: the step slot of the layer's GEMMs (e.g. its data precision)
+    // Bits per stored weight when the kind stores weights otherwise than as packed
+    // binary values (OperandStorage.hpp: TR term slots, DNA-TEQ exponent codes);
+    // nullopt: packed at the layer's precision. Data likewise.
+    std::optional<double> weightStoredBits;
+    std::optional<double> dataStoredBits;
+
+    const IntTensor& inputsOr(const IntTensor& trace) const { return inputs ? *inputs : trace; }
+    const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
 };
+
+// Prepares a layer's operands (inputs, weights) for the array's PE kind.
+using PrepareLayer = std::function<LayerOperands(const IntTensor& inputs, const IntTensor& weights)>;
 
 class Controller : public sc_core::sc_module {
 public:
@@ -59,7 +71,7 @@ public:
     using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
 
     SC_HAS_PROCESS(Controller);
-    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerOptions options,
+    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                LayerDone onLayerDone, Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
@@ -68,11 +80,11 @@ public:
 private:
     void run();  // SC_THREAD
     LayerOutcome runLayer(std::size_t index);
-    void runGemm(const IntTensor& x, const IntTensor& w, int64_t stepSlot, LayerOutcome& outcome, IntTensor& result);
-    StoredWidths storedWidths(const IntTensor& x, const IntTensor& w) const;
+    void runGemm(const IntTensor& x, const IntTensor& w, const LayerOperands& operands, LayerOutcome& outcome,
+                 IntTensor& result);
 
     std::vector<LayerTask> layers_;
-    ControllerOptions options_;
+    PrepareLayer prepare_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::exception_ptr error_;

@@ -13,7 +13,7 @@ SystolicArray::SystolicArray(const sc_core::sc_module_name& name, const ArraySpe
       stepSignal("step"),
       activePesSignal("active_pes"),
       stallSignal("stall"),
-      core_(array),
+      core_(makeArrayCore(array)),
       memory_(memory, array.dataflow),
       period_(clockPeriod),
       timing_(timing) {
@@ -46,51 +46,51 @@ void SystolicArray::run() {
 }
 
 void SystolicArray::execute(GemmJob& job) {
-    core_.startJob(*job.x, *job.w, job.stepSlot);
-    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_.rowFolds(), job.stored);
+    core_->startJob(*job.x, *job.w, job.stepSlot);
+    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds(), job.stored);
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};
     int64_t previousCompute = 0;  // cycles the previous fold computed, hiding this fold's loads
     FoldTraffic previous;
     const auto start = sc_core::sc_time_stamp();
-    while (core_.beginFold()) {
-        const FoldTraffic t = memory_.foldTraffic(core_.fold());
+    while (core_->beginFold()) {
+        const FoldTraffic t = memory_.foldTraffic(core_->fold());
         // Double buffering: this fold's reads and the previous fold's write-back
         // share the DRAM channel while the previous fold computes.
         const int64_t dram = memory_.dramCycles(t.dramReadBytes + previous.dramWriteBytes);
         const int64_t stall = std::max<int64_t>(0, dram - previousCompute);
-        foldSignal.write(static_cast<int>(core_.fold().index));
+        foldSignal.write(static_cast<int>(core_->fold().index));
         if (stall > 0) {
             stallSignal.write(true);
             waitCycles(stall);
             stallSignal.write(false);
             job.stallCycles += stall;
         }
-        const int64_t before = core_.counters().computeCycles;
-        waitCycles(core_.foldSetupCycles());
+        const int64_t before = core_->counters().computeCycles;
+        waitCycles(core_->foldSetupCycles());
         if (timing_ == ArrayTiming::Fast) {
             // Nothing outside the array can see inside a fold (its operands are
             // already loaded), so the fold's steps run back to back and time
             // advances once, by their total.
             int64_t foldCycles = 0;
-            while (!core_.foldStepsDone()) foldCycles += core_.stepFast();
-            stepSignal.write(static_cast<int>(core_.counters().steps));
+            while (!core_->foldStepsDone()) foldCycles += core_->stepFast();
+            stepSignal.write(static_cast<int>(core_->counters().steps));
             waitCycles(foldCycles);
         } else {
-            while (!core_.foldStepsDone()) {
-                stepSignal.write(static_cast<int>(core_.counters().steps));
-                core_.beginStepDetailed();
-                activePesSignal.write(static_cast<int>(core_.lastStepActivePes()));
+            while (!core_->foldStepsDone()) {
+                stepSignal.write(static_cast<int>(core_->counters().steps));
+                core_->beginStepDetailed();
+                activePesSignal.write(static_cast<int>(core_->lastStepActivePes()));
                 do {
                     wait(period_);
-                } while (!core_.tickDetailed());
+                } while (!core_->tickDetailed());
             }
         }
-        core_.endFold();
-        previousCompute = core_.counters().computeCycles - before;
+        core_->endFold();
+        previousCompute = core_->counters().computeCycles - before;
         previous = t;
         job.traffic += t;
-        if (foldDone_) foldDone_(core_.fold().index + 1, core_.foldCount());
+        if (foldDone_) foldDone_(core_->fold().index + 1, core_->foldCount());
     }
     // The last fold's results go out after it; nothing hides that write.
     const int64_t tail = memory_.dramCycles(previous.dramWriteBytes);
@@ -98,9 +98,9 @@ void SystolicArray::execute(GemmJob& job) {
     waitCycles(tail);
     stallSignal.write(false);
     job.stallCycles += tail;
-    job.output = core_.output();
-    job.counters = core_.counters();
-    job.peWork = core_.peWork();
+    job.output = core_->output();
+    job.counters = core_->counters();
+    job.peWork = core_->peWork();
     job.totalCycles = job.counters.computeCycles + job.stallCycles;
     const int64_t elapsed = static_cast<int64_t>((sc_core::sc_time_stamp() - start) / period_ + 0.5);
     if (elapsed != job.totalCycles)

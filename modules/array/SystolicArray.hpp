@@ -46,7 +46,7 @@ private:
     void execute(GemmJob& job);
     void waitCycles(int64_t cycles);
 
-    SystolicArrayCore core_;
+    std::unique_ptr<SystolicArrayCore> core_;
     MemorySystem memory_;
     sc_core::sc_time period_;
     ArrayTiming timing_;

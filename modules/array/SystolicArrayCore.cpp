@@ -5,24 +5,21 @@
 #include <string>
 
 #include "modules/pe/MacPe.hpp"
-#include "modules/pe/PragmaticPe.hpp"
-#include "modules/pe/StripesPe.hpp"
+#include "modules/pe/PeKind.hpp"
 
 namespace trsim {
 namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-int largestExponent(const RevealedOperand& a) {
-    int most = 0;
-    for (int64_t i = 0; i < a.keptTerms(); ++i) most = std::max<int>(most, a.allTerms()[i].exponent);
-    return most;
-}
-
 }  // namespace
 
-SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec)
-    : spec_(spec), trPe_(spec.coefficientCounters, spec.pairsPerCycle) {
+std::unique_ptr<SystolicArrayCore> makeArrayCore(const ArraySpec& spec) {
+    if (!spec.pe) throw std::invalid_argument("SystolicArrayCore: the spec names no PE kind");
+    return spec.pe->makeCore(spec);
+}
+
+SystolicArrayCore::SystolicArrayCore(const ArraySpec& spec, bool valueTiles) : spec_(spec), valueTiles_(valueTiles) {
     if (spec.rows < 1 || spec.cols < 1 || spec.reductionPerPe < 1 || spec.pairsPerCycle < 1)
         throw std::invalid_argument("SystolicArrayCore: rows, cols, reductionPerPe and pairsPerCycle must be >= 1");
 }
@@ -31,16 +28,9 @@ void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand
     if (x.depth() != w.depth())
         throw std::invalid_argument("SystolicArrayCore: data K=" + std::to_string(x.depth()) +
                                     " differs from weights K=" + std::to_string(w.depth()));
-    const bool counters = spec_.pe == ArrayPe::Tr || spec_.pe == ArrayPe::Laconic;
-    if (counters && !trPe_.accumulator().covers(largestExponent(w), largestExponent(x)))
-        throw std::invalid_argument("SystolicArrayCore: " + std::to_string(spec_.coefficientCounters) +
-                                    " coefficient counters cannot hold exponent sums up to " +
-                                    std::to_string(largestExponent(w) + largestExponent(x)));
+    slot_ = beginJob(x, w, stepSlot);
     x_ = &x;
     w_ = &w;
-    // Value MACs take one cycle whatever the slot says; other kinds use the job's or the spec's slot.
-    const bool oneCycle = spec_.pe == ArrayPe::Mac || spec_.pe == ArrayPe::DnaTeq;
-    slot_ = oneCycle ? 1 : stepSlot > 0 ? stepSlot : spec_.fixedStepCycles;
     M_ = x.rows();
     N_ = w.rows();
     K_ = x.depth();
@@ -55,9 +45,8 @@ void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand
 }
 
 int64_t SystolicArrayCore::foldSetupCycles() const {
-    const int64_t latency = spec_.pe == ArrayPe::Tr ? spec_.dataPathLatency : 0;
     // WS: weights shift down the columns, one row per cycle, before data flows.
-    return (spec_.dataflow == ArrayDataflow::WeightStationary ? spec_.rows : 0) + latency;
+    return (spec_.dataflow == ArrayDataflow::WeightStationary ? spec_.rows : 0) + spec_.dataPathLatency;
 }
 
 bool SystolicArrayCore::beginFold() {
@@ -84,7 +73,7 @@ bool SystolicArrayCore::beginFold() {
     fold_ = s;
     step_ = 0;
     psum_.assign(static_cast<std::size_t>(spec_.rows) * spec_.cols, 0);
-    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
+    if (valueTiles()) {
         // Weight preload: PE (r, c) keeps W[n0 + c][red0 + r].
         wTile_.assign(psum_.size(), 0);
         xTile_.assign(static_cast<std::size_t>(s.rowsUsed * M_), 0);
@@ -143,11 +132,7 @@ void SystolicArrayCore::finishStep(int64_t cycles) {
     ++step_;
 }
 
-bool SystolicArrayCore::fixedValuePe() const {
-    return spec_.pe == ArrayPe::Mac || spec_.pe == ArrayPe::DnaTeq || spec_.pe == ArrayPe::Stripes;
-}
-
-void SystolicArrayCore::stepValuesWeightStationary() {
+int64_t SystolicArrayCore::stepValuesWeightStationary() {
     const int64_t t = step_;
     const int64_t cols = spec_.cols;
     int64_t active = 0;
@@ -165,88 +150,9 @@ void SystolicArrayCore::stepValuesWeightStationary() {
             for (int64_t c = cLo; c <= cHi; ++c) out_.at2(t - r - c, fold_.n0 + c) += psum[c];
         active += cHi - cLo + 1;
     }
-    counters_.macs += active;
-    if (spec_.pe == ArrayPe::Stripes) counters_.serialSteps += active * slot_;
     counters_.activePeSteps += active;
     finishStep(slot_);
-}
-
-SystolicArrayCore::PeStep SystolicArrayCore::fastPeStep(const ActivePe& a) const {
-    PeStep s;
-    switch (spec_.pe) {
-        case ArrayPe::Mac:
-        case ArrayPe::DnaTeq:
-            s.product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
-            s.work = 1;
-            break;
-        case ArrayPe::Stripes:
-            s.product = StripesPe::fastProduct(w_->value(a.n, a.k0), x_->value(a.m, a.k0));
-            s.work = slot_;
-            break;
-        case ArrayPe::Pragmatic:
-            s.product = w_->value(a.n, a.k0) * x_->value(a.m, a.k0);
-            s.work = x_->termCount(a.m, a.k0);
-            break;
-        case ArrayPe::Tr:
-        case ArrayPe::Laconic: {
-            const TrStepOutcome o = TrPe::fastStep(*w_, a.n, *x_, a.m, a.k0, a.len);
-            s.product = o.product;
-            s.work = o.pairs;
-            break;
-        }
-    }
-    s.cycles = stepCost(s.work);
-    return s;
-}
-
-SystolicArrayCore::PeStep SystolicArrayCore::detailedPeStep(const ActivePe& a) {
-    PeStep s;
-    int64_t cycles = 0;
-    switch (spec_.pe) {
-        case ArrayPe::Mac:
-        case ArrayPe::DnaTeq:
-            s.product = MacPe::step(0, w_->value(a.n, a.k0), x_->value(a.m, a.k0));
-            s.work = cycles = MacPe::kCyclesPerStep;
-            break;
-        case ArrayPe::Stripes: {
-            StripesPe pe;
-            pe.beginStep(w_->value(a.n, a.k0), x_->value(a.m, a.k0), static_cast<int>(slot_));
-            for (; !pe.done(); ++cycles) pe.tick();
-            s.product = pe.endStep();
-            s.work = slot_;
-            break;
-        }
-        case ArrayPe::Pragmatic: {
-            PragmaticPe pe;
-            pe.beginStep(w_->value(a.n, a.k0), x_->terms(a.m, a.k0), x_->termCount(a.m, a.k0));
-            for (; !pe.done(); ++cycles) pe.tick();
-            s.product = pe.endStep();
-            s.work = x_->termCount(a.m, a.k0);
-            break;
-        }
-        case ArrayPe::Tr:
-        case ArrayPe::Laconic:
-            // One TrPe plays every PE in turn: a step's counters are flushed at its end.
-            trPe_.beginStep(*w_, a.n, *x_, a.m, a.k0, a.len);
-            for (; !trPe_.done(); ++cycles) trPe_.tick();
-            s.work = trPe_.pairsThisStep();
-            s.product = trPe_.endStep();
-            break;
-    }
-    s.cycles = std::max<int64_t>(1, cycles);  // a PE with nothing to do still spends its step's cycle
-    return s;
-}
-
-int64_t SystolicArrayCore::stepCost(int64_t work) const {
-    switch (spec_.pe) {
-        case ArrayPe::Mac:
-        case ArrayPe::DnaTeq: return MacPe::kCyclesPerStep;
-        case ArrayPe::Stripes: return slot_;
-        case ArrayPe::Pragmatic: return std::max<int64_t>(1, work);
-        case ArrayPe::Tr:
-        case ArrayPe::Laconic: return std::max<int64_t>(1, ceilDiv(work, spec_.pairsPerCycle));
-    }
-    return 1;
+    return active;
 }
 
 // The step's length: the fixed slot (which no PE may overrun) or the slowest PE.
@@ -260,66 +166,9 @@ int64_t SystolicArrayCore::stepCycles(int64_t slowest) const {
 
 void SystolicArrayCore::account(const ActivePe& a, const PeStep& s) {
     const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
-    counters_.macs += spec_.pe == ArrayPe::Tr ? 0 : 1;
-    if (spec_.pe == ArrayPe::Tr || spec_.pe == ArrayPe::Laconic) {
-        counters_.termPairs += s.work;
-        counters_.groupsFlushed++;
-    }
-    if (spec_.pe == ArrayPe::Stripes || spec_.pe == ArrayPe::Pragmatic) counters_.serialSteps += s.work;
     peBusy_[i] += s.cycles;
     peWork_[i] += s.work;
     applyResult(a, s.product);
-}
-
-int64_t SystolicArrayCore::stepFast() {
-    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
-        stepValuesWeightStationary();
-        return slot_;
-    }
-    collectActive(step_);
-    int64_t slowest = 0;
-    for (const ActivePe& a : active_) {
-        const PeStep s = fastPeStep(a);
-        slowest = std::max(slowest, s.cycles);
-        account(a, s);
-    }
-    counters_.activePeSteps += static_cast<int64_t>(active_.size());
-    const int64_t cycles = stepCycles(slowest);
-    finishStep(cycles);
-    return cycles;
-}
-
-void SystolicArrayCore::beginStepDetailed() {
-    detailedCycle_ = 0;
-    detailedMinCycles_ = slot_;
-    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) return;
-    collectActive(step_);
-    // PEs do not interact inside a step (operands and partial sums move between
-    // steps), so each PE's cycles are run back to back here, through its PE
-    // model, and the step lasts as long as the slowest PE (or the fixed slot).
-    // Running PE after PE instead of cycle after cycle keeps one PE's state in
-    // cache; the cycles are the same. Results wait until the step's last cycle.
-    int64_t slowest = 0;
-    stepResults_.resize(active_.size());
-    for (std::size_t i = 0; i < active_.size(); ++i) {
-        stepResults_[i] = detailedPeStep(active_[i]);
-        slowest = std::max(slowest, stepResults_[i].cycles);
-    }
-    detailedMinCycles_ = stepCycles(slowest);
-}
-
-bool SystolicArrayCore::tickDetailed() {
-    if (++detailedCycle_ < detailedMinCycles_) return false;
-    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
-        // Stripes needs its bit-serial cycles here too: the product is the same
-        // (StripesPe is tested to compute it bit by bit).
-        stepValuesWeightStationary();  // the step's results appear on its last cycle
-        return true;
-    }
-    for (std::size_t j = 0; j < active_.size(); ++j) account(active_[j], stepResults_[j]);
-    counters_.activePeSteps += static_cast<int64_t>(active_.size());
-    finishStep(detailedCycle_);
-    return true;
 }
 
 void SystolicArrayCore::endFold() {
@@ -328,9 +177,9 @@ void SystolicArrayCore::endFold() {
             for (int64_t c = 0; c < fold_.colsUsed; ++c)
                 out_.at2(fold_.m0 + r, fold_.n0 + c) = psum_[static_cast<std::size_t>(r * spec_.cols + c)];
     int64_t busiest = *std::max_element(peBusy_.begin(), peBusy_.end());
-    if (fixedValuePe() && spec_.dataflow == ArrayDataflow::WeightStationary) {
+    if (valueTiles()) {
         // The value loop keeps no per-PE tally: every used PE works once per data row.
-        const int64_t work = spec_.pe == ArrayPe::Stripes ? slot_ : 1;
+        const int64_t work = valueStepWork();
         busiest = M_ * slot_;
         for (int64_t r = 0; r < fold_.rowsUsed; ++r)
             for (int64_t c = 0; c < fold_.colsUsed; ++c)

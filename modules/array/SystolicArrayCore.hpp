@@ -12,15 +12,16 @@
 // Output stationary: PE (r, c) accumulates output (m0 + r, n0 + c); reduction
 // slice j reaches it at step j + r + c; a fold takes G + rows + cols - 2 steps for
 // G reduction slices and no preload.
-// How long a step lasts depends on the PE kind (ArraySpec.hpp): a fixed slot
-// that no PE may overrun, or the busiest active PE (lock step).
+// How long a step lasts depends on the PE kind: a fixed slot that no PE may
+// overrun, or the busiest active PE (lock step). This class holds what every
+// kind shares; PeArrayCore<Rule> (PeArrayCore.hpp) adds a kind's step rule, and
+// the kind's makeCore builds the one for a spec (makeArrayCore below).
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "modules/array/ArraySpec.hpp"
-#include "modules/pe/TrPe.hpp"
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/RevealedOperand.hpp"
 
@@ -33,10 +34,10 @@ struct ArrayCounters {
     int64_t computeCycles = 0;  // preload + steps + data path latency (no memory stalls)
     int64_t idealCycles = 0;    // as if each PE could run alone (no lock step, no fixed slots)
     int64_t activePeSteps = 0;  // PE-steps with an operand pair to work on
-    int64_t macs = 0;           // value products (every kind but tr)
-    int64_t termPairs = 0;      // useful term pairs (tr, laconic)
-    int64_t groupsFlushed = 0;  // coefficient accumulator flushes (tr, laconic)
-    int64_t serialSteps = 0;    // bits (stripes) or data terms (pragmatic) shifted in
+    int64_t macs = 0;           // value products (kinds that multiply element by element)
+    int64_t termPairs = 0;      // useful term pairs (term-pair PEs)
+    int64_t groupsFlushed = 0;  // coefficient accumulator flushes (term-pair PEs)
+    int64_t serialSteps = 0;    // bits or data terms shifted in (bit-serial PEs)
 
     // Sums over GEMMs (a layer's counters).
     ArrayCounters& operator+=(const ArrayCounters& o) {
@@ -63,12 +64,17 @@ struct FoldShape {
     int64_t steps = 0;                   // global steps in this fold
 };
 
+// One PE's step: the product, the work done (the kind's unit) and the cycles it takes alone.
+struct PeStep {
+    int64_t product = 0, work = 0, cycles = 1;
+};
+
 class SystolicArrayCore {
 public:
-    explicit SystolicArrayCore(const ArraySpec& spec);
+    virtual ~SystolicArrayCore() = default;
 
     // Starts a GEMM; the operands must outlive the job. `stepSlot` > 0 replaces
-    // the fixed step length for this job (stripes: the layer's data precision).
+    // the fixed step length for this job (e.g. a layer's data precision).
     void startJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot = 0);
     int64_t foldCount() const { return rowFolds_ * colFolds_; }
     int64_t rowFolds() const { return rowFolds_; }
@@ -82,12 +88,12 @@ public:
     bool foldStepsDone() const { return step_ >= fold_.steps; }
 
     // Fast: runs one whole step and returns the cycles it takes.
-    int64_t stepFast();
-    // Detailed: beginStepDetailed runs every PE's step term pair by term pair
-    // through its coefficient counters; then tickDetailed once per clock cycle
-    // until it returns true on the step's last cycle.
-    void beginStepDetailed();
-    bool tickDetailed();
+    virtual int64_t stepFast() = 0;
+    // Detailed: beginStepDetailed runs every PE's step cycle by cycle through
+    // its PE model; then tickDetailed once per clock cycle until it returns true
+    // on the step's last cycle.
+    virtual void beginStepDetailed() = 0;
+    virtual bool tickDetailed() = 0;
 
     // Writes the fold's results to the output; returns the fold's ideal cycles.
     void endFold();
@@ -99,30 +105,29 @@ public:
     const ArrayCounters& counters() const { return counters_; }
     const ArraySpec& spec() const { return spec_; }
 
-private:
+protected:
+    // `valueTiles`: the kind multiplies whole values in a fixed slot, so
+    // weight-stationary folds run on value tiles (stepValuesWeightStationary).
+    SystolicArrayCore(const ArraySpec& spec, bool valueTiles);
+
     struct ActivePe {
         int64_t r, c, m, n, k0, len;
     };
+    // Checks the job's operands against the PE and returns the job's step slot.
+    virtual int64_t beginJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot) = 0;
+    // Work one whole-value step does (value tiles only).
+    virtual int64_t valueStepWork() const = 0;
     // Active PEs of global step t (in row-descending order, as partial sums need).
     void collectActive(int64_t t);
-    // One PE's step, fast (closed form) or detailed (cycle by cycle through the
-    // PE model); both return the product, the work done and the cycles taken alone.
-    struct PeStep {
-        int64_t product = 0, work = 0, cycles = 1;
-    };
-    PeStep fastPeStep(const ActivePe& a) const;
-    PeStep detailedPeStep(const ActivePe& a);
     void account(const ActivePe& a, const PeStep& s);
+    // The step's length: the fixed slot (which no PE may overrun) or the slowest PE.
     int64_t stepCycles(int64_t slowest) const;
-    int64_t stepCost(int64_t pairs) const;
     void applyResult(const ActivePe& a, int64_t product);
-    // Kinds whose PEs multiply whole values in a fixed number of cycles.
-    bool fixedValuePe() const;
     void finishStep(int64_t cycles);
-    // Fast path of fixed-value PEs (mac, dnateq, stripes) in weight-stationary
-    // folds: the hot loop of the baselines, on fold tiles laid out along the
-    // data's travel.
-    void stepValuesWeightStationary();
+    // Weight-stationary value tiles: the hot loop of whole-value kinds, on fold
+    // tiles laid out along the data's travel; returns the active PEs.
+    int64_t stepValuesWeightStationary();
+    bool valueTiles() const { return valueTiles_ && spec_.dataflow == ArrayDataflow::WeightStationary; }
 
     ArraySpec spec_;
     const RevealedOperand* x_ = nullptr;
@@ -140,11 +145,14 @@ private:
     std::vector<int64_t> wTile_;    // mac WS: weight of PE (r, c) at [r * cols + c]
     std::vector<int64_t> xTile_;    // mac WS: data value row r sees for row m at [r * M + m]
     int64_t slot_ = 1;                   // fixed step length of the current job
-    TrPe trPe_;                          // detailed mode: runs each active PE's step in turn
+    bool valueTiles_ = false;
     std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;
 };
+
+// The core of spec.pe's kind for this spec.
+std::unique_ptr<SystolicArrayCore> makeArrayCore(const ArraySpec& spec);
 
 }  // namespace trsim

@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "modules/pe/PeRegistry.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/cli/ConfigArgs.hpp"
 #include "sim/config/ConfigLoader.hpp"
@@ -11,8 +12,8 @@
 namespace trsim {
 namespace {
 
-const char* kRunHelp =
-    "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...]\n"
+std::string runHelp() {
+    return "usage: trsim run CONFIG.yaml [-o OUT.h5] [--set key.path=value ...]\n"
     "\n"
     "Simulates every layer of the config's trace on the configured array, checks\n"
     "each layer's output against the functional reference, and writes cycles,\n"
@@ -20,7 +21,9 @@ const char* kRunHelp =
     "(default: trsim_out.h5; written to a temp file and renamed at the end).\n"
     "--set overrides any config key, e.g.\n"
     "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
-    "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
+    "PE kinds (pe.kind):\n" +
+           peKindHelp() + "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
+}
 
 }  // namespace
 
@@ -28,11 +31,11 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
     std::string problem;
     const auto parsed = parseConfigArgs(args, true, problem);
     if (!parsed) {
-        err << "trsim run: " << problem << "\n" << kRunHelp;
+        err << "trsim run: " << problem << "\n" << runHelp();
         return 2;
     }
     if (parsed->help) {
-        out << kRunHelp;
+        out << runHelp();
         return 0;
     }
     const std::string output = parsed->outputPath.empty() ? "trsim_out.h5" : parsed->outputPath;
@@ -54,7 +57,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
     try {
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
-            << ") on a " << config.array.rows << "x" << config.array.cols << " " << peKindName(config.pe.kind)
+            << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
             << " array, config hash " << config.hash << "\n";
         const SimulationResult result = simulate(config, trace, err);
         RunRecord record;

@@ -28,7 +28,7 @@ void printSummaryTable(std::ostream& out, const StatsRegistry& stats, const std:
     if (stats.has("run", "area_total_mm2"))
         out << "area " << std::fixed << std::setprecision(3) << stats.get("run", "area_total_mm2") << " mm2: "
             << static_cast<int>(stats.get("run", "array_rows")) << "x" << static_cast<int>(stats.get("run", "array_cols"))
-            << " PEs " << stats.get("run", "area_array_mm2") << ", data path " << stats.get("run", "area_data_path_mm2")
+            << " PEs " << stats.get("run", "area_pe_mm2") << ", logic " << stats.get("run", "area_logic_mm2")
             << ", SRAM " << stats.get("run", "area_sram_mm2") << "\n"
             << std::defaultfloat;
 }

@@ -1,8 +1,6 @@
 // Turns the validated config into the parameters the SystemC modules take, so
 // that modules never see the config itself.
 #pragma once
-#include <optional>
-
 #include "modules/array/ArraySpec.hpp"
 #include "modules/memory/MemorySystem.hpp"
 #include "sim/config/Config.hpp"
@@ -11,8 +9,7 @@ namespace trsim {
 
 ArraySpec arraySpecFromConfig(const SimConfig& c);
 MemorySpec memorySpecFromConfig(const SimConfig& c);
-// The operand codings a PE kind consumes: nullopt where it takes exact binary values.
-std::optional<OperandCoding> weightCodingFor(const SimConfig& c);
-std::optional<OperandCoding> dataCodingFor(const SimConfig& c);
+// The config's PE kind (pe.kind, validated at load).
+const PeKind& peKindOf(const SimConfig& c);
 
 }  // namespace trsim

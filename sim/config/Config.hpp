@@ -11,11 +11,7 @@
 namespace trsim {
 
 enum class Dataflow { WeightStationary, OutputStationary };
-enum class PeKind { Mac, Tr, Stripes, Pragmatic, Laconic, DnaTeq };
-
 std::string dataflowName(Dataflow d);
-std::string peKindName(PeKind k);
-const std::vector<std::string>& peKindNames();
 
 struct ArrayConfig {
     int rows = 32;
@@ -30,7 +26,7 @@ enum class TrScheduleKind { Fixed, Lockstep };
 std::string trScheduleName(TrScheduleKind s);
 
 struct PeConfig {
-    PeKind kind = PeKind::Tr;
+    std::string kind = "tr";  // a registered PE kind (modules/pe/PeRegistry.hpp)
     // tMAC coefficient accumulator: one small counter per power of two
     // (coe_acc.v in the authors' Verilog uses 16 for 3-bit exponents; 8-bit HESE
     // operands reach exponent 8 each, so sums up to 16 need 17).

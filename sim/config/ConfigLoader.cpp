@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "modules/pe/PeRegistry.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/StrictYaml.hpp"
 
@@ -15,11 +16,6 @@ namespace fs = std::filesystem;
 std::string dataflowName(Dataflow d) {
     return d == Dataflow::WeightStationary ? "weight_stationary" : "output_stationary";
 }
-const std::vector<std::string>& peKindNames() {
-    static const std::vector<std::string> names{"mac", "tr", "stripes", "pragmatic", "laconic", "dnateq"};
-    return names;
-}
-std::string peKindName(PeKind k) { return peKindNames().at(static_cast<std::size_t>(k)); }
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
 
 const std::vector<std::string>& requiredEnergyEntries() {
@@ -160,7 +156,7 @@ std::string emitResolved(const SimConfig& c) {
     if (c.array.areaMm2) e << YAML::Key << "area_mm2" << YAML::Value << *c.array.areaMm2;
     e << YAML::EndMap;
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
-      << peKindName(c.pe.kind) << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
+      << c.pe.kind << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
       << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::Key << "dnateq_exponent_bits"
       << YAML::Value << c.pe.dnateqExponentBits << YAML::EndMap;
@@ -303,9 +299,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node pe = y.map(root, "", "pe", true);
     y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
-    const std::string kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
-    for (std::size_t i = 0; i < peKindNames().size(); ++i)
-        if (peKindNames()[i] == kind) c.pe.kind = static_cast<PeKind>(i);
+    c.pe.kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
     c.pe.dnateqExponentBits = y.integer(pe, "pe", "dnateq_exponent_bits", 1, 8, 4);
     c.pe.coefficientCounters = y.integer(pe, "pe", "coefficient_counters", 1, 64, 17);
     c.pe.schedule = y.choice(pe, "pe", "schedule", {"fixed", "lockstep"}, std::string("fixed")) == "fixed"
@@ -349,17 +343,9 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
                             : SimMode::Detailed;
     c.simulation.progress = y.boolean(simulation, "simulation", "progress", true);
 
-    // Cross-key rule: every exponent sum of a term pair needs its own counter.
-    if ((c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic) && y.problems().empty()) {
-        const int need = maxExponent(c.weights.encoding, c.weights.bits) + maxExponent(c.data.encoding, c.data.bits) + 1;
-        if (c.pe.coefficientCounters < need)
-            y.problem("pe.coefficient_counters",
-                      std::to_string(c.pe.coefficientCounters) + " is too few: " + encodingName(c.weights.encoding) +
-                          " weights of " + std::to_string(c.weights.bits) + " bits times " +
-                          encodingName(c.data.encoding) + " data of " + std::to_string(c.data.bits) +
-                          " bits reach exponent sums up to " + std::to_string(need - 1) + " (allowed: " +
-                          std::to_string(need) + "..64)");
-    }
+    // The kind's own rules across keys, on an otherwise valid config.
+    if (y.problems().empty())
+        peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
 
     const std::string energy = y.text(root, "", "energy_table", std::nullopt);
     const std::string area = y.text(root, "", "area_table", std::string());

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/run/PrecisionEnergy.hpp"
+#include "modules/pe/PeKind.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
 
 namespace trsim {
 
@@ -26,9 +27,7 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     const double pes = static_cast<double>(c.array.rows) * c.array.cols;
     const double cycles = static_cast<double>(o.totalCycles);
     const double peCycles = pes * cycles;
-    const bool tr = c.pe.kind == PeKind::Tr;
-    const bool pairs = tr || c.pe.kind == PeKind::Laconic;
-    const bool serial = c.pe.kind == PeKind::Stripes || c.pe.kind == PeKind::Pragmatic;
+    const PeKind& kind = peKindOf(c);
 
     s.set(scope, "cycles", cycles, "cycles", "total cycles of the layer: compute plus memory stalls");
     s.set(scope, "compute_cycles", static_cast<double>(k.computeCycles), "cycles",
@@ -44,14 +43,12 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "dense_macs", static_cast<double>(shape.denseMacs), "MACs",
           "multiply-accumulates of the layer at full precision (M*K*N summed over GEMMs)");
     s.set(scope, "macs", static_cast<double>(k.macs), "MACs",
-          "value products the PEs completed (every kind but tr, which works on groups)");
+          "value products the PEs completed (kinds that work element by element; tr works on groups)");
     s.set(scope, "term_pairs", static_cast<double>(k.termPairs), "term pairs",
-          "term-pair products done by tr and laconic PEs (the TR paper's cost metric)");
+          "term-pair products done by term-pair PEs (tr, laconic; the TR paper's cost metric)");
     s.set(scope, "serial_steps", static_cast<double>(k.serialSteps), "steps",
           "activation bits (stripes) or activation terms (pragmatic) shifted in");
-    const double useful = pairs    ? static_cast<double>(k.termPairs) / c.pe.termPairsPerCycle
-                          : serial ? static_cast<double>(k.serialSteps)
-                                   : static_cast<double>(k.macs);
+    const double useful = kind.usefulWork(k) / kind.workPerPeCycle(c);
     s.set(scope, "utilization", peCycles > 0 ? useful / peCycles : 0, "fraction",
           "useful work (MACs, bits or terms, or term pairs / pairs per cycle) over PE-cycles available");
     s.set(scope, "folds", static_cast<double>(k.folds), "folds", "array tiles the layer's GEMMs needed");
@@ -78,22 +75,11 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
           "bits of the largest data magnitude the array got (after QT)");
 
     const EnergyTable& e = c.energy;
-    // Arithmetic widths follow the layer's operands (at least one bit).
-    const int wBits = std::max(1, o.weightMagnitudeBits), xBits = std::max(1, o.dataMagnitudeBits);
-    double compute = 0;
-    // PE-KIND: move into plug-in (each kind's energy by operand width).
-    switch (c.pe.kind) {
-        case PeKind::Mac: compute = k.macs * macPj(e, wBits, xBits); break;
-        case PeKind::Tr:
-        case PeKind::Laconic: compute = k.termPairs * e.pj("term_pair") + k.groupsFlushed * e.pj("coefficient_flush"); break;
-        case PeKind::Stripes: compute = k.serialSteps * e.pj("serial_bit_step") * wBits / 8.0; break;
-        case PeKind::Pragmatic: compute = k.serialSteps * e.pj("term_shift_add") * wBits / 8.0; break;
-        case PeKind::DnaTeq: compute = k.macs * e.pj("exponent_mac"); break;
-    }
+    double compute = 0, comparator = 0;
+    for (const EnergyAction& a : kind.energyActions(c, o))
+        (a.component == EnergyComponent::PeCompute ? compute : comparator) += a.count * e.pj(a.entry);
     const double clock = peCycles * e.pj("pe_cycle");
-    const double encoder = o.dataValues * e.pj("hese_encode");  // data turned into terms (tr, laconic, pragmatic)
-    // A streaming comparator compares every incoming term once against the running threshold.
-    const double comparator = tr && c.data.budget ? o.dataEncodedTerms * e.pj("term_compare") : 0;
+    const double encoder = o.dataValues * e.pj("hese_encode");  // data values the controller turned into terms
     const double sram = (o.traffic.sramReadWords * e.pj("sram_read_64b")) + o.traffic.sramWriteWords * e.pj("sram_write_64b");
     const double dram = (o.traffic.dramReadBytes + o.traffic.dramWriteBytes) * 8.0 * e.pj("dram_bit");
     s.set(scope, "energy_pe_compute_pj", compute, "pJ",
@@ -110,6 +96,7 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "error_rel_l2", error.relativeL2, "fraction",
           "||output - exact|| / ||exact|| against exact integer arithmetic (no TR)");
     s.set(scope, "error_max_abs", error.maxAbs, "integer units", "largest |output - exact| over the layer's outputs");
+    kind.recordStats(s, scope, c, o);
 }
 
 LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const LayerOutcome& o) {
@@ -119,8 +106,7 @@ LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const La
     map.unit = "fraction";
     map.description = "share of the layer's cycles each PE did useful work (MACs, or term pairs / pairs per cycle)";
     map.shape = {c.array.rows, c.array.cols};
-    const bool pairs = c.pe.kind == PeKind::Tr || c.pe.kind == PeKind::Laconic;
-    const double perPe = static_cast<double>(o.totalCycles) * (pairs ? c.pe.termPairsPerCycle : 1);
+    const double perPe = static_cast<double>(o.totalCycles) * peKindOf(c).workPerPeCycle(c);
     map.data.resize(static_cast<std::size_t>(c.array.rows) * c.array.cols, 0.0);
     for (std::size_t i = 0; i < map.data.size() && i < o.peWork.size(); ++i)
         map.data[i] = perPe > 0 ? static_cast<double>(o.peWork[i]) / perPe : 0.0;

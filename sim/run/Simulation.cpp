@@ -1,6 +1,7 @@
 #include "sim/run/Simulation.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -8,8 +9,8 @@
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArray.hpp"
-#include "modules/functional/ExponentialQuantizer.hpp"
 #include "modules/functional/Requantize.hpp"
+#include "modules/pe/PeKind.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/run/LayerStats.hpp"
@@ -18,25 +19,13 @@
 namespace trsim {
 namespace {
 
-// What the array must compute for the layer's operands (after QT, if any).
+// Exact arithmetic on the operands exactly as the kind's PEs get them (after QT, if any).
 IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c) {
-    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
-    if (c.pe.kind == PeKind::DnaTeq) {
-        const int bits = c.pe.dnateqExponentBits;
-        const IntTensor x = quantizeExponentialFitted(q.inputs(), bits), w = quantizeExponentialFitted(q.weights(), bits);
-        return l.type == LayerType::Conv ? conv2dReference(x, w, l.conv) : gemmReference(x, w);
-    }
-    return l.type == LayerType::Conv ? conv2dWithTr(q.inputs(), q.weights(), l.conv, xc, wc)
-                                     : gemmWithTr(q.inputs(), q.weights(), xc, wc);
-}
-
-ControllerOptions controllerOptions(const SimConfig& c) {
-    ControllerOptions o;
-    o.weightCoding = weightCodingFor(c);
-    o.dataCoding = dataCodingFor(c);
-    o.dnateqExponentBits = c.pe.kind == PeKind::DnaTeq ? c.pe.dnateqExponentBits : 0;
-    o.dataPrecisionSteps = c.pe.kind == PeKind::Stripes;
-    return o;
+    const LayerOperands o = peKindOf(c).prepareLayer(c, q.inputs(), q.weights());
+    const IntTensor& x = o.inputsOr(q.inputs());
+    const IntTensor& w = o.weightsOr(q.weights());
+    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
+                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -66,11 +55,15 @@ void recordArea(StatsRegistry& s, const SimConfig& c) {
     s.set("run", "array_cols", c.array.cols, "PEs", "array columns (array.cols, or picked by array.area_mm2)");
     const auto area = areaOf(c);
     if (!area) return;
-    s.set("run", "area_pe_um2", area->peUm2, "um2", "one PE at the design's operand widths (sim/config/AreaModel.hpp)");
-    s.set("run", "area_array_mm2", area->arrayMm2, "mm2", "rows x cols PEs");
-    s.set("run", "area_data_path_mm2", area->dataPathMm2, "mm2", "HESE encoder lanes and term comparators of every row");
+    for (const AreaComponent& part : area->parts) {
+        char what[160];
+        std::snprintf(what, sizeof what, "%.0f x %.1f um2: the %s components of the array (sim/config/AreaModel.hpp)",
+                      part.count, part.eachUm2, part.name.c_str());
+        s.set("run", "area_" + part.name + "_mm2", part.mm2(), "mm2", what);
+    }
     s.set("run", "area_sram_mm2", area->sramMm2, "mm2", "weight, data and output buffers");
-    s.set("run", "area_total_mm2", area->totalMm2(), "mm2", "array + data path + SRAM");
+    s.set("run", "area_logic_mm2", area->logicMm2(), "mm2", "PEs and data path: what array.area_mm2 budgets");
+    s.set("run", "area_total_mm2", area->totalMm2(), "mm2", "logic + SRAM");
 }
 
 }  // namespace
@@ -81,21 +74,7 @@ std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
         if ((c.quantize.weightBits && requantizeShift(largestMagnitude(l.weights), *c.quantize.weightBits) > 0) ||
             (c.quantize.dataBits && requantizeShift(largestMagnitude(l.inputs), *c.quantize.dataBits) > 0))
             return std::nullopt;
-    switch (c.pe.kind) {
-        case PeKind::Mac:
-        case PeKind::Stripes:
-        case PeKind::Pragmatic:
-        case PeKind::Laconic: return trace.int8Metric;
-        case PeKind::DnaTeq: return std::nullopt;
-        case PeKind::Tr: break;
-    }
-    if (!c.weights.budget && !c.data.budget) return trace.int8Metric;  // every term kept: exact arithmetic
-    for (const TrAccuracyRow& r : trace.trAccuracy)
-        if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
-            r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
-            r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
-            return r.value;
-    return std::nullopt;
+    return peKindOf(c).accuracy(trace, c);
 }
 
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
@@ -176,8 +155,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     const ArrayTiming timing = config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed;
     auto array = std::make_unique<SystolicArray>("array", arraySpecFromConfig(config), memorySpecFromConfig(config),
                                                  cycle, timing);
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), controllerOptions(config),
-                                                   onLayerDone, onProgress);
+    const PeKind& kind = peKindOf(config);
+    auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
+        return kind.prepareLayer(config, inputs, weights);
+    };
+    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     array->onFoldDone([&](int64_t done, int64_t total) {

@@ -24,7 +24,7 @@ const std::vector<std::string> kColumns{"cycles",      "compute_cycles", "stall_
                                         "energy_total_pj", "energy_on_chip_pj", "energy_dram_pj",
                                         "error_rel_l2"};
 // Per-point columns (run scope), NaN where a point has none (no area table).
-const std::vector<std::string> kPointColumns{"array_rows", "array_cols", "area_total_mm2", "area_array_mm2"};
+const std::vector<std::string> kPointColumns{"array_rows", "array_cols", "area_total_mm2", "area_logic_mm2"};
 const std::vector<std::string> kRunAttributes{"format", "format_version", "trsim_version", "config_hash",
                                               "config_yaml", "trace_path", "trace_network", "trace_source"};
 

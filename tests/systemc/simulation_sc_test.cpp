@@ -9,7 +9,9 @@
 #include <sstream>
 #include <systemc>
 
+#include "modules/array/Controller.hpp"
 #include "modules/memory/MemorySystem.hpp"
+#include "modules/pe/PeKind.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/ConfigLoader.hpp"
@@ -62,10 +64,13 @@ Trace smallTrace() {
 // The expected cycles of one GEMM: the core's fast path plus the memory model's
 // double-buffered stalls, computed here without SystemC.
 int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w, const StoredWidths& stored) {
-    const auto wc = weightCodingFor(c), xc = dataCodingFor(c);
+    const LayerOperands o = peKindOf(c).prepareLayer(c, x, w);
+    const auto& wc = o.weightCoding;
+    const auto& xc = o.dataCoding;
     const RevealedOperand rx = xc ? RevealedOperand(x, *xc) : RevealedOperand::plain(x);
     const RevealedOperand rw = wc ? RevealedOperand(w, *wc) : RevealedOperand::plain(w);
-    SystolicArrayCore core(arraySpecFromConfig(c));
+    const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(arraySpecFromConfig(c));
+    SystolicArrayCore& core = *owned;
     MemorySystem mem(memorySpecFromConfig(c), arraySpecFromConfig(c).dataflow);
     core.startJob(rx, rw);
     mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds(), stored);
@@ -85,8 +90,8 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
 int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
     // The layer's operands are stored as OperandStorage.hpp says: TR weights with a
     // budget as term slots, everything else packed at the layer's precision.
-    const auto wc = weightCodingFor(c);
-    const StoredWidths stored{wc && wc->budget ? keptTermBitsPerValue(*wc) : packedBinaryBits(l.weights),
+    const bool termSlots = c.pe.kind == "tr" && c.weights.budget.has_value();
+    const StoredWidths stored{termSlots ? keptTermBitsPerValue(c.weights) : packedBinaryBits(l.weights),
                               static_cast<double>(packedBinaryBits(l.inputs))};
     if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights, stored);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
@@ -121,8 +126,9 @@ TEST(Simulation, WholeDesignMatchesReferenceAndCoreCycles) {
     }
     EXPECT_GT(stalls, 0) << "a 0.3 GB/s DRAM must stall this array";
     // Saved outputs are the functional reference's (simulate already compared every element).
-    const IntTensor ref = conv2dWithTr(trace.layers[1].inputs, trace.layers[1].weights, trace.layers[1].conv,
-                                       dataCodingFor(config), weightCodingFor(config));
+    const TraceLayer& conv1 = trace.layers[1];
+    const LayerOperands ops = peKindOf(config).prepareLayer(config, conv1.inputs, conv1.weights);
+    const IntTensor ref = conv2dWithTr(conv1.inputs, conv1.weights, conv1.conv, ops.dataCoding, ops.weightCoding);
     EXPECT_EQ(r.outputs[1].data, ref.data);
     EXPECT_EQ(r.outputs[1].shape, ref.shape);
     EXPECT_DOUBLE_EQ(r.stats.get("run", "cycles"),

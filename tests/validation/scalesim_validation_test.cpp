@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/pe/PeRegistry.hpp"
 
 namespace trsim {
 namespace {
@@ -46,7 +47,9 @@ int64_t trsimCycles(const ConvRow& l, int rows, int cols) {
     ArraySpec spec;
     spec.rows = rows;
     spec.cols = cols;
-    SystolicArrayCore core(spec);
+    spec.pe = &peKind("mac");
+    const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(spec);
+    SystolicArrayCore& core = *owned;
     core.startJob(rx, rw);
     while (core.beginFold()) {
         while (!core.foldStepsDone()) core.stepFast();

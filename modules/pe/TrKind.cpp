@@ -1,0 +1,121 @@
+// tr: the Term Revealing tMAC array (Kung et al.; mac.v, coe_acc.v in the
+// authors' Verilog). Weights are revealed offline and data at run time by a
+// HESE encoder and term comparator per array row (data_path.*); a PE holds a
+// weight group (operands.weights.group_size elements) as terms and multiplies
+// it with the data group term pair by term pair through its coefficient
+// counters. Steps are fixed slots of the most term pairs the budgets allow
+// (pe.schedule: fixed, the authors' design) or last as long as the busiest PE
+// (lockstep). With binary encodings and no budgets it is the tMAC's
+// conventional (uniform quantization) mode.
+#include <algorithm>
+#include <memory>
+
+#include "modules/array/Controller.hpp"
+#include "modules/array/PeArrayCore.hpp"
+#include "modules/datapath/HeseEncoder.hpp"
+#include "modules/pe/CoefficientCountersCheck.hpp"
+#include "modules/memory/OperandStorage.hpp"
+#include "modules/pe/PeKind.hpp"
+#include "modules/pe/TermHardwareArea.hpp"
+#include "sim/config/AreaModel.hpp"
+#include "modules/pe/TermPairStepRule.hpp"
+#include "sim/config/Config.hpp"
+#include "sim/io/Trace.hpp"
+
+namespace trsim {
+namespace {
+
+class TrKind final : public PeKind {
+public:
+    std::string name() const override { return "tr"; }
+    std::string description() const override {
+        return "Term Revealing tMAC: term pairs of a weight group and its data, budgeted slots (pe.schedule)";
+    }
+    void validate(const SimConfig& c, const ConfigProblem& problem) const override {
+        checkCoefficientCounters(c, problem);
+    }
+
+    void configureArray(const SimConfig& c, ArraySpec& s) const override {
+        s.pairsPerCycle = c.pe.termPairsPerCycle;
+        s.coefficientCounters = c.pe.coefficientCounters;
+        s.schedule = c.pe.schedule == TrScheduleKind::Fixed ? TrSchedule::Fixed : TrSchedule::Lockstep;
+        s.reductionPerPe = c.weights.groupSize;
+        const int64_t slot = TrPe::slotPairs(c.weights, c.data);
+        s.fixedStepCycles = static_cast<int>(std::max<int64_t>(1, (slot + s.pairsPerCycle - 1) / s.pairsPerCycle));
+        // Each array row's encoders (lanes_per_row of them, each a
+        // HeseEncoder -> TermComparator chain) deliver the row's g weight-group
+        // elements every step: ceil(g / lanes) values per lane at C cycles per
+        // value, so no step is shorter; a fold's first slice arrives that long
+        // minus one, plus the encoder and comparator latencies, after it starts
+        // (the chained timing HeseEncoderCore and TermComparatorCore implement).
+        HeseEncoderParams enc;
+        enc.bits = c.data.bits;
+        enc.bitsPerCycle = c.dataPath.encoderBitsPerCycle;
+        enc.latencyCycles = c.dataPath.encoderLatency;
+        const int perValue = HeseEncoderCore(enc).cyclesPerValue();
+        const int valuesPerLane = (c.weights.groupSize + c.dataPath.lanesPerRow - 1) / c.dataPath.lanesPerRow;
+        s.minStepCycles = valuesPerLane * perValue;
+        s.dataPathLatency = valuesPerLane * perValue - 1 + c.dataPath.encoderLatency + c.dataPath.comparatorLatency;
+    }
+    std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
+        return std::make_unique<PeArrayCore<TermPairStepRule<false>>>(spec);
+    }
+
+    // Weights with a group budget are stored as their kept terms, k slots per
+    // group (OperandStorage.hpp); data as binary values, revealed after the buffers.
+    LayerOperands prepareLayer(const SimConfig& c, const IntTensor&, const IntTensor&) const override {
+        LayerOperands o;
+        o.weightCoding = c.weights;
+        o.dataCoding = c.data;
+        if (c.weights.budget) o.weightStoredBits = keptTermBitsPerValue(c.weights);
+        return o;
+    }
+
+    double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.termPairs); }
+    double workPerPeCycle(const SimConfig& c) const override { return c.pe.termPairsPerCycle; }
+
+    std::vector<EnergyAction> energyActions(const SimConfig& c, const LayerOutcome& o) const override {
+        std::vector<EnergyAction> a{
+            {EnergyComponent::PeCompute, "term_pair", static_cast<double>(o.counters.termPairs)},
+            {EnergyComponent::PeCompute, "coefficient_flush", static_cast<double>(o.counters.groupsFlushed)}};
+        // A streaming comparator compares every incoming term once against the running threshold.
+        if (c.data.budget)
+            a.push_back({EnergyComponent::Comparator, "term_compare", static_cast<double>(o.dataEncodedTerms)});
+        return a;
+    }
+
+    // The tMAC holds its weight group as stored (k term slots, or g binary
+    // values in conventional mode); every row has lanes_per_row encoder lanes
+    // and, with a data budget, a term comparator (TermHardwareArea.hpp).
+    std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
+        const OperandCoding w{weightDesignBits(c), c.weights.encoding, c.weights.groupSize, c.weights.budget};
+        const OperandCoding x{dataDesignBits(c), c.data.encoding, c.data.groupSize, c.data.budget};
+        const double group = w.budget ? keptTermBitsPerValue(w) * w.groupSize : static_cast<double>(w.bits) * w.groupSize;
+        const double rows = c.array.rows;
+        std::vector<AreaComponent> a{{"pe", termPairPeUm2(c, w, x, group), rows * c.array.cols},
+                                     {"hese_encoder_lane", encoderLaneUm2(c.area, x), rows * c.dataPath.lanesPerRow}};
+        if (x.budget) a.push_back({"term_comparator", comparatorUm2(c.area, x), rows});
+        return a;
+    }
+
+    // Every term kept is exact arithmetic (the 8-bit quality); otherwise the
+    // trace's /tr_accuracy row for these codings, if it has one.
+    std::optional<double> accuracy(const Trace& trace, const SimConfig& c) const override {
+        if (!c.weights.budget && !c.data.budget) return trace.int8Metric;
+        for (const TrAccuracyRow& r : trace.trAccuracy)
+            if (r.weightEncoding == encodingName(c.weights.encoding) && r.dataEncoding == encodingName(c.data.encoding) &&
+                r.weightGroupSize == c.weights.groupSize && r.dataGroupSize == c.data.groupSize &&
+                r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
+                return r.value;
+        return std::nullopt;
+    }
+};
+
+}  // namespace
+
+const PeKind& trPeKind() {
+    static const TrKind kind;
+    return kind;
+}
+
+}  // namespace trsim
