@@ -10,6 +10,7 @@
 #include "modules/functional/RevealedOperand.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/ConfigLoader.hpp"
+#include "tests/support/TempDir.hpp"
 
 namespace trsim {
 namespace {
@@ -18,20 +19,6 @@ namespace fs = std::filesystem;
 const std::string kSource = TRSIM_SOURCE_DIR;
 const std::string kDefault = kSource + "/configs/default.yaml";
 const std::string kAreaTable = kSource + "/configs/area/horowitz_45nm.yaml";
-
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "trsim_area_XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    fs::path path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // The component called `name` (each and count), or a zero one.
 AreaComponent part(const SimConfig& c, const std::string& name) {
@@ -135,7 +122,7 @@ TEST(AreaModel, SizingErrorsNameTheKey) {
 }
 
 TEST(AreaModel, TableLoadsStrictly) {
-    TempDir dir;
+    test_support::TempDir dir;
     const fs::path table = dir.path() / "area.yaml";
     std::ofstream(table) << "entries:\n  add_8b: {value: 36, unit: um, source: x}\n  add_32b: {value: 1, unit: mm2, source: ''}\n"
                             "  extra: {value: 1, unit: um2, source: y, note: z}\n";

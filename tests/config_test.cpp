@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "sim/config/ConfigLoader.hpp"
+#include "tests/support/TempDir.hpp"
 
 namespace trsim {
 namespace {
@@ -19,20 +22,17 @@ const std::string kDefault = kSource + "/configs/default.yaml";
 class ConfigFile {
 public:
     explicit ConfigFile(const std::string& text) {
-        dir_ = fs::temp_directory_path() / ("trsim_cfg_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" + std::to_string(counter_++));
-        fs::create_directories(dir_ / "energy");
-        fs::copy_file(kSource + "/configs/energy/horowitz_45nm.yaml", dir_ / "energy/horowitz_45nm.yaml");
-        fs::create_directories(dir_ / "area");
-        fs::copy_file(kSource + "/configs/area/horowitz_45nm.yaml", dir_ / "area/horowitz_45nm.yaml");
-        std::ofstream(dir_ / "t.yaml") << text;
+        fs::create_directories(dir_.path() / "energy");
+        fs::copy_file(kSource + "/configs/energy/horowitz_45nm.yaml", dir_.path() / "energy/horowitz_45nm.yaml");
+        fs::create_directories(dir_.path() / "area");
+        fs::copy_file(kSource + "/configs/area/horowitz_45nm.yaml", dir_.path() / "area/horowitz_45nm.yaml");
+        std::ofstream(dir_.path() / "t.yaml") << text;
     }
-    ~ConfigFile() { fs::remove_all(dir_); }
-    std::string path() const { return (dir_ / "t.yaml").string(); }
-    fs::path dir() const { return dir_; }
+    std::string path() const { return dir_.file("t.yaml"); }
+    fs::path dir() const { return dir_.path(); }
 
 private:
-    static inline int counter_ = 0;
-    fs::path dir_;
+    test_support::TempDir dir_;
 };
 
 std::string defaultText() {
@@ -154,14 +154,15 @@ TEST(ConfigLoader, SetOverridesAreValidatedLikeFileKeys) {
     EXPECT_EQ(c.array.rows, 64);
     EXPECT_NE(c.hash, loadConfig(f.path()).hash);
     EXPECT_NE(errorOf(defaultText(), {"array.rowz=4"}).find("array.rowz: unknown key"), std::string::npos);
-    EXPECT_NE(errorOf(defaultText(), {"array.rows"}).find("expected key.path=value"), std::string::npos);
-    EXPECT_NE(errorOf(defaultText(), {"clock_mhz.x=1"}).find("is a single value, not a map"), std::string::npos);
+    EXPECT_NE(errorOf(defaultText(), {"array.rows"}).find("--set array.rows: expected KEY.PATH=VALUE"), std::string::npos);
+    EXPECT_NE(errorOf(defaultText(), {"clock_mhz.x=1"}).find("is a single value or a list, not a map"), std::string::npos);
 }
 
 TEST(ConfigLoader, MissingFilesAreNamed) {
     EXPECT_THROW(loadConfig("/nonexistent/x.yaml"), ConfigError);
     const std::string msg = errorOf(replaced("energy_table: energy/horowitz_45nm.yaml", "energy_table: nope.yaml"));
-    EXPECT_NE(msg.find("nope.yaml: file not found"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("energy_table: '"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("nope.yaml': file not found"), std::string::npos) << msg;
 }
 
 TEST(EnergyTable, EntriesNeedValueUnitAndSource) {
@@ -195,6 +196,111 @@ TEST(EnergyTable, RequiredEntryMissingIsNamed) {
     } catch (const ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find("entries.term_pair: missing"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+}  // namespace trsim
+
+namespace trsim {
+namespace {
+
+// Issue 14: problems with a --set value are blamed on the --set argument, not on the config file.
+TEST(ConfigLoader, SetProblemsNameTheSetArgument) {
+    const struct {
+        std::string set, expected;
+    } cases[] = {
+        {"array.rows=0", "--set array.rows=0: array.rows: 0 is out of range (allowed: 1..4096)"},
+        {"array.rowz=4", "--set array.rowz=4: array.rowz: unknown key"},
+        {"pe=[1]", "--set pe=[1]: pe: must be a map of keys, not a list"},
+        {"energy.mac_int9.value=1", "--set energy.mac_int9.value=1: energy.mac_int9: not an entry of the energy table"},
+        {"trace=\"\"", "--set trace=\"\": trace: must name a file, got an empty string"},
+    };
+    for (const auto& c : cases) {
+        const std::string msg = errorOf(defaultText(), {c.set});
+        EXPECT_NE(msg.find(c.expected), std::string::npos) << c.set << "\n" << msg;
+        EXPECT_EQ(msg.find("t.yaml: array"), std::string::npos) << msg;
+    }
+}
+
+// Issue 15: every energy table entry is a config key, settable like any other.
+TEST(ConfigLoader, EnergyEntriesCanBeSet) {
+    ConfigFile f(defaultText());
+    const SimConfig base = loadConfig(f.path());
+    const SimConfig c = loadConfig(f.path(), {"energy.multiply_8b.value=0.25"});
+    EXPECT_DOUBLE_EQ(c.energy.pj("multiply_8b"), 0.25);
+    EXPECT_NE(c.energy.entries.at("multiply_8b").source.find("energy.multiply_8b"), std::string::npos);
+    EXPECT_DOUBLE_EQ(c.energy.pj("term_pair"), base.energy.pj("term_pair"));
+    EXPECT_NE(c.hash, base.hash);
+    const SimConfig fj = loadConfig(f.path(), {"energy.multiply_8b.value=250", "energy.multiply_8b.unit=fJ"});
+    EXPECT_DOUBLE_EQ(fj.energy.pj("multiply_8b"), 0.25);
+    EXPECT_NE(errorOf(defaultText(), {"energy.multiply_8b.value=-1"}).find("energy.multiply_8b.value: -1 is out of range"),
+              std::string::npos);
+}
+
+// Issue 14: keys that change no simulated number do not change the hash (sweeps do not re-run for them).
+TEST(ConfigLoader, OutputOnlyKeysLeaveTheHash) {
+    ConfigFile f(defaultText());
+    const SimConfig base = loadConfig(f.path());
+    for (const std::string set : {"outputs.vcd=w.vcd", "simulation.progress=false", "simulation.mode=detailed"}) {
+        const SimConfig c = loadConfig(f.path(), {set});
+        EXPECT_EQ(c.hash, base.hash) << set;
+    }
+    EXPECT_NE(loadConfig(f.path(), {"simulation.mode=detailed"}).resolvedYaml, base.resolvedYaml);
+    EXPECT_NE(loadConfig(f.path(), {"outputs.save_layer_outputs=true"}).hash, base.hash);
+    EXPECT_NE(loadConfig(f.path(), {"clock_mhz=151"}).hash, base.hash);
+}
+
+// Issue 14: outputs.vcd is relative to the config file like every other path in it.
+TEST(ConfigLoader, VcdPathIsRelativeToTheConfig) {
+    ConfigFile f(defaultText());
+    EXPECT_EQ(loadConfig(f.path(), {"outputs.vcd=w.vcd"}).outputs.vcdPath, (f.dir() / "w.vcd").string());
+    EXPECT_EQ(loadConfig(f.path(), {"outputs.vcd=/abs/w.vcd"}).outputs.vcdPath, "/abs/w.vcd");
+}
+
+// Issue 14: a repeated key is an error naming the file, the key and both lines (yaml-cpp keeps the first silently).
+TEST(ConfigLoader, RepeatedKeysAreRejectedWithBothLines) {
+    std::string text = defaultText();
+    const std::size_t line = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    const std::size_t clockLine = [&] {
+        std::istringstream in(text);
+        std::size_t n = 0;
+        for (std::string l; std::getline(in, l);) {
+            ++n;
+            if (l.rfind("clock_mhz:", 0) == 0) return n;
+        }
+        return std::size_t{0};
+    }();
+    text += "clock_mhz: 0\n";
+    const std::string msg = errorOf(text);
+    EXPECT_NE(msg.find("t.yaml: clock_mhz: key given twice (lines " + std::to_string(clockLine) + " and " +
+                       std::to_string(line + 1) + ")"),
+              std::string::npos)
+        << msg;
+    const std::string nested = errorOf(replaced("  rows: 32\n", "  rows: 32\n  rows: 8\n"));
+    EXPECT_NE(nested.find("array.rows: key given twice"), std::string::npos) << nested;
+}
+
+// Issue 14: input files that are not readable text files are named, never an uncaught exception.
+TEST(ConfigLoader, UnreadableInputsAreNamed) {
+    test_support::TempDir dir;
+    fs::create_directory(dir.path() / "d.yaml");
+    EXPECT_NE(errorOf(replaced("energy_table: energy/horowitz_45nm.yaml", "energy_table: " + dir.file("d.yaml")))
+                  .find("d.yaml': is a directory"),
+              std::string::npos);
+    try {
+        loadConfig(dir.file("d.yaml"));
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("d.yaml: is a directory"), std::string::npos) << e.what();
+    }
+    fs::create_symlink(dir.file("loop"), dir.file("loop"));
+    const std::string loop = errorOf(replaced("trace: ", "trace: " + dir.file("loop") + "\nx_trace: "));
+    EXPECT_NE(loop.find("loop': cannot be accessed: Too many levels of symbolic links"), std::string::npos) << loop;
+    std::string withNul = defaultText() + "# a comment with a NUL: ";
+    withNul.push_back('\0');
+    withNul += "\n";
+    const std::string nul = errorOf(withNul);
+    EXPECT_NE(nul.find("contains a NUL byte"), std::string::npos) << nul;
 }
 
 }  // namespace

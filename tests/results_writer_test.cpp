@@ -8,10 +8,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "sim/io/Hdf5Handle.hpp"
 #include "sim/io/ResultsWriter.hpp"
+#include "tests/support/TempDir.hpp"
 #include "sim/run/StatsRegistry.hpp"
 
 namespace trsim {
@@ -188,13 +190,10 @@ Hdf5File openResults(const std::string& path) {
 class ResultsWriterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("trsim_results_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        tmp_ = std::make_unique<test_support::TempDir>();
+        dir_ = tmp_->path();
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    void TearDown() override { tmp_.reset(); }
 
     std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
@@ -236,6 +235,7 @@ protected:
         return run;
     }
 
+    std::unique_ptr<test_support::TempDir> tmp_;
     fs::path dir_;
     StatsRegistry stats_;
 };

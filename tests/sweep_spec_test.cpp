@@ -6,6 +6,7 @@
 
 #include "sim/config/ConfigError.hpp"
 #include "sim/sweep/SweepSpec.hpp"
+#include "tests/support/TempDir.hpp"
 
 namespace trsim {
 namespace {
@@ -14,16 +15,13 @@ namespace fs = std::filesystem;
 class SweepFile {
 public:
     explicit SweepFile(const std::string& body) {
-        path_ = (fs::temp_directory_path() /
-                 ("trsim_sweep_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-                  ".yaml"))
-                    .string();
+        path_ = dir_.file("sweep.yaml");
         std::ofstream(path_) << "base: " << TRSIM_SOURCE_DIR << "/configs/default.yaml\n" << body;
     }
-    ~SweepFile() { fs::remove(path_); }
     const std::string& path() const { return path_; }
 
 private:
+    test_support::TempDir dir_;
     std::string path_;
 };
 

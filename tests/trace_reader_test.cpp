@@ -14,11 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "sim/io/TraceReader.hpp"
+#include "tests/support/TempDir.hpp"
 
 namespace trsim {
 namespace {
@@ -181,11 +183,10 @@ LayerSpec& layerNamed(FileSpec& s, const std::string& name) {
 class TraceReaderTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::temp_directory_path() / (std::string("trsim_trace_") + info->name() + "_" + std::to_string(::getpid()));
-        fs::create_directories(dir_);
+        tmp_ = std::make_unique<test_support::TempDir>();
+        dir_ = tmp_->path();
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    void TearDown() override { tmp_.reset(); }
 
     std::string path(const std::string& file = "t.h5") const { return (dir_ / file).string(); }
 
@@ -214,6 +215,7 @@ protected:
         return "";
     }
 
+    std::unique_ptr<test_support::TempDir> tmp_;
     fs::path dir_;
 };
 

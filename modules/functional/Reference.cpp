@@ -32,7 +32,7 @@ IntTensor gemmReference(const IntTensor& x, const IntTensor& w) {
 
 int64_t convOutputSize(int64_t in, int64_t kernel, int stride, int pad) {
     if (stride < 1) throw std::invalid_argument("conv: stride must be >= 1");
-    const int64_t span = in + 2 * pad - kernel;
+    const int64_t span = in + 2 * int64_t{pad} - kernel;  // 2 * pad in int overflows for pad near INT_MAX
     if (span < 0) throw std::invalid_argument("conv: kernel larger than padded input");
     return span / stride + 1;
 }

@@ -4,11 +4,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <thread>
 
+#include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
+#include "sim/cli/ErrorHandler.hpp"
+#include "sim/io/OutputFiles.hpp"
+#include "sim/io/TemporaryFiles.hpp"
+#include "sim/sweep/SweepLock.hpp"
 #include "sim/config/ConfigError.hpp"
 #include "sim/sweep/SweepRunner.hpp"
 #include "sim/sweep/SweepSpec.hpp"
@@ -18,25 +24,35 @@ namespace trsim {
 namespace fs = std::filesystem;
 namespace {
 
-const char* kSweepHelp =
-    "usage: trsim sweep SWEEP.yaml -o OUT.h5 [-j N] [--shard I/N] [--no-merge | --merge-only]\n"
-    "                   [--list] [--slurm-script FILE --slurm-tasks N]\n"
-    "\n"
-    "Runs every point of a sweep (a base config and key paths to vary, see README)\n"
-    "as separate trsim run processes and writes all results to one HDF5 file: one\n"
-    "group per point plus a summary table. Points already in OUT.h5 are skipped, so\n"
-    "re-running resumes; a failing point is reported and the others go on.\n"
-    "  -j N              worker processes at once (default: the number of cores)\n"
-    "  --list            print the points and exit\n"
-    "  --shard I/N       run only points with index % N == I (for job arrays)\n"
-    "  --no-merge        leave results in OUT.h5.parts/ without writing OUT.h5\n"
-    "  --merge-only      only write OUT.h5 from OUT.h5.parts/ and earlier results\n"
-    "  --slurm-script F  write a Slurm job-array script running N shards, then exit\n"
-    "  --slurm-tasks N   array size for --slurm-script (default 4)\n"
-    "Under mpirun (OMPI_COMM_WORLD_* or PMI_* in the environment) every rank runs\n"
-    "its shard and rank 0 merges once all points are done; OUT.h5.parts/ must be on\n"
-    "a file system every rank sees.\n"
-    "Exit codes: 0 all points ok, 1 invalid sweep, 2 usage, 4 error, 5 some points failed.\n";
+CommandSpec sweepSpec() {
+    CommandSpec spec;
+    spec.usage = "trsim sweep SWEEP.yaml -o OUT.h5 [-j N] [--shard I/N] [--no-merge | --merge-only] [--list]\n"
+                 "                   [--slurm-script FILE --slurm-tasks N]";
+    spec.description =
+        "Runs every point of a sweep (a base config and key paths to vary, see README)\n"
+        "as separate trsim run processes and writes all results to one HDF5 file: one\n"
+        "group per point plus a summary table. Points already in OUT.h5 are skipped, so\n"
+        "re-running resumes; points of other sweeps already in OUT.h5 are kept beside\n"
+        "this sweep's; a failing point is reported and the others go on. One sweep at a\n"
+        "time writes an output (OUT.h5.lock): a second one refuses.\n"
+        "Under mpirun (OMPI_COMM_WORLD_* or PMI_* in the environment) every rank runs\n"
+        "its shard and rank 0 merges once all points are done; OUT.h5.parts/ must be on\n"
+        "a file system every rank sees.\n"
+        "Exit codes: 0 all points ok, 1 invalid sweep, 2 usage, 4 error, 5 some points failed.\n";
+    spec.options.add_options()("help,h", "print this help")(
+        "output,o", po::value<std::string>()->value_name("OUT.h5"), "sweep results file")(
+        "jobs,j", po::value<int>()->value_name("N"), "worker processes at once (default: the number of cores)")(
+        "list", "print the points and exit")(
+        "shard", po::value<std::string>()->value_name("I/N"), "run only points with index % N == I (job arrays)")(
+        "no-merge", "leave results in OUT.h5.parts/ without writing OUT.h5")(
+        "merge-only", "only write OUT.h5 from OUT.h5.parts/ and earlier results")(
+        "slurm-script", po::value<std::string>()->value_name("FILE"),
+        "write a Slurm job-array script running N shards, then exit")(
+        "slurm-tasks", po::value<int>()->default_value(4)->value_name("N"), "array size for --slurm-script");
+    spec.hidden.add_options()("sweep", po::value<std::string>(), "");
+    spec.positional.add("sweep", 1);
+    return spec;
+}
 
 struct SweepArgs {
     std::string sweep, output, slurmScript;
@@ -49,13 +65,37 @@ struct SweepArgs {
 bool parseShard(const std::string& s, int& index, int& count) {
     const auto slash = s.find('/');
     if (slash == std::string::npos) return false;
-    try {
-        index = std::stoi(s.substr(0, slash));
-        count = std::stoi(s.substr(slash + 1));
-    } catch (const std::exception&) {
-        return false;
+    const auto whole = [](const std::string& t, int& v) {
+        if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        v = std::stoi(t);
+        return true;
+    };
+    return whole(s.substr(0, slash), index) && whole(s.substr(slash + 1), count) && count >= 1 && index < count;
+}
+
+SweepArgs parseSweepArgs(const po::variables_map& vm) {
+    SweepArgs a;
+    if (!vm.count("sweep")) throw UsageError("no sweep file given");
+    a.sweep = vm["sweep"].as<std::string>();
+    a.list = vm.count("list") > 0;
+    if (vm.count("output")) a.output = nonEmptyOption(vm, "output", "--output");
+    else if (!a.list) throw UsageError("no output given (-o OUT.h5)");
+    if (vm.count("jobs")) {
+        a.jobs = atLeast(vm, "jobs", "--jobs", 1);
+        a.jobsGiven = true;
     }
-    return count >= 1 && index >= 0 && index < count;
+    if (vm.count("shard")) {
+        if (!parseShard(vm["shard"].as<std::string>(), a.shard, a.shards))
+            throw UsageError("the argument ('" + vm["shard"].as<std::string>() +
+                             "') for option '--shard' must be I/N with 0 <= I < N");
+        a.shardGiven = true;
+    }
+    if (vm.count("slurm-script")) a.slurmScript = nonEmptyOption(vm, "slurm-script", "--slurm-script");
+    a.slurmTasks = atLeast(vm, "slurm-tasks", "--slurm-tasks", 1);
+    a.noMerge = vm.count("no-merge") > 0;
+    a.mergeOnly = vm.count("merge-only") > 0;
+    if (a.noMerge && a.mergeOnly) throw UsageError("--no-merge and --merge-only exclude each other");
+    return a;
 }
 
 // Rank and size when started by mpirun (Open MPI) or another PMI launcher.
@@ -95,81 +135,34 @@ std::string writeSlurmScript(const SweepArgs& a) {
 }  // namespace
 
 int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
-    SweepArgs a;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& s = args[i];
-        const auto value = [&](std::string& dst) {
-            if (i + 1 >= args.size()) throw std::invalid_argument(s + " needs a value");
-            dst = args[++i];
-        };
-        try {
-            std::string v;
-            if (s == "--help" || s == "-h") {
-                out << kSweepHelp;
-                return 0;
-            } else if (s == "-o" || s == "--output") {
-                value(a.output);
-            } else if (s == "-j" || s == "--jobs") {
-                value(v);
-                a.jobs = std::stoi(v);
-                a.jobsGiven = true;
-                if (a.jobs < 1) throw std::invalid_argument("-j must be >= 1");
-            } else if (s == "--shard") {
-                value(v);
-                if (!parseShard(v, a.shard, a.shards)) throw std::invalid_argument("--shard takes I/N with 0 <= I < N");
-                a.shardGiven = true;
-            } else if (s == "--slurm-script") {
-                value(a.slurmScript);
-            } else if (s == "--slurm-tasks") {
-                value(v);
-                a.slurmTasks = std::stoi(v);
-                if (a.slurmTasks < 1) throw std::invalid_argument("--slurm-tasks must be >= 1");
-            } else if (s == "--list") {
-                a.list = true;
-            } else if (s == "--no-merge") {
-                a.noMerge = true;
-            } else if (s == "--merge-only") {
-                a.mergeOnly = true;
-            } else if (a.sweep.empty() && s.rfind("-", 0) != 0) {
-                a.sweep = s;
-            } else {
-                throw std::invalid_argument("unexpected argument '" + s + "'");
+    return handleErrors("sweep", err, [&](std::string& file) {
+        const CommandSpec cmd = sweepSpec();
+        const po::variables_map vm = parseCommandLine(cmd, args);
+        if (vm.count("help")) {
+            out << helpText(cmd);
+            return exit_status::kOk;
+        }
+        SweepArgs a = parseSweepArgs(vm);
+        file = a.sweep;
+        const SweepSpec spec = loadSweep(a.sweep);
+        if (a.list) {
+            for (const SweepPoint& p : spec.points) {
+                out << p.index << " " << p.configHash;
+                for (std::size_t k = 0; k < p.values.size(); ++k) out << " " << spec.sweptKeys[k] << "=" << p.values[k];
+                out << "\n";
             }
-        } catch (const std::exception& e) {
-            err << "trsim sweep: " << e.what() << "\n" << kSweepHelp;
-            return 2;
+            return exit_status::kOk;
         }
-    }
-    if (a.sweep.empty() || (a.output.empty() && !a.list)) {
-        err << "trsim sweep: " << (a.sweep.empty() ? "no sweep file given" : "no output given (-o OUT.h5)") << "\n"
-            << kSweepHelp;
-        return 2;
-    }
-    if (a.noMerge && a.mergeOnly) {
-        err << "trsim sweep: --no-merge and --merge-only exclude each other\n";
-        return 2;
-    }
-    SweepSpec spec;
-    try {
-        spec = loadSweep(a.sweep);
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 1;
-    }
-    if (a.list) {
-        for (const SweepPoint& p : spec.points) {
-            out << p.index << " " << p.configHash;
-            for (std::size_t k = 0; k < p.values.size(); ++k) out << " " << spec.sweptKeys[k] << "=" << p.values[k];
-            out << "\n";
+        std::vector<InputFile> inputs{{spec.path, "sweep file"}, {spec.baseConfigPath, "base config"}};
+        for (const SweepPoint& p : spec.points)
+            for (const std::string& in : p.inputFiles) inputs.push_back({in, "input of point " + std::to_string(p.index)});
+        checkOutputPath(a.output, inputs);
+        if (!a.slurmScript.empty()) {
+            checkOutputPath(a.slurmScript, inputs);
+            out << "wrote " << writeSlurmScript(a) << " (" << a.slurmTasks << " tasks over " << spec.points.size()
+                << " points); run it on the cluster's login node\n";
+            return exit_status::kOk;
         }
-        return 0;
-    }
-    if (!a.slurmScript.empty()) {
-        out << "wrote " << writeSlurmScript(a) << " (" << a.slurmTasks << " tasks over " << spec.points.size()
-            << " points); run it on the cluster's login node\n";
-        return 0;
-    }
-    try {
         int rank = 0, size = 1;
         const bool mpi = !a.shardGiven && mpiRank(rank, size);
         if (mpi) {
@@ -177,12 +170,20 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
             a.shards = size;
             if (!a.jobsGiven) a.jobs = 1;  // one worker per rank: mpirun places the ranks
         }
+        const bool merges = !a.noMerge && !(mpi && rank != 0);
+        installSignalCleanup();
+        // Shards that only run points share the output with the merging process; the merger locks it.
+        std::optional<SweepLock> lock;
+        if (merges) lock.emplace(a.output);
+        file = a.output;
         const std::string parts = a.output + ".parts";
         const std::set<std::string> done = completedPoints(a.output);
+        if (merges) removeStaleTemporaries(a.output);
         std::vector<int> todo;
         int resumed = 0;
         for (const SweepPoint& p : spec.points) {
             if (p.index % a.shards != a.shard) continue;
+            removeStaleTemporaries(partPath(parts, p.configHash, ".h5"));
             if (done.count(p.configHash) || fs::exists(partPath(parts, p.configHash, ".h5"))) {
                 ++resumed;
                 continue;
@@ -199,7 +200,7 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
             options.trsimExecutable = selfExecutable();
             runSweepPoints(spec, todo, options, err);
         }
-        if (a.noMerge || (mpi && rank != 0)) return 0;
+        if (!merges) return exit_status::kOk;
         if (mpi) {
             // Rank 0 merges once every point has an outcome from some rank.
             for (bool waiting = true; waiting;) {
@@ -218,16 +219,16 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
             fs::remove(partPath(parts, p.configHash, ".h5"));
             fs::remove(partPath(parts, p.configHash, ".log"));
         }
-        if (fs::exists(parts) && fs::is_empty(parts)) fs::remove(parts);
+        std::error_code ec;
+        if (fs::exists(parts, ec) && fs::is_empty(parts, ec)) fs::remove(parts, ec);
         out << "sweep: " << spec.points.size() << " points: " << c.ok << " ok, " << c.failed << " failed, " << c.notRun
-            << " not run -> " << a.output << "\n";
+            << " not run -> " << a.output;
+        if (c.otherSweeps > 0) out << " (with " << c.otherSweeps << " points of earlier sweeps, kept)";
+        out << "\n";
         if (c.failed > 0) out << "failed points' logs: " << parts << "/\n";
         // Points not run are a shard's or an interrupted run's doing, not a failure.
-        return c.failed > 0 ? 5 : 0;
-    } catch (const std::exception& e) {
-        err << "trsim sweep: " << e.what() << "\n";
-        return 4;
-    }
+        return c.failed > 0 ? exit_status::kPointsFailed : exit_status::kOk;
+    });
 }
 
 }  // namespace trsim

@@ -1,40 +1,44 @@
 #include <ostream>
 
+#include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
-#include "sim/cli/ConfigArgs.hpp"
+#include "sim/cli/ErrorHandler.hpp"
 #include "sim/config/ConfigLoader.hpp"
 
 namespace trsim {
 namespace {
 
-const char* kValidateHelp =
-    "usage: trsim validate CONFIG.yaml [--set key.path=value ...]\n"
-    "\n"
-    "Checks a simulation config and its energy table: unknown keys, wrong types and\n"
-    "out-of-range values are reported with the file, the key path and what is allowed.\n"
-    "Exits 0 when valid, 1 when not, 2 on a usage error.\n";
+CommandSpec validateSpec() {
+    CommandSpec spec;
+    spec.usage = "trsim validate CONFIG.yaml [--set KEY=VALUE ...]";
+    spec.description =
+        "Checks a simulation config and its energy table: unknown keys, wrong types and\n"
+        "out-of-range values are reported with the file (or the --set argument), the key\n"
+        "path and what is allowed.\n"
+        "Exit codes: 0 valid, 1 invalid, 2 usage.\n";
+    spec.options.add_options()("help,h", "print this help");
+    addSetOption(spec.options);
+    spec.hidden.add_options()("config", po::value<std::string>(), "");
+    spec.positional.add("config", 1);
+    return spec;
+}
 
 }  // namespace
 
 int validateCommand(const Args& args, std::ostream& out, std::ostream& err) {
-    std::string problem;
-    const auto parsed = parseConfigArgs(args, false, problem);
-    if (!parsed) {
-        err << "trsim validate: " << problem << "\n" << kValidateHelp;
-        return 2;
-    }
-    if (parsed->help) {
-        out << kValidateHelp;
-        return 0;
-    }
-    try {
-        const SimConfig c = loadConfig(parsed->configPath, parsed->overrides);
-        out << parsed->configPath << ": valid (hash " << c.hash << ")\n";
-        return 0;
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 1;
-    }
+    return handleErrors("validate", err, [&](std::string& file) {
+        const CommandSpec spec = validateSpec();
+        const po::variables_map vm = parseCommandLine(spec, args);
+        if (vm.count("help")) {
+            out << helpText(spec);
+            return exit_status::kOk;
+        }
+        if (!vm.count("config")) throw UsageError("no config given");
+        file = vm["config"].as<std::string>();
+        const SimConfig c = loadConfig(file, configOverrides(vm));
+        out << file << ": valid (hash " << c.hash << ")\n";
+        return exit_status::kOk;
+    });
 }
 
 }  // namespace trsim

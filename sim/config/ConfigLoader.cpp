@@ -9,6 +9,7 @@
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/StrictYaml.hpp"
+#include "sim/config/YamlFile.hpp"
 
 namespace trsim {
 namespace fs = std::filesystem;
@@ -50,9 +51,14 @@ const std::vector<std::string>& requiredAreaEntries() {
 
 namespace {
 
+// Adding a config key: a field in Config.hpp with its default, one reader line
+// below (type, range, default) with its key in the onlyKeys list of its map, one
+// line in emitResolved (and in hashedYaml's exclusions if it changes no result),
+// and a row in the README's key table. --set, sweeps and the error messages
+// then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
-                                        "buffers", "dram", "energy_table", "area_table", "outputs", "simulation",
-                                        "data_path"};
+                                        "buffers", "dram", "energy_table", "energy", "area_table", "outputs",
+                                        "simulation", "data_path"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
     if (relative.empty()) return {};
@@ -61,26 +67,18 @@ fs::path resolveBeside(const std::string& file, const std::string& relative) {
     return fs::path(file).parent_path() / p;
 }
 
-YAML::Node loadYamlFile(const std::string& path) {
-    if (!fs::exists(path)) throw ConfigError({path + ": file not found"});
-    try {
-        return YAML::LoadFile(path);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError({path + ": not valid YAML: " + e.what()});
-    }
-}
-
 // --set a.b.c=value: the value is parsed as YAML, so numbers stay numbers.
-void applyOverride(YAML::Node& root, const std::string& path, const std::string& spec) {
+// Returns the key path; problems name the --set argument, not the config file.
+std::string applyOverride(YAML::Node& root, const std::string& spec) {
+    const std::string origin = "--set " + printable(spec);
     const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw ConfigError({path + ": --set '" + spec + "': expected key.path=value"});
+    if (eq == std::string::npos || eq == 0) throw ConfigError({origin + ": expected KEY.PATH=VALUE"});
     const std::string keyPath = spec.substr(0, eq);
     YAML::Node value;
     try {
         value = YAML::Load(spec.substr(eq + 1));
     } catch (const YAML::Exception& e) {
-        throw ConfigError({path + ": --set '" + spec + "': value is not valid YAML: " + e.what()});
+        throw ConfigError({origin + ": the value is not valid YAML: " + e.what()});
     }
     std::vector<std::string> keys;
     for (std::size_t start = 0;;) {
@@ -91,7 +89,7 @@ void applyOverride(YAML::Node& root, const std::string& path, const std::string&
     }
     // yaml-cpp nodes are handles: walking by assignment would rebind, so recurse.
     std::function<void(YAML::Node, std::size_t)> set = [&](YAML::Node node, std::size_t i) {
-        if (keys[i].empty()) throw ConfigError({path + ": --set '" + spec + "': empty key in path"});
+        if (keys[i].empty()) throw ConfigError({origin + ": empty key in the path '" + printable(keyPath) + "'"});
         if (i + 1 == keys.size()) {
             node[keys[i]] = value;
             return;
@@ -102,10 +100,59 @@ void applyOverride(YAML::Node& root, const std::string& path, const std::string&
             child = node[keys[i]];
         }
         if (!child.IsMap())
-            throw ConfigError({path + ": --set '" + spec + "': '" + keys[i] + "' is a single value, not a map"});
+            throw ConfigError({origin + ": '" + printable(keys[i]) + "' is a single value or a list, not a map"});
         set(child, i + 1);
     };
     set(root, 0);
+    return keyPath;
+}
+
+// A path in the config: resolved beside the config file, and a readable file.
+std::string inputBeside(StrictYaml& y, const std::string& configPath, const std::string& key,
+                        const std::string& value) {
+    if (value.empty()) {
+        y.problem(key, "must name a file, got an empty string");
+        return value;
+    }
+    const std::string resolved = resolveBeside(configPath, value).lexically_normal().string();
+    const std::string problem = inputFileProblem(resolved);
+    if (!problem.empty()) y.problem(key, "'" + resolved + "': " + problem);
+    return resolved;
+}
+
+// The config's `energy:` block overrides entries of the energy table (and so
+// --set energy.<entry>.value=... works like any other key). An entry keeps the
+// table's unit and source unless the block gives them.
+void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::string& configPath, EnergyTable& t) {
+    for (const auto& kv : block) {
+        if (!kv.first.IsScalar()) {
+            y.problem("energy.<key>", "an entry name must be a single word, not a list or map");
+            continue;
+        }
+        const std::string name = kv.first.Scalar();
+        const std::string p = "energy." + name;
+        const auto it = t.entries.find(name);
+        if (it == t.entries.end()) {
+            std::vector<std::string> names;
+            for (const auto& e : t.entries) names.push_back(e.first);
+            y.problem(p, "not an entry of the energy table " + t.path + " (allowed: " + joinWords(names) + ")");
+            continue;
+        }
+        if (!kv.second.IsMap()) {
+            y.problem(p, "must be a map with keys value, unit, source");
+            continue;
+        }
+        y.onlyKeys(kv.second, p, {"value", "unit", "source"});
+        EnergyEntry& e = it->second;
+        const std::string unit = y.choice(kv.second, p, "unit", {"pJ", "fJ", "nJ"}, e.unit);
+        if (kv.second["value"]) {
+            const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
+            e.picojoules = unit == "fJ" ? v * 1e-3 : unit == "nJ" ? v * 1e3 : v;
+            e.source = configPath + ": " + p + " (overrides " + t.path + ")";
+        }
+        e.unit = unit;
+        e.source = y.text(kv.second, p, "source", e.source);
+    }
 }
 
 OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name,
@@ -146,7 +193,14 @@ void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding&
     e << YAML::EndMap;
 }
 
-std::string emitResolved(const SimConfig& c) {
+// Keys that change no simulated number stay out of the hash, so changing them
+// does not force a sweep to re-run: outputs.vcd and simulation.progress only add
+// output, and simulation.mode's fast and detailed models are proven identical
+// (tests/systolic_array_core_test.cpp, tests/systemc/simulation_sc_test.cpp).
+enum class Emit { Everything, HashedOnly };
+
+std::string emitResolved(const SimConfig& c, Emit what) {
+    const bool all = what == Emit::Everything;
     YAML::Emitter e;
     e << YAML::BeginMap;
     e << YAML::Key << "trace" << YAML::Value << c.tracePath;
@@ -191,10 +245,13 @@ std::string emitResolved(const SimConfig& c) {
         e << YAML::EndMap;
     }
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
-      << c.outputs.saveLayerOutputs << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath << YAML::EndMap;
-    // progress changes no result, so it stays out of the resolved config and its hash.
-    e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
-      << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
+      << c.outputs.saveLayerOutputs;
+    if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
+    e << YAML::EndMap;
+    // progress only prints, so it stays out of the resolved config too.
+    if (all)
+        e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "mode" << YAML::Value
+          << (c.simulation.mode == SimMode::Fast ? "fast" : "detailed") << YAML::EndMap;
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
@@ -210,7 +267,11 @@ EnergyTable loadEnergyTable(const std::string& path) {
     y.onlyKeys(root, "", {"description", "entries"});
     const YAML::Node entries = y.map(root, "", "entries", true);
     for (const auto& kv : entries) {
-        const std::string name = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) {
+            y.problem("entries.<key>", "an entry name must be a single word, not a list or map");
+            continue;
+        }
+        const std::string name = kv.first.Scalar();
         const std::string p = "entries." + name;
         if (!kv.second.IsMap()) {
             y.problem(p, "must be a map with keys value, unit, source (and optional derivation)");
@@ -266,16 +327,14 @@ AreaTable loadAreaTable(const std::string& path) {
 SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
     YAML::Node root = loadYamlFile(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
-    for (const auto& o : overrides) applyOverride(root, path, o);
-
     StrictYaml y(path);
+    for (const auto& o : overrides) y.attribute(applyOverride(root, o), "--set " + printable(o));
+
     SimConfig c;
     c.configPath = path;
     y.onlyKeys(root, "", kTopKeys);
 
-    const std::string trace = y.text(root, "", "trace", std::nullopt);
-    c.tracePath = resolveBeside(path, trace).lexically_normal().string();
-    if (!trace.empty() && !fs::exists(c.tracePath)) y.problem("trace", "file '" + c.tracePath + "' not found");
+    c.tracePath = inputBeside(y, path, "trace", y.text(root, "", "trace", std::nullopt));
 
     const YAML::Node array = y.map(root, "", "array", true);
     y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "area_mm2"});
@@ -334,7 +393,9 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     const YAML::Node outputs = y.map(root, "", "outputs", false);
     y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd"});
     c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
-    c.outputs.vcdPath = y.text(outputs, "outputs", "vcd", std::string());
+    // Relative to the config file, like every path in it.
+    const std::string vcd = y.text(outputs, "outputs", "vcd", std::string());
+    if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
 
     const YAML::Node simulation = y.map(root, "", "simulation", false);
     y.onlyKeys(simulation, "simulation", {"mode", "progress"});
@@ -347,16 +408,21 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     if (y.problems().empty())
         peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
 
-    const std::string energy = y.text(root, "", "energy_table", std::nullopt);
-    const std::string area = y.text(root, "", "area_table", std::string());
-    if (c.array.areaMm2 && area.empty()) y.problem("array.area_mm2", "needs an area_table to size the array");
+    const std::string energyTable = inputBeside(y, path, "energy_table", y.text(root, "", "energy_table", std::nullopt));
+    const YAML::Node energy = y.map(root, "", "energy", false);
+    // No area table: no area stats, and no sizing by area.
+    const std::string areaText = y.text(root, "", "area_table", std::string());
+    const std::string areaTable = areaText.empty() ? areaText : inputBeside(y, path, "area_table", areaText);
+    if (c.array.areaMm2 && areaText.empty()) y.problem("array.area_mm2", "needs an area_table to size the array");
     y.throwIfAny();  // report structural problems before reading a second file
 
-    c.energy = loadEnergyTable(resolveBeside(path, energy).lexically_normal().string());
-    if (!area.empty()) c.area = loadAreaTable(resolveBeside(path, area).lexically_normal().string());
+    c.energy = loadEnergyTable(energyTable);
+    applyEnergyOverrides(y, energy, path, c.energy);
+    y.throwIfAny();
+    if (!areaTable.empty()) c.area = loadAreaTable(areaTable);
     if (c.array.areaMm2) sizeArrayToArea(c, path);
-    c.resolvedYaml = emitResolved(c);
-    c.hash = fnv1aHex(c.resolvedYaml);
+    c.resolvedYaml = emitResolved(c, Emit::Everything);
+    c.hash = fnv1aHex(emitResolved(c, Emit::HashedOnly));
     return c;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "sim/config/ConfigError.hpp"
+#include "sim/config/YamlFile.hpp"
 
 namespace trsim {
 
@@ -13,8 +14,27 @@ std::string joinWords(const std::vector<std::string>& words) {
     return s;
 }
 
+void StrictYaml::attribute(const std::string& keyPath, const std::string& origin) {
+    origins_.emplace_back(keyPath, origin);
+}
+
 void StrictYaml::problem(const std::string& path, const std::string& message) {
-    problems_.push_back(file_ + ": " + path + ": " + message);
+    std::string where = file_;
+    std::size_t longest = 0;
+    for (const auto& [key, origin] : origins_) {
+        // The problem is at the set key, below it (its value's content) or above it
+        // (a map the --set created, e.g. an unknown energy entry).
+        const auto below = [](const std::string& deep, const std::string& top) {
+            return deep.size() > top.size() && deep.compare(0, top.size(), top) == 0 &&
+                   (deep[top.size()] == '.' || deep[top.size()] == '[');
+        };
+        const bool covers = path == key || below(path, key) || below(key, path);
+        if (covers && key.size() >= longest) {
+            longest = key.size();
+            where = origin;
+        }
+    }
+    problems_.push_back(where + ": " + printable(path) + ": " + printable(message));
 }
 
 void StrictYaml::throwIfAny() const {
@@ -38,7 +58,12 @@ YAML::Node StrictYaml::map(const YAML::Node& parent, const std::string& path, co
 void StrictYaml::onlyKeys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) {
     if (!node.IsMap()) return;
     for (const auto& kv : node) {
-        const std::string key = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) {
+            problem(join(path, "<key>"), "a key must be a single word, not a list or map (allowed here: " +
+                                             joinWords(allowed) + ")");
+            continue;
+        }
+        const std::string key = kv.first.Scalar();
         bool known = false;
         for (const auto& a : allowed) known = known || a == key;
         if (!known) problem(join(path, key), "unknown key (allowed here: " + joinWords(allowed) + ")");

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trsim {
@@ -34,6 +35,10 @@ public:
     std::optional<int> integerOrNone(const YAML::Node& parent, const std::string& path, const std::string& key, long lo,
                                      long hi);
 
+    // Problems at `keyPath` or below are reported against `origin` (e.g. "--set
+    // array.rows=0") instead of the file: that is where the value came from.
+    void attribute(const std::string& keyPath, const std::string& origin);
+
     void problem(const std::string& path, const std::string& message);
     const std::vector<std::string>& problems() const { return problems_; }
     void throwIfAny() const;
@@ -47,6 +52,7 @@ private:
                   YAML::Node& out);
 
     std::string file_;
+    std::vector<std::pair<std::string, std::string>> origins_;  // key path, origin; later ones win
     std::vector<std::string> problems_;
 };
 

@@ -1,9 +1,5 @@
 #include "sim/io/ResultsWriter.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -12,6 +8,8 @@
 #include <unordered_set>
 
 #include "sim/io/Hdf5Handle.hpp"
+#include "sim/io/Hdf5MemoryFile.hpp"
+#include "sim/io/OutputFiles.hpp"
 
 namespace trsim {
 namespace {
@@ -179,7 +177,7 @@ void checkParentDirectory(const std::string& path) {
     if (parent.empty()) parent = ".";
     std::error_code ec;
     if (!fs::is_directory(parent, ec)) {
-        throw std::runtime_error("directory '" + parent.string() + "' does not exist (create it first)");
+        throw OutputError(path + ": directory '" + parent.string() + "' does not exist (create it first)");
     }
 }
 
@@ -208,7 +206,7 @@ public:
     explicit ResultsFileWriter(const std::string& filePath) : path_(filePath) {
         Hdf5PropertyList fcpl(checkId(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate", "file creation properties"));
         trackCreationOrder(fcpl.get(), "file creation properties");
-        file_ = Hdf5File(checkId(H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), "H5Fcreate", path_));
+        file_ = createMemoryFile(path_, fcpl.get());
 
         string_ = Hdf5Datatype(checkId(H5Tcopy(H5T_C_S1), "H5Tcopy", "string type"));
         checkStatus(H5Tset_size(string_.get(), H5T_VARIABLE), "H5Tset_size", "string type");
@@ -312,8 +310,8 @@ public:
         }
     }
 
-    // Closing flushes everything buffered, so its failure is a write failure.
-    void close() { checkStatus(file_.close(), "H5Fclose", path_); }
+    // Writes the in-memory file to path_ atomically (OutputError on a write failure).
+    void save() { saveMemoryFile(file_, path_); }
 
 private:
     static void trackCreationOrder(hid_t plist, const std::string& object) {
@@ -426,17 +424,6 @@ private:
     Hdf5PropertyList datasetProps_;
 };
 
-// rename(2) is atomic for the name, not the data: without fsync a crash right
-// after the rename could leave the final name pointing at an empty file.
-void syncToDisk(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) throw std::runtime_error("open(2) of '" + path + "' failed: " + std::strerror(errno));
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw std::runtime_error("fsync(2) of '" + path + "' failed: " + std::strerror(err));
-}
-
 }  // namespace
 
 void writeResults(const std::string& path, const RunRecord& run) {
@@ -448,27 +435,17 @@ void writeResults(const std::string& path, const RunRecord& run) {
         throw std::runtime_error(context + e.what());
     }
 
-    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    SilencedHdf5Errors quiet;
+    ResultsFileWriter writer(path);
     try {
-        {
-            SilencedHdf5Errors quiet;
-            ResultsFileWriter writer(tmp);
-            writer.writeRootAttributes(run);
-            writer.writeLayers(run);
-            writer.writeOtherScopes(run);
-            writer.writeSummary(run);
-            writer.close();
-        }
-        syncToDisk(tmp);
-        if (::rename(tmp.c_str(), path.c_str()) != 0) {
-            throw std::runtime_error("rename(2) of '" + tmp + "' to '" + path + "' failed: " + std::strerror(errno));
-        }
+        writer.writeRootAttributes(run);
+        writer.writeLayers(run);
+        writer.writeOtherScopes(run);
+        writer.writeSummary(run);
     } catch (const std::exception& e) {
-        // The writer is out of scope here, so HDF5 no longer holds the temp file open.
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
         throw std::runtime_error(context + e.what());
     }
+    writer.save();
 }
 
 }  // namespace trsim

@@ -76,10 +76,11 @@ struct RunRecord {
     std::vector<LayerMap> maps;            // optional per-layer arrays
 };
 
-// Writes atomically: to "<path>.tmp-<pid>", then rename(2) over path, so a reader
-// never sees a half-written file and a failed run never destroys an earlier result.
-// On any error the temp file is removed and std::runtime_error names the path and
-// the HDF5 call that failed. The parent directory must already exist.
+// Builds the file in memory and writes it atomically (writeFileAtomically: a
+// temporary beside it, fsync, rename), so a reader never sees a half-written file
+// and a failed or interrupted run never destroys an earlier result nor leaves a
+// temporary behind. An invalid record throws std::runtime_error naming the path and
+// the problem; a failed write throws OutputError. The parent directory must exist.
 void writeResults(const std::string& path, const RunRecord& run);
 
 }  // namespace trsim

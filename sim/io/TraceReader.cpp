@@ -4,7 +4,11 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <sstream>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "sim/io/Hdf5Read.hpp"
 
@@ -95,6 +99,43 @@ void readRootAttributes(hid_t file, const std::string& where, Trace& t) {
     t.int8Metric = optionalFiniteFloat(file, where, "int8_metric");
 }
 
+// ----------------------------------------------------------------- sizes
+
+// A trace may declare any shape; nothing is allocated before its size is known
+// to fit. Products are computed with overflow checks (a [2^62, 8] dataset must
+// not wrap to 0 elements) and compared with the memory the machine has.
+uint64_t memoryLimitBytes() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+    uint64_t limit = pages > 0 && pageSize > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
+                                               : uint64_t{1} << 40;
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) limit = std::min<uint64_t>(limit, rl.rlim_cur);
+    return limit;
+}
+
+// Product of `factors`, or nullopt if it does not fit in 63 bits.
+std::optional<uint64_t> checkedProduct(const std::vector<int64_t>& factors) {
+    uint64_t p = 1;
+    for (int64_t f : factors) {
+        if (f < 0 || __builtin_mul_overflow(p, static_cast<uint64_t>(f), &p) || p > uint64_t{INT64_MAX})
+            return std::nullopt;
+    }
+    return p;
+}
+
+// Throws unless `elements` int64 values fit in memory; `what` says which array.
+void checkFitsMemory(const std::string& where, const std::string& what, const std::vector<int64_t>& factors) {
+    const std::optional<uint64_t> n = checkedProduct(factors);
+    const uint64_t limit = memoryLimitBytes();
+    std::string size;
+    if (!n || *n > limit / 8) {
+        size = n ? std::to_string(*n) + " elements (" + std::to_string(*n / (uint64_t{1} << 20)) + " MiB as int64)"
+                 : "more than 2^63 elements";
+        fail(where, what + " has " + size + ", more than this machine's memory limit of " +
+                        std::to_string(limit >> 20) + " MiB");
+    }
+}
+
 // ----------------------------------------------------------------- datasets
 
 LayerType parseLayerType(const std::string& where, const std::string& text) {
@@ -154,6 +195,7 @@ IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::str
                             ", got " + shapeString(t.shape));
         if (std::count(t.shape.begin(), t.shape.end(), 0) > 0)
             fail(where, "has an empty dimension: " + layout + " = " + shapeString(t.shape));
+        checkFitsMemory(where, "shape " + shapeString(t.shape), t.shape);
         t.data = h5read::readDatasetAsInt64(ds);
         checkMagnitudes(where, t, bits, bitsName);
         return t;
@@ -170,6 +212,7 @@ void checkGemmShapes(const std::string& where, const TraceLayer& l) {
     if (w[1] != x[1])
         fail(where, "datasets 'weights' [N,K] = " + shapeString(w) + " and 'inputs' [M,K] = " + shapeString(x) +
                         " disagree on K (" + std::to_string(w[1]) + " vs " + std::to_string(x[1]) + ")");
+    checkFitsMemory(where, "the output [M,N] = [" + std::to_string(x[0]) + "," + std::to_string(w[0]) + "]", {x[0], w[0]});
     if (l.type == LayerType::Lstm && w[0] != 4 * int64_t{l.hiddenSize})
         fail(datasetWhere(where, "weights"), "expected N = 4*hidden_size = " + std::to_string(4 * int64_t{l.hiddenSize}) +
                                                  " rows (gates i,f,g,o stacked), got " + shapeString(w));
@@ -187,11 +230,18 @@ void checkConvShapes(const std::string& where, const TraceLayer& l) {
     if (w[0] % groups != 0)
         fail(datasetWhere(where, "weights"), "N=" + std::to_string(w[0]) + " output channels of " + shapeString(w) +
                                                  " not divisible by attribute 'groups'=" + std::to_string(groups));
-    const int64_t pad = l.conv.padH;
+    const int64_t pad = l.conv.padH;  // <= INT_MAX, and dimensions fit memory: no overflow below
     if (x[2] + 2 * pad < w[2] || x[3] + 2 * pad < w[3])
         fail(where, both + ": kernel " + std::to_string(w[2]) + "x" + std::to_string(w[3]) +
                         " larger than the padded input " + std::to_string(x[2] + 2 * pad) + "x" +
                         std::to_string(x[3] + 2 * pad) + " (padding " + std::to_string(pad) + ")");
+    // The simulation lowers the conv to GEMMs (im2col): M = B*OH*OW rows of K = KH*KW*C/groups.
+    const int64_t oh = (x[2] + 2 * pad - w[2]) / l.conv.strideH + 1;
+    const int64_t ow = (x[3] + 2 * pad - w[3]) / l.conv.strideW + 1;
+    const std::string out = " (output " + std::to_string(oh) + "x" + std::to_string(ow) + " with padding " +
+                            std::to_string(pad) + ", stride " + std::to_string(l.conv.strideH) + ")";
+    checkFitsMemory(where, "the lowered input matrix [B*OH*OW, KH*KW*C/groups]" + out, {x[0], oh, ow, w[1], w[2], w[3]});
+    checkFitsMemory(where, "the output [B,N,OH,OW]" + out, {x[0], w[0], oh, ow});
 }
 
 // ----------------------------------------------------------------- layers
@@ -252,18 +302,32 @@ void sortAndCheckIndices(const std::string& fileWhere, std::vector<TraceLayer>& 
 void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
     if (h5read::objectKind(file, "tr_accuracy") != ObjectKind::Group) return;
     const std::string where = path + ": group '/tr_accuracy'";
-    const auto column = [&](const char* name) {
+    // Every column is read through here, so a malformed one is named with its expected type.
+    const auto column = [&](const char* name, const char* expected, auto read) {
+        const std::string what = std::string("dataset '") + name + "'";
+        if (h5read::objectKind(file, std::string("tr_accuracy/") + name) != ObjectKind::Dataset)
+            fail(where, what + " missing (expected a 1-D " + expected + " column)");
         Hdf5Dataset ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT));
-        if (!ds.valid()) fail(where, std::string("dataset '") + name + "' missing");
-        return ds;
+        try {
+            const std::vector<int64_t> shape = h5read::datasetShape(ds);
+            if (shape.size() != 1) fail(where, what + " must be a 1-D " + expected + " column, got shape " + shapeString(shape));
+            checkFitsMemory(where, what, shape);
+            const H5T_class_t cls = h5read::datasetTypeClass(ds);
+            const bool text = std::string(expected) == "string";
+            if ((text && cls != H5T_STRING) || (!text && cls != H5T_INTEGER && cls != H5T_FLOAT))
+                fail(where, what + " must be a " + expected + " column, got " + h5read::typeClassName(cls));
+            return read(ds.get());
+        } catch (const Hdf5ReadError& e) {
+            fail(where, what + ": " + e.what());
+        }
     };
-    const std::vector<std::string> we = h5read::readStringDataset(column("w_encoding"));
-    const std::vector<std::string> de = h5read::readStringDataset(column("d_encoding"));
-    const std::vector<int64_t> wg = h5read::readDatasetAsInt64(column("w_group_size"));
-    const std::vector<int64_t> wb = h5read::readDatasetAsInt64(column("w_budget"));
-    const std::vector<int64_t> dg = h5read::readDatasetAsInt64(column("d_group_size"));
-    const std::vector<int64_t> db = h5read::readDatasetAsInt64(column("d_budget"));
-    const std::vector<double> value = h5read::readDatasetAsDouble(column("value"));
+    const std::vector<std::string> we = column("w_encoding", "string", h5read::readStringDataset);
+    const std::vector<std::string> de = column("d_encoding", "string", h5read::readStringDataset);
+    const std::vector<int64_t> wg = column("w_group_size", "integer", h5read::readDatasetAsInt64);
+    const std::vector<int64_t> wb = column("w_budget", "integer", h5read::readDatasetAsInt64);
+    const std::vector<int64_t> dg = column("d_group_size", "integer", h5read::readDatasetAsInt64);
+    const std::vector<int64_t> db = column("d_budget", "integer", h5read::readDatasetAsInt64);
+    const std::vector<double> value = column("value", "number", h5read::readDatasetAsDouble);
     const std::size_t n = value.size();
     if (we.size() != n || de.size() != n || wg.size() != n || wb.size() != n || dg.size() != n || db.size() != n)
         fail(where, "columns differ in length");
@@ -296,9 +360,12 @@ Trace readOpenFile(hid_t file, const std::string& path) {
 }  // namespace
 
 Trace readTrace(const std::string& path) {
+    if (path.empty()) fail("(empty trace path)", "the trace file name is empty");
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) fail(path, "trace file not found");
-    if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not a regular file");
+    const auto status = std::filesystem::status(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) fail(path, "cannot be accessed: " + ec.message());
+    if (!std::filesystem::exists(status)) fail(path, "trace file not found");
+    if (!std::filesystem::is_regular_file(status)) fail(path, "not a regular file");
 
     const h5read::QuietHdf5Errors quiet;
     if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file");

@@ -13,6 +13,7 @@
 #include "modules/pe/PeKind.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
+#include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/QuantizedOperands.hpp"
 
@@ -75,6 +76,12 @@ std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
             (c.quantize.dataBits && requantizeShift(largestMagnitude(l.inputs), *c.quantize.dataBits) > 0))
             return std::nullopt;
     return peKindOf(c).accuracy(trace, c);
+}
+
+std::string vcdFilePath(const SimConfig& config) {
+    const std::string& p = config.outputs.vcdPath;
+    if (p.empty()) return p;
+    return p.size() > 4 && p.compare(p.size() - 4, 4, ".vcd") == 0 ? p : p + ".vcd";
 }
 
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
@@ -180,11 +187,15 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     // trsim reports progress itself; the kernel's informational messages (e.g.
     // the VCD timescale notice) would only interleave with it.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    // The waveform is written under a temporary name (SystemC appends ".vcd") and
+    // renamed once complete, like every trsim output.
     sc_core::sc_trace_file* vcd = nullptr;
-    if (!config.outputs.vcdPath.empty()) {
-        std::string base = config.outputs.vcdPath;
-        if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
-        vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
+    std::unique_ptr<TemporaryFile> vcdTmp;
+    const std::string vcdPath = vcdFilePath(config);
+    if (!vcdPath.empty()) {
+        const std::string base = vcdPath.substr(0, vcdPath.size() - 4);
+        vcdTmp = std::make_unique<TemporaryFile>(base, ".vcd");
+        vcd = sc_core::sc_create_vcd_trace_file(vcdTmp->path().substr(0, vcdTmp->path().size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_NS);
         array->traceSignals(vcd);
     }
@@ -194,6 +205,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     if (controller->error()) std::rethrow_exception(controller->error());
     if (!result.layerOrder.empty() && !result.stats.has("layers/" + result.layerOrder.back(), "cycles"))
         throw std::runtime_error("simulation ended before every layer ran");
+    if (vcdTmp) vcdTmp->commitTo(vcdPath);
 
     std::vector<std::string> scopes;
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);

@@ -39,6 +39,9 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
 // row for tr settings it has, nothing otherwise.
 std::optional<double> accuracyFor(const Trace& trace, const SimConfig& config);
 
+// The waveform file a run writes (outputs.vcd with ".vcd" appended unless it has it), "" for none.
+std::string vcdFilePath(const SimConfig& config);
+
 // Throws TraceConfigMismatch naming the layer, the operand and the config key.
 void checkTraceFitsConfig(const Trace& trace, const SimConfig& config);
 

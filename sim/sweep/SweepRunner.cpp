@@ -18,6 +18,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/io/TemporaryFiles.hpp"
+
 extern char** environ;
 
 namespace trsim {
@@ -63,6 +65,7 @@ pid_t spawnWorker(const SweepSpec& spec, const SweepPoint& p, const SweepRunOpti
     const int rc = posix_spawn(&pid, o.trsimExecutable.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start worker " + o.trsimExecutable + ": " + std::strerror(rc));
+    registerChild(pid);  // an interrupted sweep passes the signal on to its workers
     return pid;
 }
 
@@ -76,7 +79,7 @@ std::string selfExecutable() { return fs::read_symlink("/proc/self/exe").string(
 
 SweepRunCounts runSweepPoints(const SweepSpec& spec, const std::vector<int>& todo, const SweepRunOptions& o,
                               std::ostream& progress) {
-    fs::create_directories(o.partsDir);
+    fs::create_directory(o.partsDir);  // its parent, the output's directory, was checked to exist
     const bool bar = isatty(STDERR_FILENO);
     const auto start = std::chrono::steady_clock::now();
     SweepRunCounts counts;
@@ -106,7 +109,9 @@ SweepRunCounts runSweepPoints(const SweepSpec& spec, const std::vector<int>& tod
         }
         int status = 0;
         const pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) continue;
         if (pid < 0) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+        unregisterChild(pid);
         const auto it = running.find(pid);
         if (it == running.end()) continue;
         const SweepPoint& p = spec.points[static_cast<std::size_t>(it->second)];

@@ -8,6 +8,7 @@
 
 #include "sim/config/ConfigLoader.hpp"
 #include "sim/config/StrictYaml.hpp"
+#include "sim/config/YamlFile.hpp"
 
 namespace trsim {
 namespace fs = std::filesystem;
@@ -33,7 +34,11 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
     std::vector<Axis> axes;
     for (const auto& kv : block) {
         Axis a;
-        a.key = kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) {
+            y.problem(path + ".<key>", "a key path must be a single word, not a list or map");
+            continue;
+        }
+        a.key = kv.first.Scalar();
         const std::string keyPath = path + "." + a.key;
         if (!kv.second.IsSequence() || kv.second.size() == 0) {
             y.problem(keyPath, "must be a non-empty list of values");
@@ -53,7 +58,7 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
 }  // namespace
 
 SweepSpec loadSweep(const std::string& path) {
-    if (!fs::exists(path)) throw ConfigError({path + ": file not found"});
+    const YAML::Node root = loadYamlFile(path);
     SweepSpec spec;
     spec.path = path;
     {
@@ -61,12 +66,6 @@ SweepSpec loadSweep(const std::string& path) {
         std::stringstream s;
         s << in.rdbuf();
         spec.text = s.str();
-    }
-    YAML::Node root;
-    try {
-        root = YAML::Load(spec.text);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError({path + ": not valid YAML: " + e.what()});
     }
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: base, set, sweep)"});
     StrictYaml y(path);
@@ -86,8 +85,12 @@ SweepSpec loadSweep(const std::string& path) {
     std::vector<std::string> fixed;
     for (const auto& kv : set) {
         std::string v;
-        if (!scalarText(kv.second, v)) y.problem("set." + kv.first.as<std::string>(), "must be a single value");
-        fixed.push_back(kv.first.as<std::string>() + "=" + v);
+        if (!kv.first.IsScalar()) {
+            y.problem("set.<key>", "a key path must be a single word, not a list or map");
+            continue;
+        }
+        if (!scalarText(kv.second, v)) y.problem("set." + kv.first.Scalar(), "must be a single value");
+        fixed.push_back(kv.first.Scalar() + "=" + v);
     }
     y.throwIfAny();
 
@@ -122,7 +125,9 @@ SweepSpec loadSweep(const std::string& path) {
             p.values.push_back(a.values[zipIndex]);
         }
         try {
-            p.configHash = loadConfig(spec.baseConfigPath, p.overrides).hash;
+            const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
+            p.configHash = config.hash;
+            p.inputFiles = {config.tracePath, config.energy.path};
         } catch (const ConfigError& e) {
             std::string where;
             for (std::size_t k = 0; k < spec.sweptKeys.size(); ++k)

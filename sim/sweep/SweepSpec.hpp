@@ -27,6 +27,7 @@ struct SweepPoint {
     std::vector<std::string> overrides;  // "key.path=value", the set block first
     std::vector<std::string> values;     // one per swept key, as written in YAML
     std::string configHash;              // of the resolved config
+    std::vector<std::string> inputFiles; // trace and energy table it reads (never an output)
 };
 
 struct SweepSpec {

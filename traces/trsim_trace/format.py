@@ -293,6 +293,13 @@ def _check_root(where: str, view: _AttrView, problems: List[str]):
                         f"metric, e.g. 'accuracy') is required when float_metric/int8_metric is present")
 
 
+def _memory_limit_bytes() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 1 << 40
+
+
 def _check_dataset(where: str, name: str, ds, rank: int, layout: str, bits: Optional[int],
                    bits_attr: str, problems: List[str]):
     """Check dtype, rank and value range of one dataset. Return its shape or None."""
@@ -314,6 +321,12 @@ def _check_dataset(where: str, name: str, ds, rank: int, layout: str, bits: Opti
         return None
     if any(s == 0 for s in shape):
         problems.append(f"{where}: dataset '{name}' {layout} has an empty dimension, shape {shape}")
+        return None
+    # Checked before reading, as trsim does: a declared [2^62, 8] must not reach numpy.
+    elements = math.prod(shape)
+    if elements * 8 > _memory_limit_bytes():
+        problems.append(f"{where}: dataset '{name}' {layout} shape {shape} has {elements} elements, more than "
+                        f"this machine's memory ({_memory_limit_bytes() >> 20} MiB) holds as int64")
         return None
     if bits is not None:
         values = np.asarray(ds[()]).astype(np.int64)
