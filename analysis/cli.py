@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures
+from . import export, figures, isoaccuracy
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -22,6 +22,8 @@ commands:
   heatmap    PE utilization over the array, per layer (needs the pe_utilization datasets)
   csv        the per-layer summary (or per-point totals with --points) as CSV
   info       what an input holds: kind, points, swept keys, layers
+  isoaccuracy  TR vs QT at equal accuracy per network: cheapest settings within a tolerance of the
+             8-bit model, latency / energy ratios beside the paper's FPGA table; CSV + figures
 
 examples (from the repository root):
   /usr/bin/python3 -m analysis all sweep.h5 -o figs/
@@ -84,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--error-agg", choices=("mean", "max", "last"), default="mean",
                    help="with --points: aggregation of error_rel_l2 in the 'error' column (default mean)")
     sub.add_parser("info", parents=[inputs], help="describe the input")
+    iso = sub.add_parser("isoaccuracy", parents=[inputs, outdir],
+                         help="TR vs QT at equal accuracy: settings, ratios, figures, isoaccuracy.csv")
+    iso.add_argument("--tolerance", type=float, default=None,
+                     help="allowed loss against the 8-bit model: accuracy points (default 0.5), "
+                          "perplexity percent (default 1)")
+    iso.add_argument("--test-size", type=int, default=isoaccuracy.TEST_SIZE,
+                     help=f"test-set size for the binomial standard error (default {isoaccuracy.TEST_SIZE})")
     return p
 
 
@@ -219,9 +228,24 @@ def _cmd_all(res, args, written):
         written.append(path)
 
 
+def _cmd_isoaccuracy(res, args, written):
+    results = isoaccuracy.analyse(res, args.tolerance, args.test_size)
+    rows = isoaccuracy.comparisons(results)
+    print(isoaccuracy.format_table(results, rows))
+    os.makedirs(args.out, exist_ok=True)
+    csv_path = os.path.join(args.out, "isoaccuracy.csv")
+    isoaccuracy.write_csv(rows, csv_path)
+    print(csv_path)
+    written.append(csv_path)
+    _save(isoaccuracy.plot_ratios(results, rows), args.out, written)
+    for nr in results:
+        _save(isoaccuracy.plot_accuracy_cost(nr), args.out, written)
+
+
 COMMANDS = {
     "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
     "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info,
+    "isoaccuracy": _cmd_isoaccuracy,
 }
 
 

@@ -10,6 +10,9 @@
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/functional/ExponentialQuantizer.hpp"
 #include "modules/functional/Reference.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+#include "sim/config/ConfigLoader.hpp"
+#include "modules/array/Controller.hpp"
 
 namespace trsim {
 namespace {
@@ -176,6 +179,49 @@ TEST(PeKinds, ValueMacsIgnoreAFixedSlotMeantForOtherKinds) {
         const Result r = run(s, RevealedOperand::plain(kX), RevealedOperand::plain(kW), false);
         EXPECT_EQ(r.counters.computeCycles, 1 + 4);  // preload + 4 one-cycle steps
     }
+}
+
+}  // namespace
+}  // namespace trsim
+
+namespace trsim {
+namespace {
+
+// Issue 10 item 2: cycle rules take the precision of the operands a layer has
+// (the bits of its largest magnitude), never the declared operands.*.bits bound.
+// Authors' accounting (SPEC section 6): QT wb x db term pairs per MAC, TR k x s per group of g.
+int64_t layerSlot(const std::vector<std::string>& sets, int64_t largestWeight, int64_t largestData) {
+    const SimConfig c = loadConfig(std::string(TRSIM_SOURCE_DIR) + "/configs/default.yaml", sets);
+    const IntTensor w = matrix(2, 3, {-largestWeight, 1, 0, 1, -1, 0});
+    const IntTensor x = matrix(1, 3, {0, largestData, 1});
+    return peKindOf(c).prepareLayer(c, x, w).stepSlot;
+}
+
+TEST(OperandPrecision, TrConventionalSlotIsGroupTimesWeightBitsTimesDataBits) {
+    const std::vector<std::string> conventional{"operands.weights.encoding=binary", "operands.data.encoding=binary",
+                                                "operands.weights.budget=none", "operands.data.budget=none"};
+    for (int wb = 1; wb <= 8; ++wb)
+        for (int db = 1; db <= 8; ++db)
+            EXPECT_EQ(layerSlot(conventional, (int64_t{1} << wb) - 1, (int64_t{1} << db) - 1), 8 * wb * db)
+                << wb << " x " << db;
+    // Two pairs per cycle halve it (rounding up); a power of two needs one bit more than its predecessor.
+    std::vector<std::string> twoPerCycle = conventional;
+    twoPerCycle.push_back("pe.term_pairs_per_cycle=2");
+    EXPECT_EQ(layerSlot(twoPerCycle, 127, 255), 8 * 7 * 8 / 2);
+    EXPECT_EQ(layerSlot(conventional, 64, 255), 8 * 7 * 8);
+    EXPECT_EQ(layerSlot(conventional, 63, 255), 8 * 6 * 8);
+}
+
+TEST(OperandPrecision, TrBudgetSlotIsKTimesSWhenTheBudgetsBind) {
+    // HESE, g = 8, k = 12, s = 3 (default): 36 pairs whatever the precision, down to where the
+    // precision binds: 3-bit HESE values have at most 2 terms, so 12 x 2.
+    EXPECT_EQ(layerSlot({}, 127, 255), 36);
+    EXPECT_EQ(layerSlot({}, 127, 7), 12 * static_cast<int64_t>(maxTermsPerValue(Encoding::Hese, 3)));
+}
+
+TEST(OperandPrecision, StripesStepsAreTheDataPrecision) {
+    for (int db = 1; db <= 8; ++db) EXPECT_EQ(layerSlot({"pe.kind=stripes"}, 127, (int64_t{1} << db) - 1), db);
+    EXPECT_EQ(layerSlot({"pe.kind=stripes"}, 127, 128), 8);
 }
 
 }  // namespace

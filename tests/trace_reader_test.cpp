@@ -397,8 +397,8 @@ TEST_F(TraceReaderTest, RejectsUnknownSource) {
 
 TEST_F(TraceReaderTest, RejectsOtherFormatVersion) {
     FileSpec spec = validSpec();
-    spec.attrs["format_version"] = int64_t{2};
-    expectError(spec, {"attribute 'format_version'", "unsupported version 2"});
+    spec.attrs["format_version"] = int64_t{3};
+    expectError(spec, {"attribute 'format_version'", "unsupported version 3", "reads versions 1 to 2"});
 }
 
 TEST_F(TraceReaderTest, RejectsWrongAttributeTypes) {

@@ -2,14 +2,14 @@
 """(Re)generate trsim's traces: one command, with progress.
 
     /usr/bin/python3 traces/make_traces.py all                    # everything below, in order
-    /usr/bin/python3 traces/make_traces.py trained [mlp cnn lstm] # train the real models -> traces/bundled/
+    /usr/bin/python3 traces/make_traces.py trained [mlp cnn lstm resnet mbv2se]  # real models -> traces/bundled/
     /usr/bin/python3 traces/make_traces.py imagenet [resnet18 ...]# synthetic ImageNet-scale -> traces/generated/
     /usr/bin/python3 traces/make_traces.py bundled-synthetic      # the small synthetic trace in traces/bundled/
     /usr/bin/python3 traces/make_traces.py tr-accuracy FILE...    # recompute the /tr_accuracy table of traces
     /usr/bin/python3 traces/make_traces.py list                   # what exists, sizes, metrics
 
-Trained models need Debian packages dataset-fashion-mnist (MLP, CNN) and python3-torch,
-libopenblas0-pthread, bible-kjv (LSTM). The synthetic traces are fitted to the bundled trained traces.
+Trained models need Debian packages dataset-fashion-mnist (MLP, CNN, ResNet-style, MobileNet-style) and
+python3-torch, libopenblas0-pthread (LSTM, ResNet-style, MobileNet-style), bible-kjv (LSTM). The synthetic traces are fitted to the bundled trained traces.
 
 The bundled MLP and CNN were trained with Debian's reference BLAS (libblas3). Installing
 libopenblas0-pthread (for torch) makes OpenBLAS numpy's BLAS, whose float rounding differs; to reproduce the
@@ -32,10 +32,12 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.execu
 REFERENCE_BLAS = "/usr/lib/x86_64-linux-gnu/blas"
 BUNDLED = os.path.join(HERE, "bundled")
 GENERATED = os.path.join(HERE, "generated")
-TRAINED = {
-    "mlp": ("make_fashion_mlp.py", "mlp_fashion_mnist.h5", True),
-    "cnn": ("make_fashion_cnn.py", "cnn_fashion_mnist.h5", True),
-    "lstm": ("make_kjv_lstm.py", "lstm_kjv.h5", False),
+TRAINED = {  # name: (script and its arguments, output in bundled/, numpy generator needing the reference BLAS)
+    "mlp": (["make_fashion_mlp.py"], "mlp_fashion_mnist.h5", True),
+    "cnn": (["make_fashion_cnn.py"], "cnn_fashion_mnist.h5", True),
+    "lstm": (["make_kjv_lstm.py"], "lstm_kjv.h5", False),
+    "resnet": (["make_fashion_graph.py", "resnet"], "resnet_fashion_mnist.h5", False),
+    "mbv2se": (["make_fashion_graph.py", "mbv2se"], "mbv2se_fashion_mnist.h5", False),
 }
 # the small synthetic trace kept in git: the real ResNet-18 shapes, first 5 array layers (conv1 + layer1)
 BUNDLED_SYNTHETIC = dict(network="resnet18", first_layers=5, file="resnet18_first5_synthetic.h5")
@@ -43,14 +45,15 @@ BUNDLED_SYNTHETIC = dict(network="resnet18", first_layers=5, file="resnet18_firs
 
 def run_trained(names):
     for name in names:
-        script, out, numpy_blas = TRAINED[name]
+        (script, *script_args), out, numpy_blas = TRAINED[name]
         env = dict(os.environ)
         if numpy_blas and os.path.isdir(REFERENCE_BLAS):
             env["LD_LIBRARY_PATH"] = REFERENCE_BLAS + (":" + env["LD_LIBRARY_PATH"]
                                                        if env.get("LD_LIBRARY_PATH") else "")
         t0 = time.time()
         print(f"== {name}: {script} -> bundled/{out}", flush=True)
-        r = subprocess.run([PYTHON, os.path.join(HERE, script), "--out", os.path.join(BUNDLED, out)], env=env)
+        r = subprocess.run([PYTHON, os.path.join(HERE, script), *script_args, "--out", os.path.join(BUNDLED, out)],
+                           env=env)
         if r.returncode:
             raise SystemExit(f"{script} failed (exit {r.returncode})")
         print(f"== {name}: done in {time.time() - t0:.0f} s", flush=True)
@@ -95,7 +98,7 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("all", help="trained + bundled-synthetic + imagenet (every network)")
-    p = sub.add_parser("trained", help="train the real models (default: mlp cnn lstm)")
+    p = sub.add_parser("trained", help=f"train the real models (default: {' '.join(TRAINED)})")
     p.add_argument("models", nargs="*", help=f"any of {', '.join(TRAINED)}")
     p = sub.add_parser("imagenet", help="synthetic ImageNet-scale traces (default: every network)")
     p.add_argument("networks", nargs="*")

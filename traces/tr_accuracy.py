@@ -35,7 +35,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trsim_trace import TrAccuracy, TrPoint, Trace  # noqa: E402
-from trsim_trace.tr import Coding, conv_tr, gemm_tr, int_matmul, reveal, reveal_layer_weights  # noqa: E402
+from trsim_trace.graph import parse_graph, run_graph  # noqa: E402
+from trsim_trace.setting import EXACT, Operand, Setting, qt_apply, qt_shift  # noqa: E402
+from trsim_trace.tr import Coding, conv_tr, gemm_tr, reveal_layer_weights  # noqa: E402
 
 X_QMAX_UNSIGNED = 255
 X_QMAX_SIGNED = 127
@@ -69,6 +71,51 @@ def describe_point(point) -> str:
     return f"w {we} g{wg} k{f(wk)} / d {de} g{dg} k{f(dk)}"
 
 
+def as_setting(point=None, w_coding: Optional[Coding] = None, d_coding: Optional[Coding] = None) -> Setting:
+    """A Setting from a Setting, a (w_enc, w_g, w_k, d_enc, d_g, d_k) tuple, or a pair of codings."""
+    if isinstance(point, Setting):
+        return point
+    if point is not None:
+        return Setting.from_tr_point(point)
+    op = lambda c: Operand() if c is None else Operand(c.encoding, c.group_size, c.budget)  # noqa: E731
+    return Setting(op(w_coding), op(d_coding))
+
+
+class LayerRules:
+    """One layer's array operands under a setting, as trsim computes them.
+
+    Weights: QT at ``quantize_bits`` (shift from the whole weight tensor), then TR on the rows. Data: the
+    activation is quantized to the trace's integer domain as in the int8 model, then QT with the fixed shift
+    of the trace's stored input tensor for this layer (a calibrated per-layer quantizer), then TR on the rows
+    the array receives. The integer product is rescaled by ``w_scale * x_scale * 2^(s_w + s_d)``.
+    """
+
+    def __init__(self, layer, setting: Setting):
+        w = np.asarray(layer.weights).astype(np.int64)
+        wq, dq = setting.weights.quantize_bits, setting.data.quantize_bits
+        self.w_shift = qt_shift(w, wq) if wq is not None else 0
+        if wq is not None:
+            w = qt_apply(w, wq, self.w_shift)
+        self.weights = reveal_layer_weights(layer.type, w, setting.weights.coding(max(8, layer.w_bits)))
+        self.d_bits = dq
+        self.d_shift = qt_shift(layer.inputs, dq) if dq is not None else 0
+        self.d_coding = setting.data.coding(max(8, layer.x_bits))
+        self.out_scale = layer.w_scale * layer.x_scale * float(2 ** (self.w_shift + self.d_shift))
+
+    def data(self, q: np.ndarray) -> np.ndarray:
+        return qt_apply(q, self.d_bits, self.d_shift) if self.d_bits is not None else q
+
+    def gemm(self, q: np.ndarray) -> np.ndarray:
+        return gemm_tr(self.data(q), self.weights, self.d_coding, None)
+
+    def conv(self, q: np.ndarray, layer) -> np.ndarray:
+        return conv_tr(self.data(q), self.weights, layer.stride, layer.padding, layer.groups, self.d_coding, None)
+
+
+def layer_rules(trace: Trace, setting: Setting) -> List[LayerRules]:
+    return [LayerRules(la, setting) for la in trace.layers]
+
+
 def architecture(trace: Trace) -> str:
     if not trace.model or "architecture" not in trace.model:
         raise ValueError(f"trace {trace.network!r} has no /model architecture: cannot be re-evaluated")
@@ -80,37 +127,72 @@ def architecture(trace: Trace) -> str:
 # --------------------------------------------------------------------------- feed-forward (MLP, CNN)
 
 def feedforward_logits(trace: Trace, x: np.ndarray, w_coding: Optional[Coding] = None,
-                       d_coding: Optional[Coding] = None, batch: int = 1000, revealed_w=None) -> np.ndarray:
-    """Logits of the integer model with TR; ``x`` is the float input (pixels / 255 as float32, [B, ...])."""
+                       d_coding: Optional[Coding] = None, batch: int = 1000, setting: Optional[Setting] = None
+                       ) -> np.ndarray:
+    """Logits of the integer model with TR / QT; ``x`` is the float input (pixels / 255 as float32, [B, ...])."""
     layers = trace.layers
-    if revealed_w is None:
-        revealed_w = [reveal_layer_weights(la.type, la.weights, w_coding) for la in layers]
+    rules = layer_rules(trace, setting if setting is not None else as_setting(None, w_coding, d_coding))
     outs = []
     for b0 in range(0, len(x), batch):
         a = x[b0:b0 + batch].astype(np.float64)
         for i, la in enumerate(layers):
-            xs, ws = la.x_scale, la.w_scale
+            xs = la.x_scale
             if la.type == "fc":
                 a = a.reshape(a.shape[0], -1)
             elif a.ndim != 4:
                 raise ValueError(f"layer {la.name}: conv needs a [B, C, H, W] input, got {a.shape}")
             q = np.clip(np.rint(a / xs), 0, X_QMAX_UNSIGNED).astype(np.int64)
             if la.type == "fc":
-                acc = gemm_tr(q, revealed_w[i], d_coding, None)
+                acc = rules[i].gemm(q)
                 bias = la.bias.astype(np.float64)
             else:
-                acc = conv_tr(q, revealed_w[i], la.stride, la.padding, la.groups, d_coding, None)
+                acc = rules[i].conv(q, la)
                 bias = la.bias.astype(np.float64)[None, :, None, None]
-            a = acc.astype(np.float64) * (ws * xs) + bias
+            a = acc.astype(np.float64) * rules[i].out_scale + bias
             if i < len(layers) - 1:
                 a = np.maximum(a, 0)
         outs.append(a)
     return np.concatenate(outs)
 
 
-def feedforward_accuracy(trace: Trace, x, y, w_coding=None, d_coding=None) -> float:
-    logits = feedforward_logits(trace, x, w_coding, d_coding)
+def feedforward_accuracy(trace: Trace, x, y, w_coding=None, d_coding=None, setting=None) -> float:
+    logits = feedforward_logits(trace, x, w_coding, d_coding, setting=setting)
     return float((logits.argmax(axis=1) == y).mean())
+
+
+# --------------------------------------------------------------------------- graph networks (format 2)
+
+def graph_logits(trace: Trace, x: np.ndarray, setting: Setting = EXACT, batch: int = 500,
+                 record: int = 0, progress=None):
+    """Logits of a ``graph`` trace's integer model (``trsim_trace.graph``) with TR / QT on the array operands.
+
+    With ``record`` > 0 also returns {layer: its integer inputs for the first ``record`` images} (what the
+    trace stores, before any QT / TR).
+    """
+    layers = {la.name: la for la in trace.layers}
+    rules = {la.name: r for la, r in zip(trace.layers, layer_rules(trace, setting))}
+    nodes = parse_graph(trace.model["graph"], list(layers), f"trace {trace.network!r}: /model graph")
+    recorded = {}
+
+    def layer_fn(node, a):
+        la, r = layers[node["layer"]], rules[node["layer"]]
+        lo, hi = (-X_QMAX_SIGNED, X_QMAX_SIGNED) if node["signed"] else (0, X_QMAX_UNSIGNED)
+        if la.type == "fc":
+            a = a.reshape(a.shape[0], -1)
+        q = np.clip(np.rint(a / la.x_scale), lo, hi).astype(np.int64)
+        if record and la.name not in recorded:
+            recorded[la.name] = q[:record].copy()
+        if la.type == "fc":
+            return r.gemm(q).astype(np.float64) * r.out_scale + la.bias.astype(np.float64)
+        return r.conv(q, la).astype(np.float64) * r.out_scale + la.bias.astype(np.float64)[None, :, None, None]
+
+    outs = []
+    for b0 in range(0, len(x), batch):
+        outs.append(run_graph(nodes, x[b0:b0 + batch].astype(np.float64), layer_fn))
+        if progress is not None:
+            progress(min(b0 + batch, len(x)), len(x))
+    logits = np.concatenate(outs)
+    return (logits, recorded) if record else logits
 
 
 # --------------------------------------------------------------------------- LSTM language model
@@ -126,7 +208,8 @@ def _sigmoid(x):
 
 
 def lstm_lm_nll(trace: Trace, tokens: np.ndarray, streams: int, w_coding: Optional[Coding] = None,
-                d_coding: Optional[Coding] = None, record: int = 0, progress=None):
+                d_coding: Optional[Coding] = None, record: int = 0, progress=None,
+                setting: Optional[Setting] = None):
     """Summed negative log likelihood (nats) and token count of next-token prediction over ``tokens``.
 
     With ``record`` > 0 also returns the integer inputs of both layers for the first ``record`` steps of
@@ -135,8 +218,7 @@ def lstm_lm_nll(trace: Trace, tokens: np.ndarray, streams: int, w_coding: Option
     lstm, dec = _lstm_layers(trace)
     hidden = lstm.hidden_size
     emb = dec.weights.astype(np.float64) * dec.w_scale          # tied embedding, int8 dequantized
-    w_l = reveal(lstm.weights, w_coding) if w_coding is not None else lstm.weights.astype(np.int64)
-    w_d = reveal(dec.weights, w_coding) if w_coding is not None else dec.weights.astype(np.int64)
+    r_l, r_d = layer_rules(trace, setting if setting is not None else as_setting(None, w_coding, d_coding))
     b_l = lstm.bias.astype(np.float64)
     b_d = dec.bias.astype(np.float64)
     data = batchify(tokens, streams)
@@ -150,8 +232,7 @@ def lstm_lm_nll(trace: Trace, tokens: np.ndarray, streams: int, w_coding: Option
         q = np.clip(np.rint(row / lstm.x_scale), -X_QMAX_SIGNED, X_QMAX_SIGNED).astype(np.int64)
         if t < record:
             rec_rows.append(q[0].copy())
-        acc = gemm_tr(q, w_l, d_coding, None)
-        gates = acc.astype(np.float64) * (lstm.w_scale * lstm.x_scale) + b_l
+        gates = r_l.gemm(q).astype(np.float64) * r_l.out_scale + b_l
         i_g, f_g, g_g, o_g = np.split(gates, 4, axis=1)
         c = _sigmoid(f_g) * c + _sigmoid(i_g) * np.tanh(g_g)
         h = _sigmoid(o_g) * np.tanh(c)
@@ -164,8 +245,7 @@ def lstm_lm_nll(trace: Trace, tokens: np.ndarray, streams: int, w_coding: Option
     nll = 0.0
     chunk = 4096
     for r0 in range(0, len(qh), chunk):
-        qd = reveal(qh[r0:r0 + chunk], d_coding) if d_coding is not None else qh[r0:r0 + chunk]
-        logits = int_matmul(qd, w_d.T).astype(np.float64) * (dec.w_scale * dec.x_scale) + b_d
+        logits = r_d.gemm(qh[r0:r0 + chunk]).astype(np.float64) * r_d.out_scale + b_d
         m = logits.max(axis=1, keepdims=True)
         lse = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))
         tgt = targets[r0:r0 + chunk]
@@ -185,10 +265,10 @@ def _lstm_layers(trace: Trace):
     return lstm, dec
 
 
-def lstm_perplexity(trace: Trace, w_coding=None, d_coding=None, tokens=None, streams=None) -> float:
+def lstm_perplexity(trace: Trace, w_coding=None, d_coding=None, tokens=None, streams=None, setting=None) -> float:
     tokens = np.asarray(trace.model["test_tokens"]) if tokens is None else tokens
     streams = int(trace.model["eval_streams"]) if streams is None else streams
-    nll, n = lstm_lm_nll(trace, tokens, streams, w_coding, d_coding)
+    nll, n = lstm_lm_nll(trace, tokens, streams, w_coding, d_coding, setting=setting)
     return math.exp(nll / n)
 
 
@@ -202,24 +282,27 @@ def load_eval_data(trace: Trace):
     import tracegen as tg  # Fashion-MNIST loader
     data = tg.load_fashion_mnist()
     x = (data["test_x"] / 255.0).astype(np.float32)
-    x = x[:, None] if trace.layers[0].type == "conv" else x.reshape(len(x), -1)
+    x = x[:, None] if (arch == "graph" or trace.layers[0].type == "conv") else x.reshape(len(x), -1)
     return x, data["test_y"].astype(np.int64)
 
 
-def evaluate(trace: Trace, point=None, data=None, limit: Optional[int] = None) -> float:
-    """The trace's metric with TR ``point`` = (w_enc, w_g, w_k, d_enc, d_g, d_k) (None: plain int8)."""
+def evaluate(trace: Trace, point=None, data=None, limit: Optional[int] = None, progress=None) -> float:
+    """The trace's metric under ``point``: a Setting (TR and QT), a TR tuple (w_enc, w_g, w_k, d_enc, d_g,
+    d_k), or None (plain int8)."""
     arch = architecture(trace)
-    w_c, d_c = codings(point) if point is not None else (None, None)
+    setting = as_setting(point)
     if arch == "lstm_lm_tied":
         tokens = np.asarray(trace.model["test_tokens"])
         if limit is not None:
             tokens = tokens[:limit]
-        return lstm_perplexity(trace, w_c, d_c, tokens=tokens)
-    if arch == "feedforward_relu":
+        return lstm_perplexity(trace, tokens=tokens, setting=setting)
+    if arch in ("feedforward_relu", "graph"):
         x, y = load_eval_data(trace) if data is None else data
         if limit is not None:
             x, y = x[:limit], y[:limit]
-        return feedforward_accuracy(trace, x, y, w_c, d_c)
+        if arch == "graph":
+            return float((graph_logits(trace, x, setting, progress=progress).argmax(axis=1) == y).mean())
+        return feedforward_accuracy(trace, x, y, setting=setting)
     raise ValueError(f"unknown architecture {arch!r}")
 
 

@@ -114,18 +114,6 @@ void SystolicArrayCore::collectActive(int64_t t) {
 }
 
 
-void SystolicArrayCore::applyResult(const ActivePe& a, int64_t product) {
-    const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
-    if (spec_.dataflow == ArrayDataflow::WeightStationary) {
-        // Partial sums flow down: take the value the PE above produced for the same
-        // data row one step ago (rows are visited bottom-up, so it is not yet overwritten).
-        psum_[i] = (a.r == 0 ? 0 : psum_[i - static_cast<std::size_t>(spec_.cols)]) + product;
-        if (a.r == fold_.rowsUsed - 1) out_.at2(a.m, a.n) += psum_[i];  // leaves the array; accumulated over folds
-    } else {
-        psum_[i] += product;
-    }
-}
-
 void SystolicArrayCore::finishStep(int64_t cycles) {
     counters_.steps++;
     counters_.computeCycles += cycles;
@@ -162,13 +150,6 @@ int64_t SystolicArrayCore::stepCycles(int64_t slowest) const {
                                std::to_string(slot_));
     const int64_t cycles = spec_.schedule == TrSchedule::Fixed ? slot_ : slowest;
     return std::max<int64_t>({cycles, spec_.minStepCycles, 1});
-}
-
-void SystolicArrayCore::account(const ActivePe& a, const PeStep& s) {
-    const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
-    peBusy_[i] += s.cycles;
-    peWork_[i] += s.work;
-    applyResult(a, s.product);
 }
 
 void SystolicArrayCore::endFold() {

@@ -119,10 +119,27 @@ protected:
     virtual int64_t valueStepWork() const = 0;
     // Active PEs of global step t (in row-descending order, as partial sums need).
     void collectActive(int64_t t);
-    void account(const ActivePe& a, const PeStep& s);
+    // Records a PE's step: its busy cycles, its work and its product. Inline:
+    // the kind's core calls it for every PE-step.
+    void account(const ActivePe& a, const PeStep& s) {
+        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+        peBusy_[i] += s.cycles;
+        peWork_[i] += s.work;
+        applyResult(a, s.product);
+    }
     // The step's length: the fixed slot (which no PE may overrun) or the slowest PE.
     int64_t stepCycles(int64_t slowest) const;
-    void applyResult(const ActivePe& a, int64_t product);
+    void applyResult(const ActivePe& a, int64_t product) {
+        const std::size_t i = static_cast<std::size_t>(a.r * spec_.cols + a.c);
+        if (spec_.dataflow == ArrayDataflow::WeightStationary) {
+            // Partial sums flow down: take the value the PE above produced for the same
+            // data row one step ago (rows are visited bottom-up, so it is not yet overwritten).
+            psum_[i] = (a.r == 0 ? 0 : psum_[i - static_cast<std::size_t>(spec_.cols)]) + product;
+            if (a.r == fold_.rowsUsed - 1) out_.at2(a.m, a.n) += psum_[i];  // leaves the array; accumulated over folds
+        } else {
+            psum_[i] += product;
+        }
+    }
     void finishStep(int64_t cycles);
     // Weight-stationary value tiles: the hot loop of whole-value kinds, on fold
     // tiles laid out along the data's travel; returns the active PEs.

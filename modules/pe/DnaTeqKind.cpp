@@ -38,6 +38,7 @@ public:
     }
     // The traces hold no DNA-TEQ accuracy.
     std::optional<double> accuracy(const Trace&, const SimConfig&) const override { return std::nullopt; }
+    std::optional<std::string> accuracyOperand(const OperandCoding&) const override { return std::nullopt; }
 };
 
 }  // namespace

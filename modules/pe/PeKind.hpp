@@ -43,6 +43,7 @@ struct LayerOutcome;
 struct SimConfig;
 struct Trace;
 struct IntTensor;
+struct OperandCoding;
 class StatsRegistry;
 class SystolicArrayCore;
 
@@ -107,8 +108,14 @@ public:
     virtual void recordStats(StatsRegistry&, const std::string& /*scope*/, const SimConfig&,
                              const LayerOutcome&) const {}
 
-    // The trace's model quality for this configuration, when the trace has it.
+    // The trace's model quality for this configuration, when the trace has it
+    // (called without QT; sim/run/AccuracyKey.cpp looks further in the score cache).
     virtual std::optional<double> accuracy(const Trace& trace, const SimConfig& config) const;
+    // How the kind's arithmetic on one operand is named in the accuracy setting
+    // key (sim/run/AccuracyKey.hpp): "exact" for exact products of the operands,
+    // "<encoding>:g<g>:k<k>" for revealed terms under a budget; nullopt when the
+    // scorer (traces/score.py) does not model the kind's arithmetic.
+    virtual std::optional<std::string> accuracyOperand(const OperandCoding&) const { return std::string("exact"); }
 };
 
 }  // namespace trsim

@@ -3,9 +3,9 @@
 // HESE encoder and term comparator per array row (data_path.*); a PE holds a
 // weight group (operands.weights.group_size elements) as terms and multiplies
 // it with the data group term pair by term pair through its coefficient
-// counters. Steps are fixed slots of the most term pairs the budgets allow
-// (pe.schedule: fixed, the authors' design) or last as long as the busiest PE
-// (lockstep). With binary encodings and no budgets it is the tMAC's
+// counters. Steps are fixed slots of the most term pairs the budgets and the
+// layer's operand precision allow (pe.schedule: fixed, the authors' design) or
+// last as long as the busiest PE (lockstep). With binary encodings and no budgets it is the tMAC's
 // conventional (uniform quantization) mode.
 #include <algorithm>
 #include <memory>
@@ -15,6 +15,7 @@
 #include "modules/datapath/HeseEncoder.hpp"
 #include "modules/pe/CoefficientCountersCheck.hpp"
 #include "modules/memory/OperandStorage.hpp"
+#include "modules/pe/OperandProfile.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "modules/pe/TermHardwareArea.hpp"
 #include "sim/config/AreaModel.hpp"
@@ -40,8 +41,9 @@ public:
         s.coefficientCounters = c.pe.coefficientCounters;
         s.schedule = c.pe.schedule == TrScheduleKind::Fixed ? TrSchedule::Fixed : TrSchedule::Lockstep;
         s.reductionPerPe = c.weights.groupSize;
-        const int64_t slot = TrPe::slotPairs(c.weights, c.data);
-        s.fixedStepCycles = static_cast<int>(std::max<int64_t>(1, (slot + s.pairsPerCycle - 1) / s.pairsPerCycle));
+        // The slot of operands at the declared bits; each layer's GEMMs get the
+        // slot of their own precision (prepareLayer), never longer.
+        s.fixedStepCycles = static_cast<int>(slotCycles(c, TrPe::slotPairs(c.weights, c.data)));
         // Each array row's encoders (lanes_per_row of them, each a
         // HeseEncoder -> TermComparator chain) deliver the row's g weight-group
         // elements every step: ceil(g / lanes) values per lane at C cycles per
@@ -61,12 +63,24 @@ public:
         return std::make_unique<PeArrayCore<TermPairStepRule<false>>>(spec);
     }
 
-    // Weights with a group budget are stored as their kept terms, k slots per
-    // group (OperandStorage.hpp); data as binary values, revealed after the buffers.
-    LayerOperands prepareLayer(const SimConfig& c, const IntTensor&, const IntTensor&) const override {
+    // The fixed slot follows the operands the layer actually has: slotPairs on
+    // codings whose bits are the layer's profiled precision (the bits of its
+    // largest weight and data magnitude), not the declared operands.*.bits
+    // bound. In the authors' accounting (SPEC section 6) QT costs wb x db term
+    // pairs per MAC: conventional mode (binary, no budget) gets g x wb x db
+    // pairs per group of g, e.g. 8 x 7 x 8 for symmetric int8 weights (7
+    // magnitude bits) and uint8 data. TR costs k x s per group of g: with
+    // budgets that bind, the slot is k x s whatever the precision (12 x 3 = 36).
+    LayerOperands prepareLayer(const SimConfig& c, const IntTensor& inputs, const IntTensor& weights) const override {
         LayerOperands o;
         o.weightCoding = c.weights;
         o.dataCoding = c.data;
+        OperandCoding w = c.weights, x = c.data;
+        w.bits = std::min(w.bits, magnitudeBits(weights));
+        x.bits = std::min(x.bits, magnitudeBits(inputs));
+        o.stepSlot = slotCycles(c, TrPe::slotPairs(w, x));
+        // Weights with a group budget are stored as their kept terms, k slots per
+        // group (OperandStorage.hpp); data as binary values, revealed after the buffers.
         if (c.weights.budget) o.weightStoredBits = keptTermBitsPerValue(c.weights);
         return o;
     }
@@ -98,6 +112,11 @@ public:
         return a;
     }
 
+    std::optional<std::string> accuracyOperand(const OperandCoding& o) const override {
+        if (!o.budget) return std::string("exact");  // every term kept
+        return encodingName(o.encoding) + ":g" + std::to_string(o.groupSize) + ":k" + std::to_string(*o.budget);
+    }
+
     // Every term kept is exact arithmetic (the 8-bit quality); otherwise the
     // trace's /tr_accuracy row for these codings, if it has one.
     std::optional<double> accuracy(const Trace& trace, const SimConfig& c) const override {
@@ -108,6 +127,12 @@ public:
                 r.weightBudget == c.weights.budget && r.dataBudget == c.data.budget)
                 return r.value;
         return std::nullopt;
+    }
+
+private:
+    // Cycles of a slot of `pairs` term pairs at pe.term_pairs_per_cycle.
+    static int64_t slotCycles(const SimConfig& c, int64_t pairs) {
+        return std::max<int64_t>(1, (pairs + c.pe.termPairsPerCycle - 1) / c.pe.termPairsPerCycle);
     }
 };
 

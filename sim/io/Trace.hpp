@@ -1,4 +1,4 @@
-// In-memory form of a layer trace (HDF5 format_version 1, written by
+// In-memory form of a layer trace (HDF5 format_version 1 or 2, written by
 // traces/trsim_trace): the integer operands of every layer plus what is needed
 // to interpret them. Produced by readTrace (sim/io/TraceReader.hpp), which has
 // already checked every invariant documented here.
@@ -10,6 +10,7 @@
 
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/Reference.hpp"
+#include "sim/io/ScoreCache.hpp"
 
 namespace trsim {
 
@@ -57,6 +58,7 @@ struct Trace {
     int formatVersion = 0;
     std::vector<TraceLayer> layers;  // in execution order (sorted by index)
     std::vector<TrAccuracyRow> trAccuracy;  // empty when the trace has no /tr_accuracy
+    ScoreCache scores;                      // <path>.scores.tsv beside the trace (traces/score.py)
 };
 
 }  // namespace trsim

@@ -18,7 +18,9 @@ namespace {
 using h5read::Hdf5ReadError;
 using h5read::ObjectKind;
 
-constexpr int kFormatVersion = 1;
+// Version 2 adds what re-running the model needs (the /model graph, layer
+// 'role'), none of which the simulator reads: both versions read the same way.
+constexpr int kOldestFormatVersion = 1, kNewestFormatVersion = 2;
 constexpr int kMaxBits = 16;  // magnitude bits; the term hardware counts exponents up to bits+1
 
 // Every message starts with a "where" prefix: "<file>", "<file>: layer 'fc1'",
@@ -85,10 +87,11 @@ std::optional<double> optionalFiniteFloat(hid_t obj, const std::string& where, c
 void readRootAttributes(hid_t file, const std::string& where, Trace& t) {
     // The version first: a file from a future writer should say so, not fail on some renamed attribute.
     const int64_t version = requiredAttribute(file, where, "format_version", "an integer", h5read::readIntAttribute);
-    if (version != kFormatVersion)
-        fail(attributeWhere(where, "format_version"), "unsupported version " + std::to_string(version) +
-                                                          ", this reader reads version " + std::to_string(kFormatVersion));
-    t.formatVersion = kFormatVersion;
+    if (version < kOldestFormatVersion || version > kNewestFormatVersion)
+        fail(attributeWhere(where, "format_version"),
+             "unsupported version " + std::to_string(version) + ", this reader reads versions " +
+                 std::to_string(kOldestFormatVersion) + " to " + std::to_string(kNewestFormatVersion));
+    t.formatVersion = static_cast<int>(version);
     t.network = requiredNonEmptyString(file, where, "network");
     t.source = requiredString(file, where, "source");
     if (t.source != "trained" && t.source != "synthetic")
@@ -354,6 +357,7 @@ Trace readOpenFile(hid_t file, const std::string& path) {
     for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name));
     sortAndCheckIndices(path, t.layers);
     readTrAccuracy(file, path, t);
+    t.scores = readScoreCache(path);
     return t;
 }
 

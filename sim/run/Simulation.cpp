@@ -1,6 +1,7 @@
 #include "sim/run/Simulation.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "sim/config/AreaModel.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/io/TemporaryFiles.hpp"
+#include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/QuantizedOperands.hpp"
 
@@ -69,14 +71,7 @@ void recordArea(StatsRegistry& s, const SimConfig& c) {
 
 }  // namespace
 
-std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) {
-    // QT that moves any value: the trace has no metric for it.
-    for (const TraceLayer& l : trace.layers)
-        if ((c.quantize.weightBits && requantizeShift(largestMagnitude(l.weights), *c.quantize.weightBits) > 0) ||
-            (c.quantize.dataBits && requantizeShift(largestMagnitude(l.inputs), *c.quantize.dataBits) > 0))
-            return std::nullopt;
-    return peKindOf(c).accuracy(trace, c);
-}
+std::optional<double> accuracyFor(const Trace& trace, const SimConfig& c) { return lookupAccuracy(trace, c).value; }
 
 std::string vcdFilePath(const SimConfig& config) {
     const std::string& p = config.outputs.vcdPath;
@@ -211,10 +206,14 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     for (const auto& name : result.layerOrder) scopes.push_back("layers/" + name);
     recordRunTotals(result.stats, scopes, elapsed(), static_cast<int64_t>(config.array.rows) * config.array.cols);
     recordArea(result.stats, config);
-    if (const auto accuracy = accuracyFor(trace, config))
-        result.stats.set("run", "accuracy", *accuracy, trace.metric.empty() ? "metric" : trace.metric,
-                         "the trace's model " + trace.metric +
-                             " for this configuration (8-bit value for exact PEs, its /tr_accuracy row for tr)");
+    // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
+    // point's run/accuracy the reason); stderr says it too.
+    const AccuracyLookup accuracy = lookupAccuracy(trace, config);
+    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
+                     trace.metric.empty() ? "metric" : trace.metric,
+                     "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
+                         " for this configuration: " + accuracy.note);
+    if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
 

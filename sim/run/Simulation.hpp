@@ -35,8 +35,8 @@ struct SimulationResult {
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress);
 
 // The trace's model quality (accuracy, perplexity: trace.metric) for this
-// configuration: its 8-bit value for PEs that compute exactly, its /tr_accuracy
-// row for tr settings it has, nothing otherwise.
+// configuration (lookupAccuracy in sim/run/AccuracyKey.hpp: the 8-bit value, a
+// /tr_accuracy row, the trace's score cache), nothing where none is known.
 std::optional<double> accuracyFor(const Trace& trace, const SimConfig& config);
 
 // The waveform file a run writes (outputs.vcd with ".vcd" appended unless it has it), "" for none.

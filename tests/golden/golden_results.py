@@ -1,8 +1,8 @@
 """Golden summaries of trsim results: every bundled trace on every PE kind (tr with both schedules and in its
 conventional binary mode), both dataflows and both timing modes on the small traces, on a 16x16 array.
 
-    golden_results.py check  [--all] [--trace NAME]  rerun trsim, compare with tests/golden/results.json exactly
-    golden_results.py record [--trace NAME]          rerun trsim and (re)write those cases in results.json
+    golden_results.py check  [--all] [--trace NAME] [--case NAME]  rerun trsim, compare with results.json exactly
+    golden_results.py record [--trace NAME] [--case NAME]          rerun trsim and rewrite those cases
 
 Per case and layer it keeps every scalar stat trsim records (cycles, stalls, ideal cycles, MACs, term pairs,
 serial steps, energy by component, output error, ...), a SHA-256 of the layer's output tensor and of its
@@ -121,10 +121,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("action", choices=["check", "record"])
     p.add_argument("--trace", choices=TRACES, help="only the cases of this trace")
+    p.add_argument("--case", help="only the cases whose name (e.g. tr_conventional) starts with this")
     p.add_argument("--all", action="store_true", help="every case, not only the quick ones")
     a = p.parse_args()
     golden = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
-    selected = [c for c in cases() if a.trace in (None, c[0]) and (a.all or a.action == "record" or c[3])]
+    selected = [c for c in cases() if a.trace in (None, c[0]) and (a.case is None or c[1].startswith(a.case))
+                and (a.all or a.action == "record" or c[3])]
     failures = []
     with tempfile.TemporaryDirectory(prefix="trsim_golden_") as tmp:
         for trace, name, sets, _ in selected:

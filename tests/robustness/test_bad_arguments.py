@@ -21,7 +21,8 @@ def test_malformed_arguments(inputs, args, expected):
     sweep = inputs.dir / "s.yaml"
     sweep.write_text(f"base: {inputs.config}\nsweep:\n  zip:\n    array.rows: [8]\n")
     subst = {"sweep": sweep, "dir": inputs.dir, "config": inputs.config}
-    r = trsim(*[a.format(**subst) for a in args])
+    # In the test's directory: a trsim that wrongly accepted `-o ''` would write ./trsim_out.h5 there.
+    r = trsim(*[a.format(**subst) for a in args], cwd=inputs.dir)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert expected in r.stderr, r.stderr
     assert not (inputs.dir / "s.h5").exists() and not (inputs.dir / "trsim_out.h5").exists()

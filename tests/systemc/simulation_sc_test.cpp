@@ -72,7 +72,7 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
     const std::unique_ptr<SystolicArrayCore> owned = makeArrayCore(arraySpecFromConfig(c));
     SystolicArrayCore& core = *owned;
     MemorySystem mem(memorySpecFromConfig(c), arraySpecFromConfig(c).dataflow);
-    core.startJob(rx, rw);
+    core.startJob(rx, rw, o.stepSlot);
     mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds(), stored);
     int64_t cycles = 0, previousCompute = 0, previousWrite = 0;
     while (core.beginFold()) {

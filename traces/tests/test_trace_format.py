@@ -50,7 +50,7 @@ def test_round_trip(good):
     src = make_trace()
     assert tt.check_file(good) == []
     t = tt.read_trace(good)
-    assert (t.network, t.source, t.format_version) == ("unit_test_net", "synthetic", 1)
+    assert (t.network, t.source, t.format_version) == ("unit_test_net", "synthetic", 2)
     assert t.description == src.description
     assert (t.metric, t.float_metric, t.int8_metric) == ("accuracy", 0.9, 0.89)
     assert [layer.name for layer in t.layers] == ["fc1", "conv1", "lstm1"]
@@ -194,8 +194,8 @@ MUTATIONS = {
                           ["attribute 'source'", "variable-length UTF-8 string", "fixed-length string"]),
     "bad_source": (lambda f: _set_attr(f, "source", "random"),
                    ["attribute 'source'", "('trained', 'synthetic')", "'random'"]),
-    "bad_version": (lambda f: _set_attr(f, "format_version", np.int64(2)),
-                    ["attribute 'format_version' must be 1, got 2"]),
+    "bad_version": (lambda f: _set_attr(f, "format_version", np.int64(3)),
+                    ["attribute 'format_version' must be one of (1, 2), got 3"]),
     "metric_without_name": (lambda f: f.attrs.__delitem__("metric"),
                             ["attribute 'metric'", "required when float_metric/int8_metric"]),
     "missing_dataset": (lambda f: f["layers/conv1"].__delitem__("inputs"),

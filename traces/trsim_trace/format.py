@@ -1,4 +1,7 @@
-"""trsim layer-trace format, version 1: writer, reader and validator.
+"""trsim layer-trace format, version 2 (reads 1 and 2): writer, reader and validator.
+
+Version 2 adds the ``graph`` architecture (``/model`` attribute ``graph``: the network graph, JSON, see
+``trsim_trace.graph``) and the optional layer attribute ``role``; a version-1 file is a valid version-2 file.
 
 File layout (HDF5)::
 
@@ -35,7 +38,11 @@ from typing import Dict, List, Optional
 import h5py
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2            # what write_trace writes by default
+READ_VERSIONS = (1, 2)        # what the validator and trsim accept
+# optional layer attr ``role`` (version 2): what the layer is in its network, for the authors' accounting
+# (which leaves out the first conv, depthwise convs and the classifier) and for reports
+LAYER_ROLES = ("first", "conv", "pointwise", "depthwise", "projection", "se", "classifier", "lstm")
 LAYER_TYPES = ("fc", "conv", "lstm")
 SOURCES = ("trained", "synthetic")
 MAX_BITS = 16
@@ -278,8 +285,8 @@ def _check_root(where: str, view: _AttrView, problems: List[str]):
     if view.kinds.get("source") == "str" and src not in SOURCES:
         problems.append(f"{where}: attribute 'source' must be one of {SOURCES}, got {src!r}")
     ver = _check_attr(where, view, "format_version", "int", problems)
-    if ver is not None and int(ver) != FORMAT_VERSION:
-        problems.append(f"{where}: attribute 'format_version' must be {FORMAT_VERSION}, got {int(ver)}")
+    if ver is not None and int(ver) not in READ_VERSIONS:
+        problems.append(f"{where}: attribute 'format_version' must be one of {READ_VERSIONS}, got {int(ver)}")
     _check_attr(where, view, "metric", "str", problems, required=False)
     have_metric_value = False
     for name in ROOT_OPTIONAL_FLOAT_ATTRS:
@@ -399,8 +406,30 @@ def _check_tr_table(where: str, view: _AttrView, columns: Dict[str, object], pro
         problems.append(f"{where}: columns differ in length: {lengths}")
 
 
+def _check_model(where: str, model: Dict[str, object], layer_names: List[str], version, problems: List[str]):
+    """The ``graph`` architecture (version 2): a valid graph over exactly the trace's layers."""
+    if model.get("architecture") != "graph":
+        return
+    if version != 2:
+        problems.append(f"{where}: group '/model': architecture 'graph' needs format_version 2, got {version}")
+    if not isinstance(model.get("graph"), str):
+        problems.append(f"{where}: group '/model': architecture 'graph' needs the string attribute 'graph' "
+                        f"(JSON list of nodes, trsim_trace/graph.py)")
+        return
+    from .graph import check_graph, json
+    try:
+        nodes = json.loads(model["graph"])
+    except json.JSONDecodeError as exc:
+        problems.append(f"{where}: group '/model': attribute 'graph' is not valid JSON: {exc}")
+        return
+    problems.extend(check_graph(nodes, layer_names, f"{where}: group '/model': attribute 'graph'"))
+
+
 def _check_layer(where: str, view: _AttrView, datasets: Dict[str, object], problems: List[str]):
     """Check one layer. Return its index (int) or None."""
+    role = view.values.get("role")
+    if role is not None and role not in LAYER_ROLES:
+        problems.append(f"{where}: attribute 'role' must be one of {LAYER_ROLES}, got {role!r}")
     ltype = _check_attr(where, view, "type", "str", problems)
     if ltype is not None and ltype not in LAYER_TYPES:
         problems.append(f"{where}: attribute 'type' is unknown: {ltype!r}, expected one of {LAYER_TYPES}")
@@ -531,6 +560,9 @@ def check_file(path: str) -> List[str]:
         _check_indices(where, indices, problems)
         if "model" in f and not isinstance(f["model"], h5py.Group):
             problems.append(f"{where}: '/model' must be a group")
+        elif "model" in f:
+            _check_model(where, {k: _py(v) for k, v in f["model"].attrs.items()}, list(layers.keys()),
+                         _py(f.attrs.get("format_version")), problems)
         if "tr_accuracy" in f:
             tr = f["tr_accuracy"]
             if not isinstance(tr, h5py.Group):
@@ -617,6 +649,7 @@ def check_trace(trace: Trace, where: str = "<trace>") -> List[str]:
                     or (isinstance(v, (list, tuple)) and all(isinstance(s, str) for s in v))):
                 problems.append(f"{where}: group '/model': entry {k!r} must be a str, int, float, numpy array "
                                 f"or list of str, got {type(v).__name__}")
+        _check_model(where, trace.model, [la.name for la in trace.layers], trace.format_version, problems)
     if trace.tr_accuracy is not None:
         tra = trace.tr_accuracy
         _check_tr_table(where, _attrs_from_dict({"metric": tra.metric, "description": tra.description}),

@@ -1,0 +1,136 @@
+"""analysis isoaccuracy on synthetic sweeps with hand-computed choices and ratios: the cheapest QT / TR /
+MAC settings within the tolerance of the 8-bit model, per network and array, and the figures."""
+import csv
+import math
+
+import h5py
+import numpy as np
+import pytest
+
+from analysis import isoaccuracy, load
+from analysis.cli import main
+
+from . import synth
+
+
+def _sweep(path, points, metric="accuracy"):
+    """points: (network, overrides, accuracy, cycles, energy_pj, dram_pj). One layer per point."""
+    keys = sorted({k for _, o, *_ in points for k in o})
+    rows = []
+    with h5py.File(path, "w", track_order=True) as f:
+        synth._write_sweep_root(f, keys, len(points), "sweep: synthetic\n", "/x/configs/default.yaml")
+        pg = f.create_group("points", track_order=True)
+        for i, (net, over, acc, cyc, energy, dram) in enumerate(points):
+            text = synth.to_yaml(synth.config_with(over)) + "\n"
+            chash = synth.config_hash(text + net + str(i))
+            g = synth._point_group(pg, i, chash, over, "ok", "")
+            stats = {"cycles": cyc, "compute_cycles": cyc, "stall_cycles": 0.0, "ideal_cycles": cyc,
+                     "utilization": 0.5, "term_pairs": 1.0, "macs": 1.0, "dense_macs": 1.0,
+                     "energy_total_pj": energy, "energy_dram_pj": dram, "error_rel_l2": 0.0}
+            synth.write_run_group(g, network=net, config_yaml=text, layers=[{"name": "l0", "stats": stats}],
+                                  accuracy=acc, chash=chash)
+            if acc is not None:
+                g["run/accuracy"].attrs["unit"] = metric
+            rows.append({"point": i, "config_hash": chash, "network": net, "layer": "l0",
+                         "stats": dict(stats, accuracy=np.nan if acc is None else acc),
+                         "params": {k: over.get(k, "") for k in keys}})
+        synth._write_sweep_summary(f, rows, keys)
+    return path
+
+
+TR = {"pe.kind": "tr"}
+NOB = {"operands.weights.budget": "none", "operands.data.budget": "none"}
+
+
+def qt(b):
+    return dict(TR, **NOB, **({} if b is None else {"operands.weights.quantize_bits": b,
+                                                      "operands.data.quantize_bits": b}))
+
+
+def trb(wk, dk):
+    return dict(TR, **{"operands.weights.budget": wk, "operands.data.budget": dk})
+
+
+def mac(b):
+    return dict({"pe.kind": "mac"}, **({} if b is None else {"operands.weights.quantize_bits": b,
+                                                               "operands.data.quantize_bits": b}))
+
+
+def points_mlp():
+    n = "mlp_fashion_mnist"
+    return [(n, qt(None), 0.880, 6400, 640e6, 100e6),   # the 8-bit reference
+            (n, qt(6), 0.877, 3600, 360e6, 80e6),        # within 0.5 points: the cheapest QT
+            (n, qt(4), 0.860, 1600, 160e6, 60e6),        # too inaccurate
+            (n, trb(12, 3), 0.878, 900, 120e6, 50e6),    # qualifies
+            (n, trb(8, 2), 0.8751, 600, 100e6, 40e6),    # qualifies (0.49 points below): the cheapest TR
+            (n, trb(4, 1), 0.80, 200, 50e6, 30e6),       # too inaccurate
+            (n, mac(None), 0.880, 1000, 300e6, 90e6),
+            (n, mac(5), 0.876, 700, 200e6, 70e6),        # qualifying MAC
+            (n, trb(16, 3), None, 1200, 130e6, 50e6)]    # not scored: left out
+
+
+def test_cheapest_settings_and_ratios_by_hand(tmp_path):
+    res = load([_sweep(str(tmp_path / "s.h5"), points_mlp())])
+    [nr] = isoaccuracy.analyse(res)
+    assert nr.metric == "accuracy" and nr.reference == 0.88 and nr.tolerance == 0.5
+    assert nr.noise == pytest.approx(math.sqrt(0.88 * 0.12 / 10000))
+    arr = "4x6"
+    assert nr.chosen[(arr, "qt")].label == "INT6"
+    assert nr.chosen[(arr, "tr")].label == "w k8/g8 d k2"
+    assert nr.chosen[(arr, "mac")].label == "INT5 MAC"
+    rows = isoaccuracy.comparisons([nr])
+    q = [r for r in rows if r["baseline"].startswith("QT")][0]
+    assert q["latency_ratio"] == pytest.approx(3600 / 600)
+    assert q["energy_ratio"] == pytest.approx(360 / 100)
+    assert q["on_chip_energy_ratio"] == pytest.approx((360 - 80) / (100 - 40))
+    assert q["term_pair_ratio"] == pytest.approx(36 / (8 / 8 * 2))
+    assert (q["paper_latency_ratio"], q["paper_energy_ratio"]) == (6.2, 4.1)
+    assert q["note"] == "1 TR point(s) without accuracy: score them with traces/score.py sweep SWEEP.yaml"
+    m = [r for r in rows if r["baseline"].startswith("INT-b")][0]
+    assert m["latency_ratio"] == pytest.approx(700 / 600) and math.isnan(m["paper_latency_ratio"])
+
+
+def test_perplexity_tolerance_is_relative_and_lower_is_better(tmp_path):
+    n = "lstm_kjv"
+    pts = [(n, qt(None), 30.0, 100, 10e6, 1e6), (n, qt(6), 30.29, 60, 6e6, 1e6), (n, qt(5), 30.4, 40, 4e6, 1e6),
+           (n, trb(8, 2), 30.31, 30, 3e6, 1e6), (n, trb(12, 3), 30.1, 50, 5e6, 1e6)]
+    res = load([_sweep(str(tmp_path / "s.h5"), pts, metric="perplexity")])
+    [nr] = isoaccuracy.analyse(res)
+    assert nr.metric == "perplexity" and nr.threshold == pytest.approx(30.3)
+    assert nr.chosen[("4x6", "qt")].label == "INT6" and nr.chosen[("4x6", "tr")].label == "w k12/g8 d k3"
+    [nr2] = isoaccuracy.analyse(res, tolerance=2.0)  # 30.6 allowed
+    assert nr2.chosen[("4x6", "qt")].label == "INT5" and nr2.chosen[("4x6", "tr")].label == "w k8/g8 d k2"
+    assert math.isnan(nr.noise)
+
+
+def test_equal_area_points_are_compared_within_their_area(tmp_path):
+    n = "resnet_fashion_mnist"
+    area = {"array.area_mm2": "1.0"}
+    pts = [(n, qt(None), 0.90, 1000, 100e6, 10e6), (n, trb(12, 3), 0.899, 400, 60e6, 10e6),
+           (n, dict(mac(None), **area), 0.90, 300, 50e6, 10e6), (n, dict(trb(12, 3), **area), 0.899, 150, 40e6, 10e6)]
+    res = load([_sweep(str(tmp_path / "s.h5"), pts)])
+    rows = isoaccuracy.comparisons(isoaccuracy.analyse(res))
+    byarr = {(r["array"], r["baseline"][:2]): r for r in rows}
+    assert byarr[("area 1.0 mm2", "IN")]["latency_ratio"] == pytest.approx(2.0)
+    assert byarr[("4x6", "QT")]["latency_ratio"] == pytest.approx(2.5)
+    assert "no QT point" in byarr[("area 1.0 mm2", "QT")]["note"]
+
+
+def test_cli_prints_the_settings_writes_csv_and_figures(tmp_path, capsys):
+    path = _sweep(str(tmp_path / "s.h5"), points_mlp())
+    out = tmp_path / "figs"
+    assert main(["isoaccuracy", path, "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "mlp_fashion_mnist: 8-bit 88.00 %, tolerance 0.5 points, test-set SE 0.32 points" in text
+    assert "INT6 (87.70) vs TR w k8/g8 d k2 (87.51): latency 6.00x" in text
+    for f in ("isoaccuracy.csv", "isoaccuracy.png", "isoaccuracy.pdf", "accuracy_cost_mlp_fashion_mnist.png"):
+        assert (out / f).exists(), f
+    rows = list(csv.DictReader(open(out / "isoaccuracy.csv")))
+    assert rows[0]["baseline_setting"] == "INT6" and float(rows[0]["latency_ratio"]) == pytest.approx(6.0)
+
+
+def test_no_accuracy_anywhere_is_an_error_that_says_how_to_score(tmp_path, capsys):
+    n = "mlp_fashion_mnist"
+    path = _sweep(str(tmp_path / "s.h5"), [(n, qt(None), None, 10, 1e6, 1e5), (n, trb(8, 2), None, 5, 1e6, 1e5)])
+    assert main(["isoaccuracy", path, "-o", str(tmp_path)]) == 1
+    assert "traces/score.py sweep" in capsys.readouterr().err

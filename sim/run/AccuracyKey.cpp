@@ -1,0 +1,57 @@
+#include "sim/run/AccuracyKey.hpp"
+
+#include "modules/pe/PeKind.hpp"
+#include "sim/config/ArrayFromConfig.hpp"
+
+namespace trsim {
+namespace {
+
+// operands.*.quantize_bits (contract 1) arrives with the qt-area branch; until
+// it is merged every run uses the trace's integers as they are.
+std::optional<int> quantizeBits(const OperandCoding&) { return std::nullopt; }
+
+// QT at b bits leaves every value as it is when b covers the operand's declared
+// magnitude bits in every layer (shift 0, clamp above every value): the same
+// model as no QT, so the same key.
+std::optional<int> effectiveBits(std::optional<int> bits, const Trace* trace, bool weights) {
+    if (!bits || !trace || trace->layers.empty()) return bits;
+    for (const TraceLayer& l : trace->layers)
+        if (*bits < (weights ? l.wBits : l.xBits)) return bits;
+    return std::nullopt;
+}
+
+std::string scoreCommand(const Trace& trace, const std::string& key) {
+    return "/usr/bin/python3 traces/score.py setting '" + trace.path + "' '" + key + "'";
+}
+
+}  // namespace
+
+std::optional<std::string> accuracySettingKey(const SimConfig& c, const Trace* trace) {
+    const PeKind& kind = peKindOf(c);
+    const auto w = kind.accuracyOperand(c.weights), d = kind.accuracyOperand(c.data);
+    if (!w || !d) return std::nullopt;
+    auto qt = [](std::optional<int> bits) { return ":q" + (bits ? std::to_string(*bits) : std::string("none")); };
+    return "w=" + *w + qt(effectiveBits(quantizeBits(c.weights), trace, true)) + ";d=" + *d +
+           qt(effectiveBits(quantizeBits(c.data), trace, false));
+}
+
+AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& c) {
+    const auto key = accuracySettingKey(c, &trace);
+    if (!key) return {std::nullopt, "no accuracy: pe.kind " + c.pe.kind + ": its arithmetic is not scored"};
+    if (trace.metric.empty())
+        return {std::nullopt, "no accuracy: the " + trace.source + " trace '" + trace.network +
+                                  "' has no metric (only trained traces have one)"};
+    const bool noQt = !effectiveBits(quantizeBits(c.weights), &trace, true) &&
+                      !effectiveBits(quantizeBits(c.data), &trace, false);
+    if (noQt)
+        if (const auto v = peKindOf(c).accuracy(trace, c))
+            return {v, "the trace's own value (int8_metric, or its /tr_accuracy row)"};
+    const auto it = trace.scores.scores.find(*key);
+    if (it != trace.scores.scores.end()) return {it->second, "score cache " + trace.scores.path + " (" + *key + ")"};
+    if (!trace.scores.problem.empty())
+        return {std::nullopt, "no accuracy: " + trace.scores.problem + ": " + scoreCommand(trace, *key)};
+    return {std::nullopt, "no accuracy: setting " + *key + " not scored yet; score it (once) with: " +
+                              scoreCommand(trace, *key)};
+}
+
+}  // namespace trsim

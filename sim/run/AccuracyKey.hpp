@@ -1,0 +1,36 @@
+// Which model quality (accuracy, perplexity) a configuration has on a trace,
+// and where it comes from or why there is none.
+//
+// The setting key names what changes the model's arithmetic: per operand the TR
+// coding when it has a budget (encoding, group size, budget) and the QT
+// re-quantization (operands.*.quantize_bits, contract 1). It is the string
+// traces/trsim_trace/setting.py builds (tested against each other):
+//   w=<operand>;d=<operand>,  operand = exact:q<b> | <encoding>:g<g>:k<k>:q<b>,  b = bits or "none"
+// The PE kind names its arithmetic per operand (PeKind::accuracyOperand): exact
+// products (mac, stripes, pragmatic, laconic) see only the QT part; tr its
+// coding under a budget; dnateq's exponential quantization is not scored.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "sim/config/Config.hpp"
+#include "sim/io/Trace.hpp"
+
+namespace trsim {
+
+// nullopt for PE kinds whose arithmetic the scorer does not model (dnateq).
+// With a trace, QT that covers every layer's declared bits of an operand (it
+// changes no value) keys as no QT.
+std::optional<std::string> accuracySettingKey(const SimConfig& config, const Trace* trace = nullptr);
+
+struct AccuracyLookup {
+    std::optional<double> value;
+    // Where the value comes from, or why there is none (with the command that scores it).
+    std::string note;
+};
+
+// Looks in order at: the trace's 8-bit metric (no budget, no QT), its
+// /tr_accuracy rows (TR without QT), its score cache (traces/score.py).
+AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& config);
+
+}  // namespace trsim

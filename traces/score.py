@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""Score a trained trace's accuracy (perplexity) under any TR / QT setting, once: the result goes to the
+trace's score cache (``<trace>.scores.tsv``, traces/score_cache.py) where ``trsim run`` and ``trsim sweep``
+find it.
+
+    /usr/bin/python3 traces/score.py setting TRACE KEY [KEY ...]   # score settings (canonical keys)
+    /usr/bin/python3 traces/score.py sweep SWEEP.yaml [--trsim build/trsim]  # every point of a sweep
+    /usr/bin/python3 traces/score.py show TRACE                    # what is known for a trace
+
+A key is ``w=<operand>;d=<operand>``, operand ``exact:q<b>`` or ``<enc>:g<g>:k<k>:q<b>`` with ``b`` the
+``quantize_bits`` or ``none`` (trsim_trace/setting.py); ``trsim run`` prints the key of a configuration it
+has no score for. Scoring re-runs the trace's integer model on its whole test set with exactly trsim's
+operand rules (traces/tr_accuracy.py); settings the trace already knows (the int8 model: no budget and no
+QT; rows of its /tr_accuracy table) are not re-scored. ``sweep`` reads the points with ``trsim sweep
+--list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
+with a progress bar and its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import tr_accuracy as tra  # noqa: E402
+from score_cache import ScoreCache  # noqa: E402
+from trsim_trace import Trace, read_trace  # noqa: E402
+from trsim_trace.setting import Operand, Setting  # noqa: E402
+
+EXACT_KINDS = ("mac", "stripes", "pragmatic", "laconic")  # PE kinds whose products are exact
+
+
+def known_value(trace: Trace, setting: Setting) -> Tuple[Optional[float], str]:
+    """A value the trace itself holds for ``setting``, and where it comes from."""
+    w, d = setting.weights, setting.data
+    if trace.int8_metric is not None and w.key() == d.key() == "exact:qnone":
+        return trace.int8_metric, "the trace's int8_metric"
+    if trace.tr_accuracy is not None and w.quantize_bits is None and d.quantize_bits is None:
+        for p in trace.tr_accuracy.points:
+            s = Setting(Operand(p.w_encoding, p.w_group_size, p.w_budget),
+                        Operand(p.d_encoding, p.d_group_size, p.d_budget))
+            if s.key() == setting.key():
+                return p.value, "the trace's /tr_accuracy table"
+    return None, ""
+
+
+def why_unscorable(trace: Trace) -> Optional[str]:
+    if trace.source != "trained" or trace.metric is None:
+        return f"{trace.network} is a {trace.source} trace without a metric: there is no accuracy to score"
+    try:
+        tra.architecture(trace)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def score(trace_path: str, keys: List[str], data=None, out=sys.stdout) -> Dict[str, float]:
+    """Score every key not yet known for the trace; returns key -> value."""
+    trace = read_trace(trace_path)
+    problem = why_unscorable(trace)
+    if problem:
+        raise SystemExit(f"{trace_path}: {problem}")
+    cache = ScoreCache(trace_path, trace.metric)
+    if cache.stale:
+        print(f"{cache.path}: scores of another version of the trace, discarded", file=out)
+    values = {}
+    todo = []
+    for key in keys:
+        setting = Setting.parse(key).for_trace(trace)
+        v, where = known_value(trace, setting)
+        if v is None:
+            v = cache.get(setting.key())
+            where = "cached"
+        if v is None:
+            todo.append(setting)
+        else:
+            values[setting.key()] = v
+            print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({where})", file=out)
+    if todo and data is None and tra.architecture(trace) != "lstm_lm_tied":
+        data = tra.load_eval_data(trace)
+    for i, setting in enumerate(todo):
+        t0 = time.time()
+        label = f"[{i + 1}/{len(todo)}] {trace.network} {setting.describe()}"
+        v = tra.evaluate(trace, setting, data=data, progress=tra.Progress(label))
+        dt = time.time() - t0
+        cache.put(setting.key(), v, dt)
+        values[setting.key()] = v
+        print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  (scored in {dt:.1f} s)", file=out,
+              flush=True)
+    return values
+
+
+# --------------------------------------------------------------------------- settings of a sweep's points
+
+def _lookup(tree, dotted: str):
+    node = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _budget(v) -> Optional[int]:
+    return None if v is None or str(v).lower() in ("none", "null", "~") else int(v)
+
+
+def _bits(v) -> Optional[int]:
+    return None if v is None or str(v).lower() in ("none", "null", "~") else int(v)
+
+
+def point_setting(get) -> Optional[Setting]:
+    """The scoring setting of a resolved config (``get(dotted key)``); None for PE kinds not scored."""
+    kind = str(get("pe.kind") or "tr")
+    if kind not in EXACT_KINDS + ("tr",):
+        return None
+
+    def operand(which, group_default):
+        qb = _bits(get(f"operands.{which}.quantize_bits"))
+        if kind != "tr":
+            return Operand(quantize_bits=qb)
+        return Operand(str(get(f"operands.{which}.encoding") or "hese"),
+                       int(get(f"operands.{which}.group_size") or group_default),
+                       _budget(get(f"operands.{which}.budget")), qb)
+    return Setting(operand("weights", 8), operand("data", 1))
+
+
+def sweep_points(sweep_path: str, trsim: str):
+    """[(point index, trace path, Setting or None)] of every point of a sweep file."""
+    import yaml
+    with open(sweep_path, encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    base_path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(sweep_path)), spec["base"]))
+    with open(base_path, encoding="utf-8") as f:
+        base = yaml.safe_load(f)
+    fixed = {k: v for k, v in (spec.get("set") or {}).items()}
+    listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
+    if listing.returncode:
+        raise SystemExit(f"{trsim} sweep {sweep_path} --list failed:\n{listing.stderr}")
+    out = []
+    for line in listing.stdout.splitlines():
+        parts = line.split()
+        swept = dict(p.split("=", 1) for p in parts[2:])
+        swept = {k: yaml.safe_load(v) for k, v in swept.items()}
+
+        def get(key, swept=swept):
+            for layer in (swept, fixed):
+                if key in layer:
+                    return layer[key]
+            return _lookup(base, key)
+        trace = get("trace")
+        trace = os.path.normpath(os.path.join(os.path.dirname(base_path), str(trace)))
+        out.append((int(parts[0]), trace, point_setting(get)))
+    return out
+
+
+def score_sweep(sweep_path: str, trsim: str) -> int:
+    points = sweep_points(sweep_path, trsim)
+    by_trace: Dict[str, List[str]] = {}
+    for _, trace, setting in points:
+        if setting is not None:
+            by_trace.setdefault(trace, [])
+            if setting.key() not in by_trace[trace]:
+                by_trace[trace].append(setting.key())
+    t0 = time.time()
+    print(f"{sweep_path}: {len(points)} points, {sum(map(len, by_trace.values()))} settings over "
+          f"{len(by_trace)} traces", flush=True)
+    for trace, keys in by_trace.items():
+        t = read_trace(trace)
+        problem = why_unscorable(t)
+        if problem:
+            print(f"{trace}: not scored: {problem}")
+            continue
+        score(trace, keys)
+    print(f"done in {time.time() - t0:.0f} s")
+    return 0
+
+
+def show(trace_path: str) -> int:
+    trace = read_trace(trace_path)
+    problem = why_unscorable(trace)
+    if problem:
+        print(f"{trace_path}: {problem}")
+        return 0
+    cache = ScoreCache(trace_path, trace.metric)
+    print(f"{trace_path}: {trace.metric}, int8 {trace.int8_metric}; cache {cache.path}"
+          f"{' (stale)' if cache.stale else ''}: {len(cache.entries)} settings")
+    for k, (v, s) in sorted(cache.entries.items()):
+        print(f"  {k:45s} {v:.6g}  ({s:.1f} s)")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("setting", help="score settings of one trace")
+    p.add_argument("trace")
+    p.add_argument("keys", nargs="+")
+    p = sub.add_parser("sweep", help="score every point of a sweep file")
+    p.add_argument("sweep")
+    p.add_argument("--trsim", default=os.path.join(os.path.dirname(HERE), "build", "trsim"))
+    p = sub.add_parser("show", help="the cached scores of a trace")
+    p.add_argument("trace")
+    a = ap.parse_args(argv)
+    if a.cmd == "setting":
+        for k in a.keys:
+            try:
+                Setting.parse(k)
+            except ValueError as exc:
+                ap.error(str(exc))
+        score(a.trace, a.keys)
+        return 0
+    if a.cmd == "sweep":
+        return score_sweep(a.sweep, a.trsim)
+    return show(a.trace)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
