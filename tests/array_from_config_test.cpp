@@ -50,7 +50,6 @@ TEST(ArrayFromConfig, MemoryBandwidthPerCycle) {
     const MemorySpec m = memorySpecFromConfig(loadConfig(kDefault, {"dram.bandwidth_gb_per_s=12.8", "clock_mhz=200"}));
     EXPECT_DOUBLE_EQ(m.dramBytesPerCycle, 64.0);  // 12.8e9 B/s / 200e6 cycles/s
     EXPECT_DOUBLE_EQ(m.dataBufferBytes, 256 * 1024.0);
-    EXPECT_EQ(m.weightBytes, 1);
 }
 
 TEST(TrPeSlot, BoundsFromBothOperands) {

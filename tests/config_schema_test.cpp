@@ -37,10 +37,10 @@ std::string parent(const std::string& key) {
     return dot == std::string::npos ? "" : key.substr(0, dot);
 }
 
-// A key with the energy entry placeholder made real (every table defines mac_int8).
+// A key with the energy entry placeholder made real (every table defines multiply_8b).
 std::string concrete(const std::string& key) {
     const auto at = key.find(kEntry);
-    return at == std::string::npos ? key : key.substr(0, at) + "mac_int8" + key.substr(at + std::string(kEntry).size());
+    return at == std::string::npos ? key : key.substr(0, at) + "multiply_8b" + key.substr(at + std::string(kEntry).size());
 }
 
 std::string leaf(const std::string& key) {
@@ -81,7 +81,7 @@ TEST(ConfigSchema, EverySectionListsExactlyTheKeysTheLoaderAccepts) {
         }
         EXPECT_EQ(allowedByLoader(section), keys) << "section '" << section << "'";
     }
-    const std::set<std::string> entryKeys = allowedByLoader("energy.mac_int8");
+    const std::set<std::string> entryKeys = allowedByLoader("energy.multiply_8b");
     std::set<std::string> documented;
     for (const ConfigKeyDoc& k : configKeys())
         if (k.key.rfind(std::string("energy.") + kEntry + ".", 0) == 0) documented.insert(leaf(k.key));
@@ -95,6 +95,9 @@ TEST(ConfigSchema, EveryRangeEndIsTheLoadersEnd) {
     for (const ConfigKeyDoc& k : configKeys()) {
         if (k.type != ConfigKeyType::Integer && k.type != ConfigKeyType::IntegerOrNone && k.type != ConfigKeyType::Number)
             continue;
+        // array.area_mm2 replaces rows and cols and must fit at least one PE: its
+        // sizing is proven in area_model_test.cpp.
+        if (k.key == "array.area_mm2") continue;
         const std::string key = concrete(k.key);
         const auto dots = k.allowed.find("..");
         ASSERT_NE(dots, std::string::npos) << k.key;
@@ -181,6 +184,12 @@ TEST(ConfigSchema, DefaultsAreTheLoadersDefaults) {
             EXPECT_EQ(k.defaultValue, "cores");
             EXPECT_EQ(c.simulation.threads, defaultThreads());
         } else {
+            // Keys that default to nothing stay out of the resolved config, so configs
+            // without them keep their hashes.
+            if (!v && (k.defaultValue == "none" || k.defaultValue == "\"\"")) {
+                ++checked;
+                continue;
+            }
             ASSERT_TRUE(v && v.IsScalar()) << k.key << " missing from\n" << c.resolvedYaml;
             if (k.type == ConfigKeyType::Number)
                 EXPECT_DOUBLE_EQ(std::stod(k.defaultValue), v.as<double>()) << k.key;

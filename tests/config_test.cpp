@@ -24,6 +24,8 @@ public:
     explicit ConfigFile(const std::string& text) {
         fs::create_directories(dir_.path() / "energy");
         fs::copy_file(kSource + "/configs/energy/horowitz_45nm.yaml", dir_.path() / "energy/horowitz_45nm.yaml");
+        fs::create_directories(dir_.path() / "area");
+        fs::copy_file(kSource + "/configs/area/horowitz_45nm.yaml", dir_.path() / "area/horowitz_45nm.yaml");
         std::ofstream(dir_.path() / "t.yaml") << text;
     }
     std::string path() const { return dir_.file("t.yaml"); }
@@ -79,7 +81,7 @@ TEST(ConfigLoader, DefaultConfigResolvesToItsValues) {
     EXPECT_EQ(c.pe.coefficientCounters, 17);
     EXPECT_EQ(c.simulation.mode, SimMode::Fast);
     EXPECT_DOUBLE_EQ(c.clockMhz, 150);
-    EXPECT_DOUBLE_EQ(c.energy.pj("mac_int8"), 0.3);
+    EXPECT_DOUBLE_EQ(c.energy.pj("multiply_8b"), 0.2);
     EXPECT_EQ(c.hash.size(), 16u);
     EXPECT_NE(c.resolvedYaml.find("budget: 12"), std::string::npos);
 }
@@ -187,7 +189,7 @@ TEST(EnergyTable, UnitsAreNormalisedToPicojoules) {
 TEST(EnergyTable, RequiredEntryMissingIsNamed) {
     ConfigFile f(defaultText());
     const fs::path table = f.dir() / "energy/horowitz_45nm.yaml";
-    std::ofstream(table) << "entries:\n  mac_int8: {value: 1, unit: pJ, source: x}\n";
+    std::ofstream(table) << "entries:\n  multiply_8b: {value: 1, unit: pJ, source: x}\n";
     try {
         loadEnergyTable(table.string());
         FAIL();
@@ -215,14 +217,14 @@ TEST(ConfigLoader, LayerSubsetEntersTheHashOnlyWhenSet) {
 TEST(ConfigLoader, EnergyEntriesCanBeSet) {
     ConfigFile f(defaultText());
     const SimConfig base = loadConfig(f.path());
-    const SimConfig c = loadConfig(f.path(), {"energy.mac_int8.value=0.25"});
-    EXPECT_DOUBLE_EQ(c.energy.pj("mac_int8"), 0.25);
-    EXPECT_NE(c.energy.entries.at("mac_int8").source.find("energy.mac_int8"), std::string::npos);
+    const SimConfig c = loadConfig(f.path(), {"energy.multiply_8b.value=0.25"});
+    EXPECT_DOUBLE_EQ(c.energy.pj("multiply_8b"), 0.25);
+    EXPECT_NE(c.energy.entries.at("multiply_8b").source.find("energy.multiply_8b"), std::string::npos);
     EXPECT_DOUBLE_EQ(c.energy.pj("term_pair"), base.energy.pj("term_pair"));
     EXPECT_NE(c.hash, base.hash);
-    const SimConfig fj = loadConfig(f.path(), {"energy.mac_int8.value=250", "energy.mac_int8.unit=fJ"});
-    EXPECT_DOUBLE_EQ(fj.energy.pj("mac_int8"), 0.25);
-    EXPECT_NE(errorOf(defaultText(), {"energy.mac_int8.value=-1"}).find("energy.mac_int8.value: -1 is out of range"),
+    const SimConfig fj = loadConfig(f.path(), {"energy.multiply_8b.value=250", "energy.multiply_8b.unit=fJ"});
+    EXPECT_DOUBLE_EQ(fj.energy.pj("multiply_8b"), 0.25);
+    EXPECT_NE(errorOf(defaultText(), {"energy.multiply_8b.value=-1"}).find("energy.multiply_8b.value: -1 is out of range"),
               std::string::npos);
 }
 

@@ -60,10 +60,6 @@ TEST(PeRegistry, EveryKindBuildsItsArrayAndCountsItsPes) {
         }
         EXPECT_EQ(core->output(), gemmWithTr(px, pw, o.dataCoding, o.weightCoding)) << kind->name();
         EXPECT_GT(core->counters().macs + core->counters().termPairs, 0) << kind->name();
-        double pes = 0;
-        for (const AreaComponent& a : kind->areaComponents(c))
-            if (a.entry.rfind("pe_", 0) == 0) pes += a.count;
-        EXPECT_EQ(pes, 15) << kind->name();
     }
 }
 

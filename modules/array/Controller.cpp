@@ -4,6 +4,7 @@
 
 #include "modules/array/DepthwisePacking.hpp"
 #include "modules/functional/TermTable.hpp"
+#include "modules/functional/Requantize.hpp"
 
 namespace trsim {
 
@@ -54,6 +55,7 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
     job.xValues = gemm.xValues.data.empty() ? nullptr : &gemm.xValues;
     job.layer = static_cast<int64_t>(currentLayer_);
     job.stepSlot = layer.stepSlot;
+    job.stored = layer.stored;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -81,6 +83,10 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     prepared.stepSlot = operands.stepSlot;
     prepared.dataCoded = xc.has_value();
     prepared.weightsCoded = wc.has_value();
+    prepared.stored = StoredWidths{operands.weightStoredBits.value_or(packedBinaryBits(w)),
+                                   operands.dataStoredBits.value_or(packedBinaryBits(x))};
+    prepared.weightMagnitudeBits = bitLength(largestMagnitude(w));
+    prepared.dataMagnitudeBits = bitLength(largestMagnitude(x));
     if (xc) {
         // The data path (encoder, and the term comparator for TR) sits where a layer's
         // values are produced, so each value of the layer's input is encoded
@@ -128,6 +134,9 @@ LayerOutcome Controller::runLayer(std::size_t index, const PreparedLayer& prepar
     currentLayer_ = index;
     LayerOutcome outcome;
     outcome.dataValues = prepared.dataValues;
+    outcome.stored = prepared.stored;
+    outcome.weightMagnitudeBits = prepared.weightMagnitudeBits;
+    outcome.dataMagnitudeBits = prepared.dataMagnitudeBits;
     outcome.dataEncodedTerms = prepared.dataEncodedTerms;
     if (!task.isConv) {
         onProgress_(index, 0, 1);

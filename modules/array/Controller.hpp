@@ -40,6 +40,9 @@ struct LayerOutcome {
     int64_t dataKeptTerms = 0;     // data terms the PEs consumed (im2col repeats counted)
     int64_t weightKeptTerms = 0;
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
+    StoredWidths stored;           // bits per stored weight and data value (OperandStorage.hpp)
+    int weightMagnitudeBits = 0;   // bits of the largest weight magnitude the PEs got
+    int dataMagnitudeBits = 0;     // bits of the largest data magnitude the PEs got
 };
 
 // A layer's operands as the array's PEs consume them (a PeKind's prepareLayer).
@@ -49,6 +52,11 @@ struct LayerOperands {
     std::optional<OperandCoding> dataCoding;    // terms revealed per GEMM; nullopt: exact binary data
     std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
     int64_t stepSlot = 0;  // > 0: the step slot of the layer's GEMMs (e.g. its data precision)
+    // Bits per stored weight when the kind stores weights otherwise than as packed
+    // binary values (OperandStorage.hpp: TR term slots, DNA-TEQ exponent codes);
+    // nullopt: packed at the layer's precision. Data likewise.
+    std::optional<double> weightStoredBits;
+    std::optional<double> dataStoredBits;
 
     const IntTensor& inputsOr(const IntTensor& trace) const { return inputs ? *inputs : trace; }
     const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
@@ -66,6 +74,8 @@ struct PreparedLayer {
     std::vector<Gemm> gemms;
     LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)
     int64_t stepSlot = 0;
+    StoredWidths stored;                             // as LayerOutcome's
+    int weightMagnitudeBits = 0, dataMagnitudeBits = 0;
     int64_t dataValues = 0, dataEncodedTerms = 0;
     bool dataCoded = false, weightsCoded = false;
 };

@@ -47,7 +47,7 @@ void SystolicArray::run() {
 
 void SystolicArray::execute(GemmJob& job) {
     core_->startJob(*job.x, *job.w, job.stepSlot);
-    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds());
+    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds(), job.stored);
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};
     int64_t previousCompute = 0;  // cycles the previous fold computed, hiding this fold's loads

@@ -9,7 +9,8 @@ int64_t words64(int64_t bytes) { return (bytes + 7) / 8; }
 
 }  // namespace
 
-void MemorySystem::startJob(int64_t M, int64_t K, int64_t N, int64_t rowFolds) {
+void MemorySystem::startJob(int64_t M, int64_t K, int64_t N, int64_t rowFolds, const StoredWidths& widths) {
+    widths_ = widths;
     M_ = M;
     K_ = K;
     N_ = N;
@@ -22,10 +23,10 @@ int64_t MemorySystem::dramCycles(int64_t bytes) const {
 
 FoldTraffic MemorySystem::foldTraffic(const FoldShape& f) const {
     FoldTraffic t;
-    const bool xResident = static_cast<double>(M_ * K_ * spec_.dataBytes) <= spec_.dataBufferBytes;
+    const bool xResident = static_cast<double>(packedBytes(M_ * K_, widths_.dataBits)) <= spec_.dataBufferBytes;
     if (dataflow_ == ArrayDataflow::WeightStationary) {
-        const int64_t w = f.redLen * f.colsUsed * spec_.weightBytes;
-        const int64_t x = M_ * f.redLen * spec_.dataBytes;
+        const int64_t w = packedBytes(f.redLen * f.colsUsed, widths_.weightBits);
+        const int64_t x = packedBytes(M_ * f.redLen, widths_.dataBits);
         const int64_t p = M_ * f.colsUsed * spec_.psumBytes;
         const bool psumResident = static_cast<double>(p) <= spec_.outputBufferBytes;
         const bool lastReduction = f.rowFold == rowFolds_ - 1;
@@ -38,8 +39,8 @@ FoldTraffic MemorySystem::foldTraffic(const FoldShape& f) const {
         t.dramByOperand = {w, fetchX ? x : 0, (!psumResident && f.rowFold > 0 ? p : 0) + t.dramWriteBytes};
         t.arrayByOperand = {w, x, p};
     } else {
-        const int64_t w = f.colsUsed * K_ * spec_.weightBytes;
-        const int64_t x = f.rowsUsed * K_ * spec_.dataBytes;
+        const int64_t w = packedBytes(f.colsUsed * K_, widths_.weightBits);
+        const int64_t x = packedBytes(f.rowsUsed * K_, widths_.dataBits);
         const int64_t o = f.rowsUsed * f.colsUsed * spec_.psumBytes;
         const bool wResident = static_cast<double>(w) <= spec_.weightBufferBytes;
         const bool fetchW = !wResident || f.rowFold == 0;

@@ -16,6 +16,7 @@
 
 #include "modules/array/ArraySpec.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/memory/OperandStorage.hpp"
 
 namespace trsim {
 
@@ -24,8 +25,6 @@ struct MemorySpec {
     double dataBufferBytes = 256 * 1024;
     double outputBufferBytes = 128 * 1024;
     double dramBytesPerCycle = 64;  // bandwidth / clock
-    int weightBytes = 1;            // bytes per stored weight
-    int dataBytes = 1;              // bytes per stored data value
     int psumBytes = 4;              // 32-bit partial sums
 };
 
@@ -67,7 +66,8 @@ class MemorySystem {
 public:
     MemorySystem(const MemorySpec& spec, ArrayDataflow dataflow) : spec_(spec), dataflow_(dataflow) {}
 
-    void startJob(int64_t M, int64_t K, int64_t N, int64_t rowFolds);
+    // Operands are stored at `widths` bits per value (OperandStorage.hpp).
+    void startJob(int64_t M, int64_t K, int64_t N, int64_t rowFolds, const StoredWidths& widths = {});
     FoldTraffic foldTraffic(const FoldShape& fold) const;
     int64_t dramCycles(int64_t bytes) const;
 
@@ -75,6 +75,7 @@ private:
     MemorySpec spec_;
     ArrayDataflow dataflow_;
     int64_t M_ = 0, K_ = 0, N_ = 0, rowFolds_ = 1;
+    StoredWidths widths_;
 };
 
 }  // namespace trsim

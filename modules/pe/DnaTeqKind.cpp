@@ -28,6 +28,8 @@ public:
         LayerOperands o;
         o.inputs = quantizeExponentialFitted(inputs, c.pe.dnateqExponentBits);
         o.weights = quantizeExponentialFitted(weights, c.pe.dnateqExponentBits);
+        // Stored as a sign and an exponent code per value.
+        o.weightStoredBits = o.dataStoredBits = c.pe.dnateqExponentBits + 1;
         return o;
     }
     double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.macs); }

@@ -9,6 +9,8 @@
 #include "modules/pe/CoefficientCountersCheck.hpp"
 #include "modules/pe/OperandProfile.hpp"
 #include "modules/pe/PeKind.hpp"
+#include "modules/pe/TermHardwareArea.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "modules/pe/TermPairStepRule.hpp"
 #include "sim/config/Config.hpp"
 
@@ -43,6 +45,15 @@ public:
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
         return {{EnergyComponent::PeCompute, "term_pair", static_cast<double>(o.counters.termPairs)},
                 {EnergyComponent::PeCompute, "coefficient_flush", static_cast<double>(o.counters.groupsFlushed)}};
+    }
+    // The tMAC's term-pair hardware for one weight (every term of both operands)
+    // and one encoder lane per row.
+    std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
+        const int wb = weightDesignBits(c), db = dataDesignBits(c);
+        const OperandCoding w{wb, c.weights.encoding, 1, std::nullopt}, x{db, c.data.encoding, 1, std::nullopt};
+        const double rows = c.array.rows;
+        return {{"pe", termPairPeUm2(c, w, x, wb), rows * c.array.cols},
+                {"hese_encoder_lane", encoderLaneUm2(c.area, x), rows}};
     }
 };
 

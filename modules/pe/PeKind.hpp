@@ -19,8 +19,9 @@
 //    utilization;
 //  - energy: energyActions names the energy-table entries the kind's PEs and
 //    its data path spend, with their counts;
-//  - area: areaComponents names the area-table entries one array of the kind
-//    is made of, with their counts (the area table lands with issue 10);
+//  - area: areaComponents lists what one array of the kind is made of (its PEs
+//    and its data path per row), each component's area derived from the area
+//    table's primitives at the design's operand widths; none: no area model;
 //  - statistics: recordStats adds the kind's own stats to a layer's scope, each
 //    with its name, unit and description;
 //  - config: validate checks the kind's own keys once, at load; accuracy looks
@@ -57,10 +58,14 @@ struct EnergyAction {
     double count = 0;
 };
 
-// `count` instances of the area-table entry `entry` (a PE, an encoder lane ...).
+// `count` instances of one component of `eachUm2` square micrometres (a PE, an
+// encoder lane, a term comparator), built from the area table's primitives
+// (sim/config/AreaModel.hpp).
 struct AreaComponent {
-    std::string entry;
+    std::string name;  // "pe", "hese_encoder_lane", "term_comparator", ...
+    double eachUm2 = 0;
     double count = 0;
+    double mm2() const { return eachUm2 * count * 1e-6; }
 };
 
 // Reports one config problem: the key path and what is wrong and allowed.
@@ -102,9 +107,9 @@ public:
     // Energy-table actions of a layer beyond PE clocking, encoders and memory.
     virtual std::vector<EnergyAction> energyActions(const SimConfig& config, const LayerOutcome& outcome) const = 0;
 
-    // Area-table entries one array of this kind is built from (issue 10 fills the
-    // table; the default is one "pe_<name>" per PE).
-    virtual std::vector<AreaComponent> areaComponents(const SimConfig& config) const;
+    // The components of one array of this kind (config.area must be loaded);
+    // empty (the default): the kind has no area model.
+    virtual std::vector<AreaComponent> areaComponents(const SimConfig&) const { return {}; }
 
     // Extra per-layer statistics of the kind (name, unit, description each).
     virtual void recordStats(StatsRegistry&, const std::string& /*scope*/, const SimConfig&,

@@ -2,12 +2,17 @@
 // parallel and the activation's terms (its "oneffsets" in operands.data.encoding,
 // every one of them) arrive one per cycle; a value with no terms still takes a
 // cycle. PEs synchronise in lock step to the busiest of a step.
+#include <algorithm>
 #include <memory>
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/PeArrayCore.hpp"
 #include "modules/pe/OperandProfile.hpp"
 #include "modules/pe/PeKind.hpp"
+#include "modules/pe/TermHardwareArea.hpp"
+#include "modules/functional/Encoding.hpp"
+#include "modules/functional/Requantize.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "modules/pe/PragmaticPe.hpp"
 #include "sim/config/Config.hpp"
 
@@ -65,8 +70,25 @@ public:
         return o;
     }
     double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.serialSteps); }
+    // term_shift_add shifts and adds an 8-bit weight; it scales with the weight width.
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
-        return {{EnergyComponent::PeCompute, "term_shift_add", static_cast<double>(o.counters.serialSteps)}};
+        const double widthScale = std::max(1, o.weightMagnitudeBits) / 8.0;
+        return {{EnergyComponent::PeCompute, "term_shift_add", static_cast<double>(o.counters.serialSteps) * widthScale}};
+    }
+    // A barrel shifter of the weight over the data encoding's exponents
+    // ((wb + E) bits x ceil(log2(E + 1)) mux stages), the accumulator's adder,
+    // registers for the weight, one term and the partial sum; one encoder lane
+    // per row turns a data value into terms per step.
+    std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
+        const int wb = weightDesignBits(c), db = dataDesignBits(c), acc = designAccumulatorBits(c);
+        const AreaTable& t = c.area;
+        const int exponent = maxExponent(c.data.encoding, db), stages = bitLength(exponent);
+        const double rows = c.array.rows;
+        return {{"pe",
+                 muxUm2(t, static_cast<double>(wb + exponent) * stages) + adderUm2(t, acc) +
+                     registerUm2(t, wb + 1 + stages + acc),
+                 rows * c.array.cols},
+                {"hese_encoder_lane", encoderLaneUm2(t, OperandCoding{db, c.data.encoding, 1, std::nullopt}), rows}};
     }
 };
 

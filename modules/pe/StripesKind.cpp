@@ -3,12 +3,14 @@
 // cycles as the layer's data precision (profiled per layer: the bits of its
 // largest magnitude), whatever each value is. Every PE of a step takes the same
 // time, so steps are fixed slots of that precision.
+#include <algorithm>
 #include <memory>
 
 #include "modules/array/Controller.hpp"
 #include "modules/array/PeArrayCore.hpp"
 #include "modules/pe/OperandProfile.hpp"
 #include "modules/pe/PeKind.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "modules/pe/StripesPe.hpp"
 #include "sim/config/Config.hpp"
 
@@ -66,8 +68,18 @@ public:
         return o;
     }
     double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.serialSteps); }
+    // serial_bit_step is an 8-bit weight's gated shift-add; it scales with the weight width.
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
-        return {{EnergyComponent::PeCompute, "serial_bit_step", static_cast<double>(o.counters.serialSteps)}};
+        const double widthScale = std::max(1, o.weightMagnitudeBits) / 8.0;
+        return {{EnergyComponent::PeCompute, "serial_bit_step", static_cast<double>(o.counters.serialSteps) * widthScale}};
+    }
+    // The weight gated by one activation bit (wb gates), the accumulator's adder,
+    // registers for the weight, the activation bit and the shifting partial sum.
+    std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
+        const int wb = weightDesignBits(c), acc = designAccumulatorBits(c);
+        const AreaTable& t = c.area;
+        return {{"pe", muxUm2(t, wb) + adderUm2(t, acc) + registerUm2(t, wb + 1 + acc),
+                 static_cast<double>(c.array.rows) * c.array.cols}};
     }
 };
 

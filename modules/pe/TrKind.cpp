@@ -14,8 +14,11 @@
 #include "modules/array/PeArrayCore.hpp"
 #include "modules/datapath/HeseEncoder.hpp"
 #include "modules/pe/CoefficientCountersCheck.hpp"
+#include "modules/memory/OperandStorage.hpp"
 #include "modules/pe/OperandProfile.hpp"
 #include "modules/pe/PeKind.hpp"
+#include "modules/pe/TermHardwareArea.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "modules/pe/TermPairStepRule.hpp"
 #include "sim/config/Config.hpp"
 #include "sim/io/Trace.hpp"
@@ -77,6 +80,9 @@ public:
         w.bits = std::min(w.bits, magnitudeBits(weights));
         x.bits = std::min(x.bits, magnitudeBits(inputs));
         o.stepSlot = slotCycles(c, TrPe::slotPairs(w, x));
+        // Weights with a group budget are stored as their kept terms, k slots per
+        // group (OperandStorage.hpp); data as binary values, revealed after the buffers.
+        if (c.weights.budget) o.weightStoredBits = keptTermBitsPerValue(c.weights);
         return o;
     }
 
@@ -93,11 +99,17 @@ public:
         return a;
     }
 
+    // The tMAC holds its weight group as stored (k term slots, or g binary
+    // values in conventional mode); every row has lanes_per_row encoder lanes
+    // and, with a data budget, a term comparator (TermHardwareArea.hpp).
     std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
+        const OperandCoding w{weightDesignBits(c), c.weights.encoding, c.weights.groupSize, c.weights.budget};
+        const OperandCoding x{dataDesignBits(c), c.data.encoding, c.data.groupSize, c.data.budget};
+        const double group = w.budget ? keptTermBitsPerValue(w) * w.groupSize : static_cast<double>(w.bits) * w.groupSize;
         const double rows = c.array.rows;
-        std::vector<AreaComponent> a{{"pe_tr", rows * c.array.cols},
-                                     {"hese_encoder_lane", rows * c.dataPath.lanesPerRow}};
-        if (c.data.budget) a.push_back({"term_comparator", rows});
+        std::vector<AreaComponent> a{{"pe", termPairPeUm2(c, w, x, group), rows * c.array.cols},
+                                     {"hese_encoder_lane", encoderLaneUm2(c.area, x), rows * c.dataPath.lanesPerRow}};
+        if (x.budget) a.push_back({"term_comparator", comparatorUm2(c.area, x), rows});
         return a;
     }
 

@@ -44,7 +44,7 @@ int atLeast(const po::variables_map& vm, const std::string& name, const std::str
 void addSetOption(po::options_description& options) {
     options.add_options()("set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
                           "override one config key (any key path, e.g. operands.data.budget=4, "
-                          "energy.mac_int8.value=0.25); repeatable");
+                          "energy.multiply_8b.value=0.25); repeatable");
 }
 
 }  // namespace trsim

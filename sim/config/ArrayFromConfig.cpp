@@ -36,10 +36,7 @@ MemorySpec memorySpecFromConfig(const SimConfig& c) {
     m.dataBufferBytes = c.buffers.dataKib * 1024;
     m.outputBufferBytes = c.buffers.outputsKib * 1024;
     m.dramBytesPerCycle = c.dram.bandwidthGBps * 1e9 / (c.clockMhz * 1e6);
-    // An operand of `bits` bits is stored in whole bytes (8 bits: one byte, as
-    // int8 weights and uint8 post-ReLU activations are).
-    m.weightBytes = (c.weights.bits + 7) / 8;
-    m.dataBytes = (c.data.bits + 7) / 8;
+    // Operand widths are the layer's (OperandStorage.hpp), set per GEMM job.
     return m;
 }
 

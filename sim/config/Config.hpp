@@ -16,6 +16,9 @@ std::string dataflowName(Dataflow d);
 struct ArrayConfig {
     int rows = 32;
     int cols = 32;
+    // array.area_mm2: the rows x cols were picked to fit this area budget
+    // (sim/config/AreaModel.hpp); nullopt when rows and cols were given.
+    std::optional<double> areaMm2;
     Dataflow dataflow = Dataflow::WeightStationary;
     // Cycles a value spends on a link between neighbouring PEs (pipeline
     // registers on the wire). The lock step waits for it: every step lasts
@@ -96,6 +99,27 @@ struct EnergyTable {
     double pj(const std::string& name) const { return entries.at(name).picojoules; }
 };
 
+// Conventional quantization (QT) of the trace's integers at load:
+// operands.<operand>.quantize_bits, 2..16 magnitude bits, or none (the trace's
+// integers as they are). The rule is modules/functional/Requantize.hpp.
+struct QuantizeConfig {
+    std::optional<int> weightBits;
+    std::optional<int> dataBits;
+};
+
+struct AreaEntry {
+    double squareMicrometres = 0;  // normalised from the entry's unit
+    std::string unit;              // as written in the table
+    std::string source;
+};
+
+// Primitive areas (configs/area/*.yaml); empty path: no area model configured.
+struct AreaTable {
+    std::string path;
+    std::map<std::string, AreaEntry> entries;
+    double um2(const std::string& name) const { return entries.at(name).squareMicrometres; }
+};
+
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
@@ -110,10 +134,12 @@ struct SimConfig {
     DataPathConfig dataPath;
     OperandCoding weights;
     OperandCoding data;
+    QuantizeConfig quantize;
     double clockMhz = 200;
     BufferConfig buffers;
     DramConfig dram;
     EnergyTable energy;
+    AreaTable area;
     OutputConfig outputs;
     MappingConfig mapping;
     SimulationConfig simulation;
@@ -126,5 +152,7 @@ struct SimConfig {
 
 // Energy actions every table must define (SPEC.md section 4).
 const std::vector<std::string>& requiredEnergyEntries();
+// Primitives every area table must define (SPEC.md section 6).
+const std::vector<std::string>& requiredAreaEntries();
 
 }  // namespace trsim

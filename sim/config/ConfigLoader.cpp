@@ -10,6 +10,7 @@
 
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/LayerSelection.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "sim/config/StrictYaml.hpp"
 #include "sim/config/YamlFile.hpp"
 
@@ -29,7 +30,8 @@ std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed
 
 const std::vector<std::string>& requiredEnergyEntries() {
     static const std::vector<std::string> names{
-        "mac_int8",          // one bit-parallel 8x8 multiply + 32-bit accumulate
+        "multiply_8b",       // an 8x8 multiplier; other widths scale by a*b/64 (sim/run/PrecisionEnergy.hpp)
+        "add_32b",           // a 32-bit add; other widths scale by n/32
         "term_pair",         // one term-pair product in a tMAC: exponent add + coefficient counter step
         "coefficient_flush", // turning a tMAC's coefficient counters into a binary sum, once per group
         "term_compare",      // one exponent comparison in the term comparator
@@ -45,6 +47,17 @@ const std::vector<std::string>& requiredEnergyEntries() {
     return names;
 }
 
+const std::vector<std::string>& requiredAreaEntries() {
+    static const std::vector<std::string> names{
+        "add_8b", "add_32b",            // adder anchors; other widths linear between them
+        "multiply_8b", "multiply_32b",  // multiplier anchors; other widths a power law between them
+        "register_bit",                 // one flip-flop
+        "mux2_bit",                     // a 2:1 mux or gate per bit
+        "sram_kib",                     // one KiB of on-chip buffer
+    };
+    return names;
+}
+
 namespace {
 
 // Adding a config key: a field in Config.hpp with its default, one reader line
@@ -54,7 +67,7 @@ namespace {
 // it is there, and until docs/CONFIG.md is regenerated). --set, sweeps and the error messages
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
-                                        "buffers", "dram", "energy_table", "energy", "outputs",
+                                        "buffers", "dram", "energy_table", "energy", "area_table", "outputs",
                                         "simulation", "data_path", "mapping"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
@@ -152,10 +165,12 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
     }
 }
 
-OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name) {
+OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name,
+                          std::optional<int>& quantizeBits) {
     const std::string path = "operands." + name;
     const YAML::Node n = y.map(operands, "operands", name, true);
-    y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget"});
+    y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget", "quantize_bits"});
+    quantizeBits = n["quantize_bits"] ? y.integerOrNone(n, path, "quantize_bits", 2, 16) : std::nullopt;
     OperandCoding c;
     c.bits = y.integer(n, path, "bits", 2, 16, std::nullopt);
     c.encoding = *parseEncoding(y.choice(n, path, "encoding", encodingNames(), std::nullopt));
@@ -175,13 +190,16 @@ std::string fnv1aHex(const std::string& text) {
     return buf;
 }
 
-void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding& c) {
+void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding& c,
+                 const std::optional<int>& quantizeBits) {
     e << YAML::Key << name << YAML::Value << YAML::BeginMap;
     e << YAML::Key << "bits" << YAML::Value << c.bits;
     e << YAML::Key << "encoding" << YAML::Value << encodingName(c.encoding);
     e << YAML::Key << "group_size" << YAML::Value << c.groupSize;
     e << YAML::Key << "budget" << YAML::Value;
     if (c.budget) e << *c.budget; else e << "none";
+    // Only when set, so configs without QT keep the hashes they always had.
+    if (quantizeBits) e << YAML::Key << "quantize_bits" << YAML::Value << *quantizeBits;
     e << YAML::EndMap;
 }
 
@@ -198,8 +216,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "trace" << YAML::Value << c.tracePath;
     e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << c.array.rows
       << YAML::Key << "cols" << YAML::Value << c.array.cols << YAML::Key << "dataflow" << YAML::Value
-      << dataflowName(c.array.dataflow) << YAML::Key << "link_latency" << YAML::Value << c.array.linkLatency
-      << YAML::EndMap;
+      << dataflowName(c.array.dataflow) << YAML::Key << "link_latency" << YAML::Value << c.array.linkLatency;
+    if (c.array.areaMm2) e << YAML::Key << "area_mm2" << YAML::Value << *c.array.areaMm2;
+    e << YAML::EndMap;
     e << YAML::Key << "pe" << YAML::Value << YAML::BeginMap << YAML::Key << "kind" << YAML::Value
       << c.pe.kind << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
@@ -212,8 +231,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << c.dataPath.comparatorLatency << YAML::Key << "comparator_values_per_cycle" << YAML::Value
       << c.dataPath.comparatorValuesPerCycle << YAML::EndMap;
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
-    emitOperand(e, "weights", c.weights);
-    emitOperand(e, "data", c.data);
+    emitOperand(e, "weights", c.weights, c.quantize.weightBits);
+    emitOperand(e, "data", c.data, c.quantize.dataBits);
     e << YAML::EndMap;
     e << YAML::Key << "clock_mhz" << YAML::Value << c.clockMhz;
     e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap << YAML::Key << "weights_kib" << YAML::Value
@@ -227,6 +246,15 @@ std::string emitResolved(const SimConfig& c, Emit what) {
         e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
           << entry.picojoules << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
+    // Only when set, so configs without an area model keep the hashes they had.
+    if (!c.area.path.empty()) {
+        e << YAML::Key << "area_table" << YAML::Value << c.area.path;
+        e << YAML::Key << "area" << YAML::Value << YAML::BeginMap;
+        for (const auto& [name, entry] : c.area.entries)
+            e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "um2" << YAML::Value
+              << entry.squareMicrometres << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+        e << YAML::EndMap;
+    }
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs;
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
@@ -310,6 +338,37 @@ void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
                       std::to_string(c.weights.groupSize) + ")");
 }
 
+AreaTable loadAreaTable(const std::string& path) {
+    const YAML::Node root = loadYamlFile(path);
+    StrictYaml y(path);
+    AreaTable t;
+    t.path = path;
+    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
+    y.onlyKeys(root, "", {"description", "entries"});
+    const YAML::Node entries = y.map(root, "", "entries", true);
+    for (const auto& kv : entries) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string p = "entries." + name;
+        if (!kv.second.IsMap()) {
+            y.problem(p, "must be a map with keys value, unit, source (and optional derivation)");
+            continue;
+        }
+        y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
+        AreaEntry a;
+        const double v = y.number(kv.second, p, "value", 0, 1e12, std::nullopt);
+        a.unit = y.choice(kv.second, p, "unit", {"um2", "mm2"}, std::nullopt);
+        a.source = y.text(kv.second, p, "source", std::nullopt);
+        if (kv.second["source"] && a.source.empty()) y.problem(p + ".source", "must not be empty");
+        a.squareMicrometres = a.unit == "mm2" ? v * 1e6 : v;
+        t.entries[name] = a;
+    }
+    for (const auto& need : requiredAreaEntries())
+        if (!t.entries.count(need))
+            y.problem("entries." + need, "missing (every area table must define: " + joinWords(requiredAreaEntries()) + ")");
+    y.throwIfAny();
+    return t;
+}
+
 SimConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
     YAML::Node root = loadYamlFile(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map (allowed keys: " + joinWords(kTopKeys) + ")"});
@@ -323,9 +382,20 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.tracePath = inputBeside(y, path, "trace", y.text(root, "", "trace", std::nullopt));
 
     const YAML::Node array = y.map(root, "", "array", true);
-    y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "link_latency"});
-    c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
-    c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
+    y.onlyKeys(array, "array", {"rows", "cols", "dataflow", "link_latency", "area_mm2"});
+    // Sized by area or by rows and cols; null or none leaves a key out (sweeps vary both ways).
+    const auto given = [](const YAML::Node& n) { return n && !n.IsNull() && !(n.IsScalar() && n.Scalar() == "none"); };
+    if (given(array["area_mm2"])) {
+        // The area budget picks rows x cols once the area table is loaded (below).
+        c.array.areaMm2 = y.number(array, "array", "area_mm2", 1e-6, 1e6, std::nullopt);
+        for (const char* key : {"rows", "cols"})
+            if (given(array[key]))
+                y.problem(std::string("array.") + key,
+                          "not allowed with array.area_mm2 (the area budget picks rows x cols; null or none leaves it out)");
+    } else {
+        c.array.rows = y.integer(array, "array", "rows", 1, 4096, std::nullopt);
+        c.array.cols = y.integer(array, "array", "cols", 1, 4096, std::nullopt);
+    }
     c.array.dataflow = y.choice(array, "array", "dataflow", {"weight_stationary", "output_stationary"},
                                 std::string("weight_stationary")) == "weight_stationary"
                            ? Dataflow::WeightStationary
@@ -356,8 +426,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node operands = y.map(root, "", "operands", true);
     y.onlyKeys(operands, "operands", {"weights", "data"});
-    c.weights = readOperand(y, operands, "weights");
-    c.data = readOperand(y, operands, "data");
+    c.weights = readOperand(y, operands, "weights", c.quantize.weightBits);
+    c.data = readOperand(y, operands, "data", c.quantize.dataBits);
 
     c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
 
@@ -409,11 +479,17 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const std::string energyTable = inputBeside(y, path, "energy_table", y.text(root, "", "energy_table", std::nullopt));
     const YAML::Node energy = y.map(root, "", "energy", false);
+    // No area table: no area stats, and no sizing by area.
+    const std::string areaText = y.text(root, "", "area_table", std::string());
+    const std::string areaTable = areaText.empty() ? areaText : inputBeside(y, path, "area_table", areaText);
+    if (c.array.areaMm2 && areaText.empty()) y.problem("array.area_mm2", "needs an area_table to size the array");
     y.throwIfAny();  // report structural problems before reading a second file
 
     c.energy = loadEnergyTable(energyTable);
     applyEnergyOverrides(y, energy, path, c.energy);
     y.throwIfAny();
+    if (!areaTable.empty()) c.area = loadAreaTable(areaTable);
+    if (c.array.areaMm2) sizeArrayToArea(c, path);
     c.resolvedYaml = emitResolved(c, Emit::Everything);
     c.hash = fnv1aHex(emitResolved(c, Emit::HashedOnly));
     return c;

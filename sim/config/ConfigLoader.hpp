@@ -16,4 +16,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 // Loads an energy table file (entries with value, unit and source).
 EnergyTable loadEnergyTable(const std::string& path);
 
+// Loads an area table file (entries with value, unit um2 or mm2, and source).
+AreaTable loadAreaTable(const std::string& path);
+
 }  // namespace trsim

@@ -21,6 +21,9 @@ std::vector<ConfigKeyDoc> operandKeys(const std::string& op) {
         {p + "group_size", T::Integer, "1..4096", "", true,
          "values per TR group along the reduction dimension (tr)"},
         {p + "budget", T::IntegerOrNone, "0..1048576", "", true, "terms kept per group (tr), or none: keep every term"},
+        {p + "quantize_bits", T::IntegerOrNone, "2..16", "none", false,
+         "conventional quantization (QT) to this many magnitude bits at load: per layer, shift s = max(0, bits of the "
+         "largest magnitude - b), round half away from zero, clamp; the scale grows by 2^s. none: the trace's values"},
     };
 }
 
@@ -29,6 +32,9 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"trace", T::Path, "", "", true, "HDF5 layer trace (traces/README.md), relative to the config file"},
         {"array.rows", T::Integer, "1..4096", "", true, "PE rows of the systolic array"},
         {"array.cols", T::Integer, "1..4096", "", true, "PE columns of the systolic array"},
+        {"array.area_mm2", T::Number, "0.000001..1000000", "none", false,
+         "instead of rows and cols: the largest square array of the kind whose PEs and row data path fit this many mm2 "
+         "(needs area_table)"},
         {"array.dataflow", T::Choice, "weight_stationary, output_stationary", "weight_stationary", false,
          "what stays in the PEs during a fold"},
         {"array.link_latency", T::Integer, "1..64", "1", false,
@@ -59,8 +65,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"buffers.outputs_kib", T::Number, "0.125..1048576", "128", false, "on-chip output (partial sum) buffer (KiB)"},
         {"dram.bandwidth_gb_per_s", T::Number, "0.001..100000", "12.8", false, "off-chip bandwidth, 1 GB = 1e9 bytes"},
         {"energy_table", T::Path, "", "", true, "YAML energy table (format below), relative to the config file"},
+        {"area_table", T::Path, "", "\"\"", false,
+         "YAML area table (configs/area/), relative to the config file; empty: no area stats, no sizing by area"},
         {"energy.ENTRY.value", T::Number, "0..1000000000", "the table's", false,
-         "overrides entry ENTRY of the energy table (any entry it defines, e.g. energy.mac_int8.value=0.25)"},
+         "overrides entry ENTRY of the energy table (any entry it defines, e.g. energy.multiply_8b.value=0.25)"},
         {"energy.ENTRY.unit", T::Choice, "pJ, fJ, nJ", "the table's", false, "unit of the overriding value"},
         {"energy.ENTRY.source", T::Text, "", "the table's", false,
          "where the value comes from (default with a value: this config file and key)"},

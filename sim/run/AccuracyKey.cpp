@@ -6,10 +6,6 @@
 namespace trsim {
 namespace {
 
-// operands.*.quantize_bits (contract 1) arrives with the qt-area branch; until
-// it is merged every run uses the trace's integers as they are.
-std::optional<int> quantizeBits(const OperandCoding&) { return std::nullopt; }
-
 // QT at b bits leaves every value as it is when b covers the operand's declared
 // magnitude bits in every layer (shift 0, clamp above every value): the same
 // model as no QT, so the same key.
@@ -31,8 +27,8 @@ std::optional<std::string> accuracySettingKey(const SimConfig& c, const Trace* t
     const auto w = kind.accuracyOperand(c.weights), d = kind.accuracyOperand(c.data);
     if (!w || !d) return std::nullopt;
     auto qt = [](std::optional<int> bits) { return ":q" + (bits ? std::to_string(*bits) : std::string("none")); };
-    return "w=" + *w + qt(effectiveBits(quantizeBits(c.weights), trace, true)) + ";d=" + *d +
-           qt(effectiveBits(quantizeBits(c.data), trace, false));
+    return "w=" + *w + qt(effectiveBits(c.quantize.weightBits, trace, true)) + ";d=" + *d +
+           qt(effectiveBits(c.quantize.dataBits, trace, false));
 }
 
 AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& c) {
@@ -41,8 +37,8 @@ AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& c) {
     if (trace.metric.empty())
         return {std::nullopt, "no accuracy: the " + trace.source + " trace '" + trace.network +
                                   "' has no metric (only trained traces have one)"};
-    const bool noQt = !effectiveBits(quantizeBits(c.weights), &trace, true) &&
-                      !effectiveBits(quantizeBits(c.data), &trace, false);
+    const bool noQt = !effectiveBits(c.quantize.weightBits, &trace, true) &&
+                      !effectiveBits(c.quantize.dataBits, &trace, false);
     if (noQt)
         if (const auto v = peKindOf(c).accuracy(trace, c))
             return {v, "the trace's own value (int8_metric, or its /tr_accuracy row)"};

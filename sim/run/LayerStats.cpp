@@ -1,5 +1,6 @@
 #include "sim/run/LayerStats.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "modules/pe/PeKind.hpp"
@@ -77,6 +78,15 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "data_terms", static_cast<double>(o.dataKeptTerms), "terms",
           "data terms the PEs consumed, im2col repeats counted (tr: after TR; laconic, pragmatic: all)");
 
+    s.set(scope, "weight_stored_bits", o.stored.weightBits, "bits/value",
+          "bits per weight in DRAM and the buffers: packed at the layer's precision, or TR kept-term slots");
+    s.set(scope, "data_stored_bits", o.stored.dataBits, "bits/value",
+          "bits per data value in DRAM and the buffers, packed at the layer's precision");
+    s.set(scope, "weight_magnitude_bits", o.weightMagnitudeBits, "bits",
+          "bits of the largest weight magnitude the array got (after QT)");
+    s.set(scope, "data_magnitude_bits", o.dataMagnitudeBits, "bits",
+          "bits of the largest data magnitude the array got (after QT)");
+
     const EnergyTable& e = c.energy;
     double compute = 0, comparator = 0;
     for (const EnergyAction& a : kind.energyActions(c, o))
@@ -92,6 +102,8 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "energy_comparator_pj", comparator, "pJ", "term comparator (data TR)");
     s.set(scope, "energy_sram_pj", sram, "pJ", "on-chip buffer reads and writes");
     s.set(scope, "energy_dram_pj", dram, "pJ", "off-chip DRAM traffic");
+    s.set(scope, "energy_on_chip_pj", compute + clock + encoder + comparator + sram, "pJ",
+          "PE compute and clock, data path (encoder, comparator) and SRAM: everything but DRAM");
     s.set(scope, "energy_total_pj", compute + clock + encoder + comparator + sram + dram, "pJ", "sum of the components");
 
     s.set(scope, "error_rel_l2", error.relativeL2, "fraction",
@@ -117,7 +129,7 @@ LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const La
 void recordRunTotals(StatsRegistry& s, const std::vector<std::string>& layerScopes, double wallSeconds,
                      int64_t peCount) {
     for (const char* name : {"cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "time_us", "dense_macs",
-                             "macs", "term_pairs", "serial_steps", "energy_total_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
+                             "macs", "term_pairs", "serial_steps", "energy_total_pj", "energy_on_chip_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
                              "energy_encoder_pj", "energy_comparator_pj", "energy_sram_pj", "energy_dram_pj",
                              "dram_read_bytes", "dram_write_bytes"}) {
         for (const auto& scope : layerScopes) {

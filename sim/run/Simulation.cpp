@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -10,8 +11,10 @@
 #include "modules/array/Controller.hpp"
 #include "modules/array/DepthwisePacking.hpp"
 #include "modules/array/SystolicArray.hpp"
+#include "modules/functional/Requantize.hpp"
 #include "modules/pe/PeKind.hpp"
 #include "modules/structural/StructuralArray.hpp"
+#include "sim/config/AreaModel.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/io/TemporaryFiles.hpp"
@@ -19,20 +22,16 @@
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/ThreadPool.hpp"
+#include "sim/run/QuantizedOperands.hpp"
 
 namespace trsim {
 namespace {
 
-int64_t largestMagnitude(const IntTensor& t) {
-    int64_t most = 0;
-    for (int64_t v : t.data) most = std::max(most, v < 0 ? -v : v);
-    return most;
-}
-
-// Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's prepareLayer).
-IntTensor functionalReference(const TraceLayer& l, const LayerOperands& o) {
-    const IntTensor& x = o.inputsOr(l.inputs);
-    const IntTensor& w = o.weightsOr(l.weights);
+// Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's
+// prepareLayer of `q`, the operands after QT if any).
+IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const LayerOperands& o) {
+    const IntTensor& x = o.inputsOr(q.inputs());
+    const IntTensor& w = o.weightsOr(q.weights());
     return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
                                      : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
@@ -47,14 +46,14 @@ struct LayerReferences {
     std::future<IntTensor> functional, exact;
 };
 
-LayerReferences startReferences(const TraceLayer& l, const SimConfig& c, ThreadPool& pool) {
-    auto operands = std::make_shared<const LayerOperands>(peKindOf(c).prepareLayer(c, l.inputs, l.weights));
+LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c, ThreadPool& pool) {
+    auto operands = std::make_shared<const LayerOperands>(peKindOf(c).prepareLayer(c, q.inputs(), q.weights()));
     LayerReferences r;
-    r.functional = pool.submit([&l, operands] { return functionalReference(l, *operands); });
+    r.functional = pool.submit([&l, &q, operands] { return functionalReference(l, q, *operands); });
     // The trace's values with every term kept are exact: one reference serves for both.
     const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
-    const bool exact = !operands->inputs && !operands->weights && keepsAll(operands->dataCoding) &&
-                       keepsAll(operands->weightCoding);
+    const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
+                       keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
     return r;
 }
@@ -76,6 +75,23 @@ void requireEqual(const IntTensor& array, const IntTensor& reference, const std:
                                      std::to_string(reference.data[i]));
 }
 
+// The design's silicon area ("run" scope), when the config has an area table.
+void recordArea(StatsRegistry& s, const SimConfig& c) {
+    s.set("run", "array_rows", c.array.rows, "PEs", "array rows (array.rows, or picked by array.area_mm2)");
+    s.set("run", "array_cols", c.array.cols, "PEs", "array columns (array.cols, or picked by array.area_mm2)");
+    const auto area = areaOf(c);
+    if (!area) return;
+    for (const AreaComponent& part : area->parts) {
+        char what[160];
+        std::snprintf(what, sizeof what, "%.0f x %.1f um2: the %s components of the array (sim/config/AreaModel.hpp)",
+                      part.count, part.eachUm2, part.name.c_str());
+        s.set("run", "area_" + part.name + "_mm2", part.mm2(), "mm2", what);
+    }
+    s.set("run", "area_sram_mm2", area->sramMm2, "mm2", "weight, data and output buffers");
+    s.set("run", "area_logic_mm2", area->logicMm2(), "mm2", "PEs and data path: what array.area_mm2 budgets");
+    s.set("run", "area_total_mm2", area->totalMm2(), "mm2", "logic + SRAM");
+}
+
 }  // namespace
 
 double clockPeriodPs(double clockMhz) { return std::max(1.0, std::round(1e6 / clockMhz)); }
@@ -94,13 +110,19 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
             const char* operand;
             const IntTensor& t;
             int bits;
-        } checks[] = {{"weights", l.weights, c.weights.bits}, {"data", l.inputs, c.data.bits}};
+            const std::optional<int>& quantizeBits;
+        } checks[] = {{"weights", l.weights, c.weights.bits, c.quantize.weightBits},
+                      {"data", l.inputs, c.data.bits, c.quantize.dataBits}};
         for (const auto& chk : checks) {
-            const int64_t most = largestMagnitude(chk.t);
+            const int64_t most = largestMagnitudeAfterQuantization(chk.t, chk.quantizeBits);
             if (most >> chk.bits)
                 throw TraceConfigMismatch(trace.path + ": layer '" + l.name + "': " + chk.operand + " reach magnitude " +
-                                          std::to_string(most) + ", more than operands." + chk.operand +
-                                          ".bits = " + std::to_string(chk.bits) + " allows (" +
+                                          std::to_string(most) +
+                                          (chk.quantizeBits ? " after operands." + std::string(chk.operand) +
+                                                                  ".quantize_bits = " + std::to_string(*chk.quantizeBits)
+                                                            : std::string()) +
+                                          ", more than operands." + chk.operand + ".bits = " +
+                                          std::to_string(chk.bits) + " allows (" +
                                           std::to_string((int64_t{1} << chk.bits) - 1) + ")");
         }
     }
@@ -123,9 +145,12 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
 SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
+    std::vector<QuantizedOperands> operands;
+    operands.reserve(trace.layers.size());  // tasks point into it
     std::vector<LayerTask> tasks;
     for (const TraceLayer& l : trace.layers) {
-        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &l.inputs, &l.weights});
+        const QuantizedOperands& q = operands.emplace_back(l, config.quantize);
+        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights()});
         result.layerOrder.push_back(l.name);
     }
     const auto wallStart = std::chrono::steady_clock::now();
@@ -139,15 +164,21 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
+        const QuantizedOperands& q = operands[i];
         LayerReferences& refs = references[i];
-        if (!refs.functional.valid()) refs = startReferences(l, config, pool);
+        if (!refs.functional.valid()) refs = startReferences(l, q, config, pool);
         const IntTensor functional = refs.functional.get();
         requireEqual(outcome.output, functional, l.name);
         const IntTensor exact = refs.exact.valid() ? refs.exact.get() : functional;
-        recordLayer(result.stats, "layers/" + l.name, config, outcome, LayerShape{denseMacs(l, exact)},
-                    outputError(outcome.output, exact));
+        const std::string scope = "layers/" + l.name;
+        recordLayer(result.stats, scope, config, outcome, LayerShape{denseMacs(l, exact)},
+                    outputError(q.scaledToTrace(outcome.output), exact));
+        result.stats.set(scope, "weight_quantize_shift", q.weightShift(), "bits",
+                         "QT shift s of the weights: their scale became scale * 2^s (0 without operands.weights.quantize_bits)");
+        result.stats.set(scope, "data_quantize_shift", q.dataShift(), "bits",
+                         "QT shift s of the data: their scale became scale * 2^s (0 without operands.data.quantize_bits)");
         const double layerEnd = elapsed();
-        result.stats.set("layers/" + l.name, "wall_seconds", layerEnd - layerStart, "s",
+        result.stats.set(scope, "wall_seconds", layerEnd - layerStart, "s",
                          "host time the layer took: simulation and the check against the functional reference");
         layerStart = layerEnd;
         if (config.outputs.saveLayerOutputs)
@@ -169,7 +200,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
         currentLayer = layer;
-        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], config, pool);
+        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], operands[layer], config, pool);
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
@@ -262,6 +293,7 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     }
     result.stats.set("run", "depthwise_cycle_share", allCycles > 0 ? depthwiseCycles / allCycles : 0, "fraction",
                      "cycles of depthwise convolutions over all cycles (mapping.depthwise sets how they are mapped)");
+    recordArea(result.stats, config);
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
     const AccuracyLookup accuracy = lookupAccuracy(trace, config);

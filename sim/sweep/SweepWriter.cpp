@@ -24,7 +24,10 @@ namespace {
 // Per-layer columns of the sweep summary, taken from each point's run summary.
 const std::vector<std::string> kColumns{"cycles",      "compute_cycles", "stall_cycles", "ideal_cycles",
                                         "utilization", "term_pairs",     "macs",         "dense_macs",
-                                        "energy_total_pj", "error_rel_l2"};
+                                        "energy_total_pj", "energy_on_chip_pj", "energy_dram_pj",
+                                        "error_rel_l2"};
+// Per-point columns (run scope), NaN where a point has none (no area table).
+const std::vector<std::string> kPointColumns{"array_rows", "array_cols", "area_total_mm2", "area_logic_mm2"};
 const std::vector<std::string> kRunAttributes{"format", "format_version", "trsim_version", "config_hash",
                                               "config_yaml", "trace_path", "trace_network", "trace_source"};
 
@@ -150,6 +153,16 @@ void appendRows(SummaryTable& t, hid_t file, const std::string& pointPath, const
         const Hdf5Dataset ds(H5Dopen2(file, (pointPath + "/run/accuracy").c_str(), H5P_DEFAULT));
         accuracy = h5read::readDatasetAsDouble(ds).at(0);
     }
+    // Design properties of the point, repeated on each of its rows like accuracy.
+    for (const auto& name : kPointColumns) {
+        double value = NAN;
+        if (exists(file, pointPath + "/run/" + name)) {
+            const Hdf5Dataset ds(H5Dopen2(file, (pointPath + "/run/" + name).c_str(), H5P_DEFAULT));
+            value = h5read::readDatasetAsDouble(ds).at(0);
+        }
+        auto& column = t.columns[name];
+        column.insert(column.end(), layers.size(), value);
+    }
     for (const auto& name : kColumns) {
         std::vector<double> values(layers.size(), NAN);
         const std::string path = pointPath + "/summary/" + name;
@@ -178,10 +191,12 @@ void writeSummary(hid_t file, const SummaryTable& t, const std::vector<std::stri
     h5write::stringDataset(summary.get(), "config_hash", t.hash);
     h5write::stringDataset(summary.get(), "network", t.network);
     h5write::stringDataset(summary.get(), "layer", t.layer);
-    for (const auto& name : kColumns) {
-        const auto column = t.columns.find(name);  // absent when no point is ok
-        h5write::doubleDataset(summary.get(), name, column == t.columns.end() ? std::vector<double>{} : column->second);
-    }
+    for (const auto* names : {&kColumns, &kPointColumns})
+        for (const auto& name : *names) {
+            const auto column = t.columns.find(name);  // absent when no point is ok
+            h5write::doubleDataset(summary.get(), name,
+                                   column == t.columns.end() ? std::vector<double>{} : column->second);
+        }
     h5write::doubleDataset(summary.get(), "accuracy", t.accuracy);
     Hdf5Group params = h5write::createOrderedGroup(summary.get(), "params");
     for (std::size_t k = 0; k < keys.size(); ++k) h5write::stringDataset(params.get(), keys[k], t.params[k]);

@@ -114,7 +114,7 @@ def test_vcd_waveform(tmp_path):
 def test_misspelled_key_is_named(tmp_path):
     r = trsim("run", DEFAULT, "-o", str(tmp_path / "x.h5"), "--set", "operands.data.budjet=3", check=False)
     assert r.returncode == 1
-    assert "operands.data.budjet: unknown key (allowed here: bits, encoding, group_size, budget)" in r.stderr
+    assert "operands.data.budjet: unknown key (allowed here: bits, encoding, group_size, budget, quantize_bits)" in r.stderr
     assert not (tmp_path / "x.h5").exists()
 
 

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
 CONFIG = ROOT / "configs" / "default.yaml"
 ENERGY = ROOT / "configs" / "energy" / "horowitz_45nm.yaml"
+AREA = ROOT / "configs" / "area" / "horowitz_45nm.yaml"
 MLP = ROOT / "traces" / "bundled" / "mlp_fashion_mnist.h5"
 CNN = ROOT / "traces" / "bundled" / "cnn_fashion_mnist.h5"
 
@@ -32,12 +33,14 @@ def digest(path) -> str:
 
 
 class Inputs:
-    """A private copy of the default config, its energy table and both bundled traces."""
+    """A private copy of the default config, its energy and area tables and both bundled traces."""
 
     def __init__(self, root: Path):
         self.dir = root
         (root / "energy").mkdir()
         shutil.copy(ENERGY, root / "energy" / ENERGY.name)
+        (root / "area").mkdir()
+        shutil.copy(AREA, root / "area" / AREA.name)
         self.mlp = root / "mlp.h5"
         self.cnn = root / "cnn.h5"
         shutil.copy(MLP, self.mlp)
@@ -47,9 +50,10 @@ class Inputs:
         self.config = root / "c.yaml"
         self.config.write_text(text)
         self.energy = root / "energy" / ENERGY.name
+        self.area = root / "area" / AREA.name
 
     def files(self):
-        return [self.config, self.energy, self.mlp, self.cnn]
+        return [self.config, self.energy, self.area, self.mlp, self.cnn]
 
     def fingerprint(self):
         return {str(p): digest(p) for p in self.files()}

@@ -52,7 +52,7 @@ SET_CASES = [
     ("array.rows=0", "trsim run: --set array.rows=0: array.rows: 0 is out of range"),
     ("pe.kind=gpu", "trsim run: --set pe.kind=gpu: pe.kind: 'gpu' is not allowed"),
     ('trace=""', 'trsim run: --set trace="": trace: must name a file'),
-    ("energy.mac_int8.value=abc", "trsim run: --set energy.mac_int8.value=abc: energy.mac_int8.value: 'abc' is not a number"),
+    ("energy.multiply_8b.value=abc", "trsim run: --set energy.multiply_8b.value=abc: energy.multiply_8b.value: 'abc' is not a number"),
     ("clock_mhz.x=1", "trsim run: --set clock_mhz.x=1: 'clock_mhz' is a single value or a list, not a map"),
 ]
 

@@ -60,7 +60,7 @@ public:
     LayerOperands prepareLayer(const SimConfig&, const IntTensor&, const IntTensor&) const override { return {}; }
     double usefulWork(const ArrayCounters& k) const override { return 2.0 * static_cast<double>(k.macs); }
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
-        return {{EnergyComponent::PeCompute, "mac_int8", static_cast<double>(o.counters.macs)}};
+        return {{EnergyComponent::PeCompute, "multiply_8b", static_cast<double>(o.counters.macs)}};
     }
     void recordStats(StatsRegistry& s, const std::string& scope, const SimConfig&,
                      const LayerOutcome& o) const override {
@@ -105,7 +105,7 @@ TEST(CustomPeKind, RegisteredKindRunsEndToEndThroughTrsimRun) {
     // Weight stationary, slot 2: a fold of an [M,K] x [N,K] GEMM is 16 preload
     // cycles plus (M + 16 + 16 - 2) steps of two cycles.
     const Trace t = readTrace(trace);
-    const double macPj = loadConfig(source + "/configs/default.yaml").energy.pj("mac_int8");
+    const double macPj = loadConfig(source + "/configs/default.yaml").energy.pj("multiply_8b");
     Hdf5File file(H5Fopen(out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     ASSERT_GE(file.get(), 0);
     for (const TraceLayer& l : t.layers) {

@@ -64,7 +64,7 @@ Trace smallTrace() {
 
 // The expected cycles of one GEMM: the core's fast path plus the memory model's
 // double-buffered stalls, computed here without SystemC.
-int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w) {
+int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w, const StoredWidths& stored) {
     const LayerOperands o = peKindOf(c).prepareLayer(c, x, w);
     const auto& wc = o.weightCoding;
     const auto& xc = o.dataCoding;
@@ -74,7 +74,7 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
     SystolicArrayCore& core = *owned;
     MemorySystem mem(memorySpecFromConfig(c), arraySpecFromConfig(c).dataflow);
     core.startJob(rx, rw, o.stepSlot);
-    mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds());
+    mem.startJob(x.dim(0), x.dim(1), w.dim(0), core.rowFolds(), stored);
     int64_t cycles = 0, previousCompute = 0, previousWrite = 0;
     while (core.beginFold()) {
         const FoldTraffic t = mem.foldTraffic(core.fold());
@@ -89,7 +89,12 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
 }
 
 int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
-    if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights);
+    // The layer's operands are stored as OperandStorage.hpp says: TR weights with a
+    // budget as term slots, everything else packed at the layer's precision.
+    const bool termSlots = c.pe.kind == "tr" && c.weights.budget.has_value();
+    const StoredWidths stored{termSlots ? keptTermBitsPerValue(c.weights) : packedBinaryBits(l.weights),
+                              static_cast<double>(packedBinaryBits(l.inputs))};
+    if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights, stored);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
     int64_t total = 0;
     if (c.mapping.depthwise == DepthwiseMapping::Packed && isDepthwise(l.weights, l.conv)) {
@@ -101,11 +106,11 @@ int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
         for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
             const PackedGemm g =
                 packDepthwise(lowered, first, std::min(plan.channelsPerGemm, channels - first), plan.tapStride);
-            total += expectedGemmCycles(c, g.x, g.w);
+            total += expectedGemmCycles(c, g.x, g.w, stored);
         }
         return total;
     }
-    for (std::size_t g = 0; g < lowered.x.size(); ++g) total += expectedGemmCycles(c, lowered.x[g], lowered.w[g]);
+    for (std::size_t g = 0; g < lowered.x.size(); ++g) total += expectedGemmCycles(c, lowered.x[g], lowered.w[g], stored);
     return total;
 }
 
