@@ -188,7 +188,7 @@ int64_t StructuralArray::runFold() {
 void StructuralArray::execute(GemmJob& job) {
     plan_->startJob(*job.x, *job.w, job.stepSlot);  // checks the operands; the fold plan
     control_.slot = plan_->stepSlot();
-    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), plan_->rowFolds());
+    memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), plan_->rowFolds(), job.stored);
     streamer_.beginJob(*job.x, *job.w, job.xValues);
     collector_.beginJob(job.x->rows(), job.w->rows());
     for (StructuralPe* p : pes_) p->beginJob();
