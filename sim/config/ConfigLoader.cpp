@@ -275,15 +275,28 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     return std::string(e.c_str()) + "\n";
 }
 
-}  // namespace
+// One entry of a table of per-component costs (energy, area): the value in the
+// table's base unit, the unit as written, and where the value comes from.
+struct CostEntry {
+    double value = 0;
+    std::string unit;
+    std::string source;
+};
 
-EnergyTable loadEnergyTable(const std::string& path) {
+// Reads a cost table (keys description, entries: NAME: {value, unit, source,
+// derivation}); `units` maps each allowed unit, in the order errors list them,
+// to its factor to the base unit. `every` names the tables in the missing-entry error.
+std::map<std::string, CostEntry> loadCostTable(const std::string& path,
+                                               const std::vector<std::pair<std::string, double>>& units,
+                                               double maxValue, const std::vector<std::string>& required,
+                                               const std::string& every) {
     const YAML::Node root = loadYamlFile(path);
     StrictYaml y(path);
-    EnergyTable t;
-    t.path = path;
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
     y.onlyKeys(root, "", {"description", "entries"});
+    std::vector<std::string> unitNames;
+    for (const auto& u : units) unitNames.push_back(u.first);
+    std::map<std::string, CostEntry> table;
     const YAML::Node entries = y.map(root, "", "entries", true);
     for (const auto& kv : entries) {
         if (!kv.first.IsScalar()) {
@@ -297,18 +310,30 @@ EnergyTable loadEnergyTable(const std::string& path) {
             continue;
         }
         y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
-        EnergyEntry e;
-        const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
-        e.unit = y.choice(kv.second, p, "unit", {"pJ", "fJ", "nJ"}, std::nullopt);
+        CostEntry e;
+        const double v = y.number(kv.second, p, "value", 0, maxValue, std::nullopt);
+        e.unit = y.choice(kv.second, p, "unit", unitNames, std::nullopt);
         e.source = y.text(kv.second, p, "source", std::nullopt);
         if (kv.second["source"] && e.source.empty()) y.problem(p + ".source", "must not be empty");
-        e.picojoules = e.unit == "fJ" ? v * 1e-3 : e.unit == "nJ" ? v * 1e3 : v;
-        t.entries[name] = e;
+        for (const auto& u : units)
+            if (u.first == e.unit) e.value = v * u.second;
+        table[name] = e;
     }
-    for (const auto& need : requiredEnergyEntries())
-        if (!t.entries.count(need)) y.problem("entries." + need, "missing (every table must define: " +
-                                                                      joinWords(requiredEnergyEntries()) + ")");
+    for (const auto& need : required)
+        if (!table.count(need))
+            y.problem("entries." + need, "missing (" + every + " must define: " + joinWords(required) + ")");
     y.throwIfAny();
+    return table;
+}
+
+}  // namespace
+
+EnergyTable loadEnergyTable(const std::string& path) {
+    EnergyTable t;
+    t.path = path;
+    for (auto& [name, e] : loadCostTable(path, {{"pJ", 1.0}, {"fJ", 1e-3}, {"nJ", 1e3}}, 1e9, requiredEnergyEntries(),
+                                         "every table"))
+        t.entries[name] = EnergyEntry{e.value, e.unit, e.source};
     return t;
 }
 
@@ -339,33 +364,11 @@ void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
 }
 
 AreaTable loadAreaTable(const std::string& path) {
-    const YAML::Node root = loadYamlFile(path);
-    StrictYaml y(path);
     AreaTable t;
     t.path = path;
-    if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
-    y.onlyKeys(root, "", {"description", "entries"});
-    const YAML::Node entries = y.map(root, "", "entries", true);
-    for (const auto& kv : entries) {
-        const std::string name = kv.first.as<std::string>();
-        const std::string p = "entries." + name;
-        if (!kv.second.IsMap()) {
-            y.problem(p, "must be a map with keys value, unit, source (and optional derivation)");
-            continue;
-        }
-        y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
-        AreaEntry a;
-        const double v = y.number(kv.second, p, "value", 0, 1e12, std::nullopt);
-        a.unit = y.choice(kv.second, p, "unit", {"um2", "mm2"}, std::nullopt);
-        a.source = y.text(kv.second, p, "source", std::nullopt);
-        if (kv.second["source"] && a.source.empty()) y.problem(p + ".source", "must not be empty");
-        a.squareMicrometres = a.unit == "mm2" ? v * 1e6 : v;
-        t.entries[name] = a;
-    }
-    for (const auto& need : requiredAreaEntries())
-        if (!t.entries.count(need))
-            y.problem("entries." + need, "missing (every area table must define: " + joinWords(requiredAreaEntries()) + ")");
-    y.throwIfAny();
+    for (auto& [name, e] : loadCostTable(path, {{"um2", 1.0}, {"mm2", 1e6}}, 1e12, requiredAreaEntries(),
+                                         "every area table"))
+        t.entries[name] = AreaEntry{e.value, e.unit, e.source};
     return t;
 }
 
