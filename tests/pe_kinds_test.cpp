@@ -33,11 +33,8 @@ Result run(const ArraySpec& spec, const RevealedOperand& x, const RevealedOperan
     SystolicArrayCore& core = *owned;
     core.startJob(x, w, slot);
     while (core.beginFold()) {
+        if (!detailed) core.runFoldFast();
         while (!core.foldStepsDone()) {
-            if (!detailed) {
-                core.stepFast();
-                continue;
-            }
             core.beginStepDetailed();
             while (!core.tickDetailed()) {
             }

@@ -55,7 +55,7 @@ TEST(PeRegistry, EveryKindBuildsItsArrayAndCountsItsPes) {
         const RevealedOperand rw = o.weightCoding ? RevealedOperand(pw, *o.weightCoding) : RevealedOperand::plain(pw);
         core->startJob(rx, rw, o.stepSlot);
         while (core->beginFold()) {
-            while (!core->foldStepsDone()) core->stepFast();
+            core->runFoldFast();
             core->endFold();
         }
         EXPECT_EQ(core->output(), gemmWithTr(px, pw, o.dataCoding, o.weightCoding)) << kind->name();

@@ -31,13 +31,10 @@ ArrayRun runArray(const ArraySpec& spec, const RevealedOperand& x, const Reveale
     SystolicArrayCore& core = *owned;
     core.startJob(x, w);
     while (core.beginFold()) {
+        if (!detailed) core.runFoldFast();
         while (!core.foldStepsDone()) {
-            if (detailed) {
-                core.beginStepDetailed();
-                while (!core.tickDetailed()) {
-                }
-            } else {
-                core.stepFast();
+            core.beginStepDetailed();
+            while (!core.tickDetailed()) {
             }
         }
         core.endFold();

@@ -15,6 +15,10 @@
 //   PeStep fastStep(const RevealedOperand& w, int64_t n, const RevealedOperand& x, int64_t m,
 //                   int64_t k0, int64_t len, int64_t slot) const;
 //   PeStep detailedStep(same arguments);
+//   // Optional: fastStep over every data row of a weight-stationary fold's row
+//   // at once (see HasFastColumn below); must equal fastStep row by row.
+//   int64_t fastColumn(const RevealedOperand& w, int64_t n, const DataSlice& x, int64_t slot,
+//                      int64_t* products, int32_t* cycles);
 //   // The same step on the operand slices at a structural PE's ports (elements
 //   // of one PE step, with their kept terms where the operand is coded): the
 //   // PE model cycle by cycle, as detailedStep.
@@ -25,6 +29,7 @@
 //   static int64_t valueWork(int64_t slot);
 #pragma once
 #include <algorithm>
+#include <type_traits>
 
 #include "modules/array/SystolicArrayCore.hpp"
 
@@ -35,22 +40,18 @@ class PeArrayCore final : public SystolicArrayCore {
 public:
     explicit PeArrayCore(const ArraySpec& spec) : SystolicArrayCore(spec, Rule::kValueTiles), rule_(spec) {}
 
-    int64_t stepFast() override {
+    int64_t runFoldFast() override {
+        int64_t cycles = 0;
         if (Rule::kValueTiles && valueTiles()) {
-            countValueStep(stepValuesWeightStationary());
-            return slot_ + hopCycles();
+            while (!foldStepsDone()) {
+                countValueStep(stepValuesWeightStationary());
+                cycles += slot_ + hopCycles();
+            }
+        } else if (spec_.dataflow == ArrayDataflow::WeightStationary) {
+            cycles = foldWeightStationary();
+        } else {
+            while (!foldStepsDone()) cycles += stepOutputStationary();
         }
-        collectActive(step_);
-        int64_t slowest = 0;
-        for (const ActivePe& a : active_) {
-            const PeStep s = rule_.fastStep(*w_, a.n, *x_, a.m, a.k0, a.len, slot_);
-            slowest = std::max(slowest, s.cycles);
-            Rule::count(counters_, 1, s.work);
-            account(a, s);
-        }
-        counters_.activePeSteps += static_cast<int64_t>(active_.size());
-        const int64_t cycles = stepCycles(slowest);
-        finishStep(cycles);
         return cycles;
     }
 
@@ -99,6 +100,83 @@ public:
     }
 
 private:
+    // Rule::fastColumn (optional): fastStep of PE (n, elements [k0, k0 + len)) with
+    // every data row m of the slice at once, vectorized over m; adds each product to
+    // products[m], writes each step's cycles to cycles[m], returns the work.
+    template <class R, class = void>
+    struct HasFastColumn : std::false_type {};
+    template <class R>
+    struct HasFastColumn<R, std::void_t<decltype(&R::fastColumn)>> : std::true_type {};
+
+    int64_t column(int64_t n, int64_t k0, int64_t len, int64_t* products, int32_t* cycles) {
+        if constexpr (HasFastColumn<Rule>::value) {
+            return rule_.fastColumn(*w_, n, slice_, slot_, products, cycles);
+        } else {
+            int64_t work = 0;
+            for (int64_t m = 0; m < M_; ++m) {
+                const PeStep s = rule_.fastStep(*w_, n, *x_, m, k0, len, slot_);
+                products[m] += s.product;
+                cycles[m] = static_cast<int32_t>(s.cycles);
+                work += s.work;
+            }
+            return work;
+        }
+    }
+
+    // A weight-stationary fold PE by PE: PE (r, c) meets data row m at step
+    // m + r + c, and partial sums only add up down a column, so each PE's steps
+    // run back to back (column sums kept per fold) and each step's length is
+    // the slowest of the PEs that meet it.
+    int64_t foldWeightStationary() {
+        const int64_t g = spec_.reductionPerPe, M = M_;
+        stepSlowest_.assign(static_cast<std::size_t>(fold_.steps), 0);
+        foldSums_.assign(static_cast<std::size_t>(fold_.colsUsed * M), 0);
+        peCycles_.resize(static_cast<std::size_t>(M));
+        int64_t work = 0;
+        for (int64_t r = 0; r < fold_.rowsUsed; ++r) {
+            const int64_t k0 = fold_.red0 + r * g, len = std::min<int64_t>(g, K_ - k0);
+            if constexpr (HasFastColumn<Rule>::value) fillDataSlice(k0, len);
+            for (int64_t c = 0; c < fold_.colsUsed; ++c) {
+                const int64_t peWork = column(fold_.n0 + c, k0, len, &foldSums_[static_cast<std::size_t>(c * M)],
+                                              peCycles_.data());
+                int32_t* slowest = &stepSlowest_[static_cast<std::size_t>(r + c)];
+                const int32_t* cycles = peCycles_.data();
+                int64_t busy = 0;
+                for (int64_t m = 0; m < M; ++m) {
+                    slowest[m] = std::max(slowest[m], cycles[m]);
+                    busy += cycles[m];
+                }
+                const std::size_t i = static_cast<std::size_t>(r * spec_.cols + c);
+                peBusy_[i] += busy;
+                peWork_[i] += peWork;
+                work += peWork;
+            }
+        }
+        for (int64_t c = 0; c < fold_.colsUsed; ++c)
+            for (int64_t m = 0; m < M; ++m) out_.at2(m, fold_.n0 + c) += foldSums_[static_cast<std::size_t>(c * M + m)];
+        const int64_t peSteps = fold_.rowsUsed * fold_.colsUsed * M;
+        Rule::count(counters_, peSteps, work);
+        counters_.activePeSteps += peSteps;
+        active_.clear();
+        return finishFoldSteps();
+    }
+
+    // One output-stationary step: every active PE through the rule's fastStep.
+    int64_t stepOutputStationary() {
+        collectActive(step_);
+        int64_t slowest = 0;
+        for (const ActivePe& a : active_) {
+            const PeStep s = rule_.fastStep(*w_, a.n, *x_, a.m, a.k0, a.len, slot_);
+            slowest = std::max(slowest, s.cycles);
+            Rule::count(counters_, 1, s.work);
+            account(a, s);
+        }
+        counters_.activePeSteps += static_cast<int64_t>(active_.size());
+        const int64_t cycles = stepCycles(slowest);
+        finishStep(cycles);
+        return cycles;
+    }
+
     int64_t beginJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot) override {
         return rule_.beginJob(x, w, stepSlot, spec_);
     }

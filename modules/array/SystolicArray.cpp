@@ -72,8 +72,7 @@ void SystolicArray::execute(GemmJob& job) {
             // Nothing outside the array can see inside a fold (its operands are
             // already loaded), so the fold's steps run back to back and time
             // advances once, by their total.
-            int64_t foldCycles = 0;
-            while (!core_->foldStepsDone()) foldCycles += core_->stepFast();
+            const int64_t foldCycles = core_->runFoldFast();
             stepSignal.write(static_cast<int>(core_->counters().steps));
             waitCycles(foldCycles);
         } else {

@@ -113,6 +113,34 @@ void SystolicArrayCore::collectActive(int64_t t) {
     }
 }
 
+void SystolicArrayCore::fillDataSlice(int64_t k0, int64_t len) {
+    slice_.k0 = k0;
+    slice_.len = len;
+    slice_.rows = M_;
+    slice_.values.resize(static_cast<std::size_t>(len * M_));
+    slice_.counts.resize(static_cast<std::size_t>(len * M_));
+    for (int64_t m = 0; m < M_; ++m)
+        for (int64_t j = 0; j < len; ++j) {
+            const std::size_t i = static_cast<std::size_t>(j * M_ + m);
+            slice_.values[i] = static_cast<int32_t>(x_->value(m, k0 + j));
+            slice_.counts[i] = static_cast<uint8_t>(x_->termCount(m, k0 + j));
+        }
+}
+
+int64_t SystolicArrayCore::finishFoldSteps() {
+    int64_t cycles = 0;
+    if (spec_.schedule == TrSchedule::Fixed) {
+        // Every step lasts the slot; stepCycles checks that no PE overran it.
+        const int32_t slowest = *std::max_element(stepSlowest_.begin(), stepSlowest_.end());
+        cycles = stepCycles(slowest) * fold_.steps;
+    } else {
+        for (const int32_t s : stepSlowest_) cycles += stepCycles(s);
+    }
+    counters_.steps += fold_.steps - step_;
+    counters_.computeCycles += cycles;
+    step_ = fold_.steps;
+    return cycles;
+}
 
 void SystolicArrayCore::finishStep(int64_t cycles) {
     counters_.steps++;

@@ -72,6 +72,15 @@ struct PeStep {
     int64_t product = 0, work = 0, cycles = 1;
 };
 
+// The data one row of a weight-stationary fold streams through its PEs, element
+// by element: value and kept-term count of data element (m, k0 + j) at
+// [j * rows + m], contiguous over data rows, for a kind's column kernel.
+struct DataSlice {
+    int64_t k0 = 0, len = 0, rows = 0;
+    std::vector<int32_t> values;
+    std::vector<uint8_t> counts;
+};
+
 class SystolicArrayCore {
 public:
     virtual ~SystolicArrayCore() = default;
@@ -92,8 +101,10 @@ public:
     int64_t foldSetupCycles() const;
     bool foldStepsDone() const { return step_ >= fold_.steps; }
 
-    // Fast: runs one whole step and returns the cycles it takes.
-    virtual int64_t stepFast() = 0;
+    // Fast: runs the current fold's steps back to back (no step is visible from
+    // outside a fold) and returns the cycles they take; counters, outputs and
+    // cycles equal the detailed path's, step for step.
+    virtual int64_t runFoldFast() = 0;
     // Detailed: beginStepDetailed runs every PE's step cycle by cycle through
     // its PE model; then tickDetailed once per clock cycle until it returns true
     // on the step's last cycle.
@@ -128,6 +139,11 @@ protected:
     virtual int64_t valueStepWork() const = 0;
     // Active PEs of global step t (in row-descending order, as partial sums need).
     void collectActive(int64_t t);
+    // Fills slice_ with data elements [k0, k0 + len) of every data row.
+    void fillDataSlice(int64_t k0, int64_t len);
+    // Ends a weight-stationary fold run PE by PE: every step lasts stepCycles of
+    // its slowest PE (stepSlowest_); returns the fold's step cycles.
+    int64_t finishFoldSteps();
     // Records a PE's step: its busy cycles, its work and its product. Inline:
     // the kind's core calls it for every PE-step.
     void account(const ActivePe& a, const PeStep& s) {
@@ -175,6 +191,11 @@ protected:
     int64_t slot_ = 1;                   // fixed step length of the current job
     bool valueTiles_ = false;
     std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
+    // Fast weight-stationary folds, run PE by PE (PeArrayCore::foldWeightStationary):
+    std::vector<int32_t> stepSlowest_;   // cycles of each step's slowest PE
+    std::vector<int64_t> foldSums_;      // [c * M + m]: the column's sum over the fold's rows
+    std::vector<int32_t> peCycles_;      // one PE's cycles for every data row
+    DataSlice slice_;
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;

@@ -21,11 +21,8 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
     // Pass 1: how many terms TR keeps of each value, hence every value's offset.
     uint64_t kept = 0;
     for (int64_t r = 0; r < rows_; ++r)
-        for (int64_t start = 0; start < depth_; start += coding.groupSize) {
-            const int64_t len = std::min<int64_t>(depth_ - start, coding.groupSize);
-            encodedTerms_ += keptTermCounts(table, &a.data[idx(r, start)], static_cast<std::size_t>(len),
-                                            coding.budget, &counts_[idx(r, start)]);
-        }
+        encodedTerms_ += keptTermCountsByGroup(table, &a.data[idx(r, 0)], static_cast<std::size_t>(depth_),
+                                               coding.groupSize, coding.budget, &counts_[idx(r, 0)]);
     for (std::size_t i = 0; i < n; ++i) {
         offsets_[i] = static_cast<uint32_t>(kept);
         kept += counts_[i];

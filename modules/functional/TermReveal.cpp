@@ -57,23 +57,42 @@ int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_
     return total;
 }
 
+int64_t keptTermCountsByGroup(const TermTable& table, const int64_t* values, std::size_t n, int groupSize,
+                              std::optional<int> budget, uint8_t* keptOut) {
+    if (groupSize < 1) throw std::invalid_argument("keptTermCountsByGroup: group size must be >= 1");
+    if (budget && *budget < 0) throw std::invalid_argument("keptTermCountsByGroup: negative budget");
+    int64_t total = 0;
+    if (groupSize == 1 || !budget) {
+        // Every value keeps its largest `budget` terms (all without a budget): no group to rank.
+        const int most = budget ? *budget : TermTable::kMaxBits + 1;
+        for (std::size_t i = 0; i < n; ++i) {
+            const int c = table.count(table.magnitude(values[i]));
+            keptOut[i] = static_cast<uint8_t>(std::min(c, most));
+            total += c;
+        }
+        return total;
+    }
+    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(groupSize)) {
+        const std::size_t len = std::min(n - start, static_cast<std::size_t>(groupSize));
+        total += keptTermCounts(table, values + start, len, budget, keptOut + start);
+    }
+    return total;
+}
+
 void revealValues(const int64_t* values, std::size_t n, const OperandCoding& coding, int64_t* out, int* termsOut) {
     if (coding.groupSize < 1) throw std::invalid_argument("revealValues: group size must be >= 1");
     if (coding.budget && *coding.budget < 0) throw std::invalid_argument("revealValues: negative budget");
     if (n == 0) return;
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
-    std::vector<uint8_t> kept(std::min<std::size_t>(n, static_cast<std::size_t>(coding.groupSize)));
-    for (std::size_t start = 0; start < n; start += coding.groupSize) {
-        const std::size_t len = std::min(n - start, static_cast<std::size_t>(coding.groupSize));
-        keptTermCounts(table, values + start, len, coding.budget, kept.data());
-        for (std::size_t i = 0; i < len; ++i) {
-            const int64_t v = values[start + i];
-            const Term* t = table.terms(table.magnitude(v));
-            int64_t sum = 0;
-            for (int j = 0; j < kept[i]; ++j) sum += t[j].value();
-            out[start + i] = v < 0 ? -sum : sum;
-            if (termsOut) termsOut[start + i] = kept[i];
-        }
+    std::vector<uint8_t> kept(n);
+    keptTermCountsByGroup(table, values, n, coding.groupSize, coding.budget, kept.data());
+    for (std::size_t i = 0; i < n; ++i) {
+        const int64_t v = values[i];
+        const Term* t = table.terms(table.magnitude(v));
+        int64_t sum = 0;
+        for (int j = 0; j < kept[i]; ++j) sum += t[j].value();
+        out[i] = v < 0 ? -sum : sum;
+        if (termsOut) termsOut[i] = kept[i];
     }
 }
 

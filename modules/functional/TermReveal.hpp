@@ -37,6 +37,11 @@ std::vector<Terms> selectTopTerms(const std::vector<Terms>& group, std::optional
 int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
                        uint8_t* keptOut);
 
+// keptTermCounts over consecutive groups of `groupSize` of `n` values (the last
+// group may be shorter); returns their terms before TR.
+int64_t keptTermCountsByGroup(const TermTable& table, const int64_t* values, std::size_t n, int groupSize,
+                              std::optional<int> budget, uint8_t* keptOut);
+
 // Encodes `n` values, applies TR to consecutive groups of `coding.groupSize`
 // (the last group may be shorter) and writes the truncated values to `out`.
 // `termsOut`, when given, receives the number of kept terms of every value.

@@ -32,13 +32,10 @@ const TermTable& TermTable::get(Encoding e, int bits) {
     return *slot;
 }
 
-uint64_t TermTable::magnitude(int64_t value) const {
-    const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
-    if (mag >> bits_)
-        throw std::out_of_range("value " + std::to_string(value) + " does not fit in a " + std::to_string(bits_) +
-                                "-bit sign-magnitude number (|value| <= " +
-                                std::to_string((int64_t{1} << bits_) - 1) + ")");
-    return mag;
+void TermTable::throwTooWide(int64_t value) const {
+    throw std::out_of_range("value " + std::to_string(value) + " does not fit in a " + std::to_string(bits_) +
+                            "-bit sign-magnitude number (|value| <= " + std::to_string((int64_t{1} << bits_) - 1) +
+                            ")");
 }
 
 }  // namespace trsim

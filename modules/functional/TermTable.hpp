@@ -26,10 +26,15 @@ public:
     int count(uint64_t m) const { return counts_[m]; }
     const Term* terms(uint64_t m) const { return &terms_[offsets_[m]]; }
     // Magnitude of `value`; throws std::out_of_range (as encode() does) if it needs more than bits.
-    uint64_t magnitude(int64_t value) const;
+    uint64_t magnitude(int64_t value) const {
+        const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+        if (mag >> bits_) throwTooWide(value);
+        return mag;
+    }
 
 private:
     TermTable(Encoding e, int bits);
+    [[noreturn]] void throwTooWide(int64_t value) const;
     int bits_ = 0, maxTerms_ = 0;
     std::vector<uint32_t> offsets_;
     std::vector<uint8_t> counts_;

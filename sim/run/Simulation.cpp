@@ -41,9 +41,11 @@ IntTensor exactReference(const TraceLayer& l) {
 }
 
 // A layer's two references (what the array must compute, and exact arithmetic
-// for the output error), computed on the pool while the layer is on the array.
+// for the output error) and its term histograms (outputs.term_histograms),
+// computed on the pool while the layer is on the array.
 struct LayerReferences {
     std::future<IntTensor> functional, exact;
+    std::future<std::vector<LayerMap>> histograms;
 };
 
 LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c, ThreadPool& pool) {
@@ -55,6 +57,7 @@ LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q,
     const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
                        keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
+    if (c.outputs.termHistograms) r.histograms = pool.submit([&l, &c] { return termHistograms(l, c); });
     return r;
 }
 
@@ -184,8 +187,8 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
-        if (config.outputs.termHistograms)
-            for (LayerMap& h : termHistograms(l, config)) result.maps.push_back(std::move(h));
+        if (refs.histograms.valid())
+            for (LayerMap& h : refs.histograms.get()) result.maps.push_back(std::move(h));
         // The structural array's clock never runs out of events: stop after the last layer.
         if (i + 1 == trace.layers.size()) sc_core::sc_stop();
         if (showProgress) {

@@ -1,5 +1,6 @@
 #include "sim/run/TermHistograms.hpp"
 
+#include <algorithm>
 #include <bitset>
 #include <cstdlib>
 
@@ -51,24 +52,38 @@ void countOperand(const IntTensor& a, const RevealedOperand& r, const std::vecto
 }
 
 // For every output element (m, n) and weight group along K: sum of kept weight x kept data terms.
+// Data counts are transposed to [K][M] so each group's sums run over data rows (vectorized).
 void countPairs(const RevealedOperand& x, const RevealedOperand& w, int group, Counts& out) {
-    const int64_t depth = x.depth();
-    std::vector<double> local;
+    const int64_t depth = x.depth(), M = x.rows();
+    std::vector<uint8_t> xT(static_cast<std::size_t>(depth * M));
+    int xMost = 0, wMost = 0;
+    for (int64_t m = 0; m < M; ++m) {
+        const uint8_t* xc = x.countsRow(m);
+        for (int64_t k = 0; k < depth; ++k) {
+            xT[static_cast<std::size_t>(k * M + m)] = xc[k];
+            xMost = std::max<int>(xMost, xc[k]);
+        }
+    }
+    for (int64_t n = 0; n < w.rows(); ++n)
+        for (int64_t k = 0; k < depth; ++k) wMost = std::max<int>(wMost, w.countsRow(n)[k]);
+    std::vector<int64_t> local(static_cast<std::size_t>(group) * xMost * wMost + 1, 0);
+    std::vector<int32_t> pairs(static_cast<std::size_t>(M));
     for (int64_t n = 0; n < w.rows(); ++n) {
         const uint8_t* wc = w.countsRow(n);
-        for (int64_t m = 0; m < x.rows(); ++m) {
-            const uint8_t* xc = x.countsRow(m);
-            for (int64_t k0 = 0; k0 < depth; k0 += group) {
-                const int64_t k1 = std::min<int64_t>(depth, k0 + group);
-                std::size_t pairs = 0;
-                for (int64_t k = k0; k < k1; ++k) pairs += static_cast<std::size_t>(wc[k]) * xc[k];
-                if (pairs >= local.size()) local.resize(pairs + 1, 0.0);
-                local[pairs] += 1;
+        for (int64_t k0 = 0; k0 < depth; k0 += group) {
+            const int64_t k1 = std::min<int64_t>(depth, k0 + group);
+            std::fill(pairs.begin(), pairs.end(), 0);
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t c = wc[k];
+                const uint8_t* xc = &xT[static_cast<std::size_t>(k * M)];
+                if (c != 0)
+                    for (int64_t m = 0; m < M; ++m) pairs[static_cast<std::size_t>(m)] += c * xc[m];
             }
+            for (const int32_t p : pairs) ++local[static_cast<std::size_t>(p)];
         }
     }
     for (std::size_t i = 0; i < local.size(); ++i)
-        if (local[i] > 0) out.add(i, local[i]);
+        if (local[i] > 0) out.add(i, static_cast<double>(local[i]));
 }
 
 LayerMap histogram(const std::string& layer, const std::string& name, const std::string& unit,

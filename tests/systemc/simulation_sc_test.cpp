@@ -80,7 +80,7 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
         const FoldTraffic t = mem.foldTraffic(core.fold());
         cycles += std::max<int64_t>(0, mem.dramCycles(t.dramReadBytes + previousWrite) - previousCompute);
         const int64_t before = core.counters().computeCycles;
-        while (!core.foldStepsDone()) core.stepFast();
+        core.runFoldFast();
         core.endFold();
         previousCompute = core.counters().computeCycles - before;
         previousWrite = t.dramWriteBytes;

@@ -52,7 +52,7 @@ int64_t trsimCycles(const ConvRow& l, int rows, int cols) {
     SystolicArrayCore& core = *owned;
     core.startJob(rx, rw);
     while (core.beginFold()) {
-        while (!core.foldStepsDone()) core.stepFast();
+        core.runFoldFast();
         core.endFold();
     }
     return core.counters().computeCycles;
