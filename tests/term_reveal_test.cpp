@@ -242,6 +242,33 @@ TEST(RevealValues, AgreesWithOracleOnRandomRows) {
         }
 }
 
+// Groups longer than 255 values (keptTermCounts counts exponents 255 values at
+// a time) and magnitudes up to 16 bits, whose terms reach exponent 16.
+TEST(RevealValues, AgreesWithOracleOnLongGroupsAndWideValues) {
+    std::mt19937 rng(7);
+    for (Encoding enc : kAllEncodings)
+        for (const int bits : {4, 12, 16})
+            for (const int g : {3, 256, 300, 700}) {
+                const int64_t most = (int64_t{1} << bits) - 1;
+                const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 800)(rng);
+                const int k = std::uniform_int_distribution<int>(0, 3 * g)(rng);
+                std::vector<int64_t> in(n), out(n);
+                std::vector<int> terms(n);
+                for (int64_t& v : in) v = std::uniform_int_distribution<int64_t>(-most, most)(rng);
+                revealValues(in.data(), n, OperandCoding{bits, enc, g, k}, out.data(), terms.data());
+                for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
+                    const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
+                    std::vector<Terms> group;
+                    for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
+                    const std::vector<Terms> kept = oracleTopK(group, k);
+                    for (std::size_t i = start; i < end; ++i) {
+                        ASSERT_EQ(out[i], sumOf(kept[i - start])) << encodingName(enc) << " bits " << bits << " g " << g;
+                        ASSERT_EQ(terms[i], static_cast<int>(kept[i - start].size()));
+                    }
+                }
+            }
+}
+
 TEST(RevealValues, LargeOrNoBudgetIsIdentity) {
     std::mt19937 rng(1);
     for (Encoding enc : kAllEncodings)

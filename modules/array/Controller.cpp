@@ -9,8 +9,8 @@
 namespace trsim {
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-                       PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
-                       Progress onProgress)
+                       PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
+                       LayerDone onLayerDone, Progress onProgress)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
@@ -18,6 +18,7 @@ Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTas
       prepare_(std::move(prepare)),
       runner_(std::move(runner)),
       packDepthwiseFor_(std::move(packDepthwiseFor)),
+      detail_(detail),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)) {
     SC_THREAD(run);
@@ -95,12 +96,13 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         const TermTable& table = TermTable::get(xc->encoding, xc->bits);
         for (int64_t v : x.data) prepared.dataEncodedTerms += table.count(table.magnitude(v));
     }
+    const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
     auto reveal = [&](const IntTensor& xg, const IntTensor& wg) {
-        // Run-time revealed data keeps its values too: the structural array streams them
-        // through its rows' encoders and comparators.
-        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc) : RevealedOperand::plain(xg),
-                                  wc ? RevealedOperand(wg, *wc) : RevealedOperand::plain(wg),
-                                  xc ? xg : IntTensor()});
+        // Run-time revealed data keeps its values too when the structural array streams
+        // them through its rows' encoders and comparators.
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms) : RevealedOperand::plain(xg),
+                                  wc ? RevealedOperand(wg, *wc, terms) : RevealedOperand::plain(wg),
+                                  xc && detail_ == OperandDetail::TermsAndData ? xg : IntTensor()});
     };
     if (!task.isConv) {
         reveal(x, w);

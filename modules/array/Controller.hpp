@@ -69,7 +69,7 @@ using PrepareLayer = std::function<LayerOperands(const IntTensor& inputs, const 
 struct PreparedLayer {
     struct Gemm {
         RevealedOperand x, w;
-        IntTensor xValues;  // the data before encoding, for run-time revealed data (else empty)
+        IntTensor xValues;  // the data before encoding (OperandDetail::TermsAndData, run-time revealed data; else empty)
     };
     std::vector<Gemm> gemms;
     LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)
@@ -79,6 +79,11 @@ struct PreparedLayer {
     int64_t dataValues = 0, dataEncodedTerms = 0;
     bool dataCoded = false, weightsCoded = false;
 };
+
+// How much of each prepared operand the array reads: values and kept-term counts
+// (fast timing), each kept term too (detailed timing: the PE models consume
+// terms), and the data before encoding as well (structural: its rows encode it).
+enum class OperandDetail { Counts, Terms, TermsAndData };
 
 // Runs a layer's preparation, on another thread or when its result is first asked for.
 using PrepareRunner = std::function<std::future<PreparedLayer>(std::function<PreparedLayer()>)>;
@@ -96,8 +101,8 @@ public:
     // thread. `packDepthwiseFor`: the array depthwise layers are packed for
     // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM.
     Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-               PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, LayerDone onLayerDone,
-               Progress onProgress);
+               PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
+               LayerDone onLayerDone, Progress onProgress);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -113,6 +118,7 @@ private:
     PrepareLayer prepare_;
     PrepareRunner runner_;
     std::optional<ArraySpec> packDepthwiseFor_;
+    OperandDetail detail_;
     LayerDone onLayerDone_;
     Progress onProgress_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent

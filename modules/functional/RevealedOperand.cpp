@@ -8,7 +8,7 @@
 
 namespace trsim {
 
-RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding) {
+RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding, TermStorage storage) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     if (coding.groupSize < 1) throw std::invalid_argument("RevealedOperand: group size must be >= 1");
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
@@ -17,31 +17,40 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
     const std::size_t n = a.size();
     values_.resize(n);
     counts_.resize(n);
-    offsets_.resize(n);
-    // Pass 1: how many terms TR keeps of each value, hence every value's offset.
-    uint64_t kept = 0;
+    // Pass 1: how many terms TR keeps of each value.
     for (int64_t r = 0; r < rows_; ++r)
         encodedTerms_ += keptTermCountsByGroup(table, &a.data[idx(r, 0)], static_cast<std::size_t>(depth_),
                                                coding.groupSize, coding.budget, &counts_[idx(r, 0)]);
-    for (std::size_t i = 0; i < n; ++i) {
-        offsets_[i] = static_cast<uint32_t>(kept);
-        kept += counts_[i];
+    for (const uint8_t c : counts_) keptTerms_ += c;
+    const bool store = storesTerms_ = storage == TermStorage::Stored;
+    if (store) {
+        if (keptTerms_ > int64_t{UINT32_MAX})
+            throw std::length_error("RevealedOperand: more than 2^32 kept terms in one operand");
+        offsets_.resize(n);
+        terms_.resize(static_cast<std::size_t>(keptTerms_));
+        uint32_t next = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            offsets_[i] = next;
+            next += counts_[i];
+        }
     }
-    if (kept > UINT32_MAX) throw std::length_error("RevealedOperand: more than 2^32 kept terms in one operand");
-    // Pass 2: the kept terms (a prefix of each value's terms) with the value's sign, and their sum.
-    terms_.resize(kept);
+    // Pass 2: each value is the sum of its kept terms (a prefix of its terms), with its sign.
+    uint32_t keptExponents = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const int64_t v = a.data[i];
         const int8_t sign = v < 0 ? -1 : 1;
-        const Term* t = table.terms(table.magnitude(v));
-        Term* out = &terms_[offsets_[i]];
+        const uint64_t m = table.magnitude(v);
+        const Term* t = table.terms(m);
         int64_t sum = 0;
-        for (int j = 0; j < counts_[i]; ++j) {
-            out[j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
-            sum += out[j].value();
-        }
-        values_[i] = static_cast<int32_t>(sum);
+        for (int j = 0; j < counts_[i]; ++j) sum += t[j].value();
+        if (counts_[i] > 0) keptExponents |= table.exponentMask(m);
+        values_[i] = static_cast<int32_t>(sign * sum);
+        if (store)
+            for (int j = 0; j < counts_[i]; ++j)
+                terms_[offsets_[i] + j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
     }
+    // A kept value keeps its largest term, so the largest kept exponent is the largest of kept values' terms.
+    largestExponent_ = keptExponents ? 31 - __builtin_clz(keptExponents) : 0;
 }
 
 RevealedOperand RevealedOperand::plain(const IntTensor& a) {

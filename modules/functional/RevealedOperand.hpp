@@ -12,10 +12,14 @@
 
 namespace trsim {
 
+// Whether an operand keeps each element's terms (for models that consume them
+// term by term) or only their count and sum (the fast array's step rules).
+enum class TermStorage { Stored, CountsOnly };
+
 class RevealedOperand {
 public:
     // `a` is [rows, K]; TR groups run along K (consecutive elements of a row).
-    RevealedOperand(const IntTensor& a, const OperandCoding& coding);
+    RevealedOperand(const IntTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored);
     // Exact values only, no terms (for PEs that multiply binary values); values
     // must fit in 32 bits (operands have at most 16 magnitude bits).
     static RevealedOperand plain(const IntTensor& a);
@@ -25,6 +29,8 @@ public:
     // Value of element (r, k) after TR: the sum of its kept terms.
     int64_t value(int64_t r, int64_t k) const { return values_[idx(r, k)]; }
     int termCount(int64_t r, int64_t k) const { return counts_[idx(r, k)]; }
+    // The terms themselves (terms, offsetsRow, allTerms): TermStorage::Stored only.
+    bool storesTerms() const { return storesTerms_; }
     const Term* terms(int64_t r, int64_t k) const { return &terms_[offsets_[idx(r, k)]]; }
     // Row views for hot loops: counts and term offsets of row r, and all terms.
     const uint8_t* countsRow(int64_t r) const { return &counts_[idx(r, 0)]; }
@@ -33,14 +39,18 @@ public:
     // All truncated values as a [rows, K] tensor (for the functional reference).
     IntTensor valuesTensor() const;
     // Total kept terms and total terms before TR (for statistics).
-    int64_t keptTerms() const { return static_cast<int64_t>(terms_.size()); }
+    int64_t keptTerms() const { return keptTerms_; }
     int64_t encodedTerms() const { return encodedTerms_; }
+    // Largest exponent of a kept term (0 when none is kept, or for plain values).
+    int largestExponent() const { return largestExponent_; }
 
 private:
     RevealedOperand() = default;
     std::size_t idx(int64_t r, int64_t k) const { return static_cast<std::size_t>(r * depth_ + k); }
 
-    int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0;
+    int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0, keptTerms_ = 0;
+    int largestExponent_ = 0;
+    bool storesTerms_ = false;
     std::vector<int32_t> values_;  // operands have at most 16 magnitude bits (plus one for TR carries)
     std::vector<uint8_t> counts_;
     std::vector<uint32_t> offsets_;

@@ -23,32 +23,55 @@ std::vector<Terms> selectTopTerms(const std::vector<Terms>& group, std::optional
     return kept;
 }
 
+namespace {
+
+// Byte b spread to eight 8-bit lanes: lane i is bit i of b. Adding the spread
+// exponent bytes of up to 255 values counts their terms per exponent, lane by lane.
+struct ByteLanes {
+    uint64_t lanes[256];
+    ByteLanes() {
+        for (int b = 0; b < 256; ++b) {
+            lanes[b] = 0;
+            for (int i = 0; i < 8; ++i)
+                if (b >> i & 1) lanes[b] |= uint64_t{1} << (8 * i);
+        }
+    }
+};
+const ByteLanes kByteLanes;
+constexpr int kExponents = 24;  // three bytes of exponent mask cover TermTable::kMaxBits + 1
+
+}  // namespace
+
 int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
                        uint8_t* keptOut) {
     if (budget && *budget < 0) throw std::invalid_argument("keptTermCounts: negative budget");
-    // Histogram of the group's exponents: the budget runs out at exponent `cut`,
-    // where only `atCut` more terms fit (taken in value order).
-    int histogram[TermTable::kMaxBits + 2] = {};
+    // Terms per exponent over the group, counted in byte lanes 255 values at a time.
+    int perExponent[kExponents] = {};
+    uint32_t present = 0;
     int64_t total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const uint64_t m = table.magnitude(values[i]);
-        const Term* t = table.terms(m);
-        for (int j = 0, c = table.count(m); j < c; ++j) ++histogram[t[j].exponent];
-        total += table.count(m);
+    for (std::size_t start = 0; start < n; start += 255) {
+        uint64_t lanes[3] = {0, 0, 0};
+        for (std::size_t i = start, end = std::min(n, start + 255); i < end; ++i) {
+            const uint32_t mask = table.exponentMask(table.magnitude(values[i]));
+            present |= mask;
+            lanes[0] += kByteLanes.lanes[mask & 0xff];
+            lanes[1] += kByteLanes.lanes[mask >> 8 & 0xff];
+            lanes[2] += kByteLanes.lanes[mask >> 16 & 0xff];
+        }
+        for (int e = 0; e < kExponents; ++e) perExponent[e] += static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff);
     }
+    for (int e = 0; e < kExponents; ++e) total += perExponent[e];
+    // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
     int cut = -1, atCut = 0;
     if (budget && *budget < total) {
         int left = *budget;
-        for (cut = TermTable::kMaxBits + 1; histogram[cut] <= left; --cut) left -= histogram[cut];
+        for (cut = 31 - __builtin_clz(present); perExponent[cut] <= left; --cut) left -= perExponent[cut];
         atCut = left;
     }
     for (std::size_t i = 0; i < n; ++i) {
-        const uint64_t m = table.magnitude(values[i]);
-        const Term* t = table.terms(m);
-        int kept = 0;
-        for (const int c = table.count(m); kept < c && t[kept].exponent > cut; ++kept) {
-        }
-        if (kept < table.count(m) && t[kept].exponent == cut && atCut > 0) {
+        const uint32_t mask = table.exponentMask(table.magnitude(values[i]));
+        int kept = __builtin_popcount(cut < 0 ? mask : mask >> cut >> 1);
+        if (cut >= 0 && (mask >> cut & 1) && atCut > 0) {
             ++kept;
             --atCut;
         }

@@ -11,10 +11,19 @@ TermTable::TermTable(Encoding e, int bits) : bits_(bits) {
     const uint64_t n = uint64_t{1} << bits;
     offsets_.resize(n);
     counts_.resize(n);
+    masks_.resize(n);
+    static_assert(kMaxBits + 1 < 32, "exponent masks are 32 bits");
     for (uint64_t m = 0; m < n; ++m) {
         const Terms t = encode(e, static_cast<int64_t>(m), bits);
         offsets_[m] = static_cast<uint32_t>(terms_.size());
         counts_[m] = static_cast<uint8_t>(t.size());
+        for (const Term& term : t) {
+            const uint32_t bit = uint32_t{1} << term.exponent;
+            if (masks_[m] & bit)
+                throw std::logic_error("TermTable: " + encodingName(e) + " gives " + std::to_string(m) +
+                                       " two terms of exponent " + std::to_string(term.exponent));
+            masks_[m] |= bit;
+        }
         maxTerms_ = std::max(maxTerms_, static_cast<int>(t.size()));
         terms_.insert(terms_.end(), t.begin(), t.end());
     }

@@ -25,6 +25,10 @@ public:
     // Terms of magnitude m (largest first), m < 2^bits; no range check.
     int count(uint64_t m) const { return counts_[m]; }
     const Term* terms(uint64_t m) const { return &terms_[offsets_[m]]; }
+    // Exponents of magnitude m's terms as a bit set (bit e: a term 2^e). Every
+    // encoding gives a magnitude at most one term per exponent (checked when the
+    // table is built), so the count is the set's size and its terms are its bits.
+    uint32_t exponentMask(uint64_t m) const { return masks_[m]; }
     // Magnitude of `value`; throws std::out_of_range (as encode() does) if it needs more than bits.
     uint64_t magnitude(int64_t value) const {
         const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
@@ -38,6 +42,7 @@ private:
     int bits_ = 0, maxTerms_ = 0;
     std::vector<uint32_t> offsets_;
     std::vector<uint8_t> counts_;
+    std::vector<uint32_t> masks_;
     std::vector<Term> terms_;
 };
 

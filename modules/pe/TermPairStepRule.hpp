@@ -26,7 +26,7 @@ public:
           pairsPerCycle_(spec.pairsPerCycle) {}
 
     int64_t beginJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot, const ArraySpec& spec) {
-        const int wMost = largestExponent(w), xMost = largestExponent(x);
+        const int wMost = w.largestExponent(), xMost = x.largestExponent();
         if (!pe_.accumulator().covers(wMost, xMost))
             throw std::invalid_argument("SystolicArrayCore: " + std::to_string(spec.coefficientCounters) +
                                         " coefficient counters cannot hold exponent sums up to " +
@@ -121,12 +121,6 @@ public:
     static int64_t valueWork(int64_t) { return 0; }  // no value tiles
 
 private:
-    static int largestExponent(const RevealedOperand& a) {
-        int most = 0;
-        for (int64_t i = 0; i < a.keptTerms(); ++i) most = std::max<int>(most, a.allTerms()[i].exponent);
-        return most;
-    }
-
     TrPe pe_;
     CoefficientAccumulator sliceCounters_;  // the structural PE's own counters (sliceStep)
     int pairsPerCycle_;

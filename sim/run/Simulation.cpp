@@ -232,8 +232,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
     auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };
     std::optional<ArraySpec> packDepthwiseFor;
     if (config.mapping.depthwise == DepthwiseMapping::Packed) packDepthwiseFor = arraySpecFromConfig(config);
+    const OperandDetail detail = config.simulation.mode == SimMode::Fast       ? OperandDetail::Counts
+                                 : config.simulation.mode == SimMode::Detailed ? OperandDetail::Terms
+                                                                               : OperandDetail::TermsAndData;
     auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
-                                                   onLayerDone, onProgress);
+                                                   detail, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <bitset>
-#include <cstdlib>
 
 #include "modules/functional/Reference.hpp"
 #include "modules/functional/RevealedOperand.hpp"
+#include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 namespace {
@@ -25,28 +25,25 @@ private:
     std::vector<double> c_;
 };
 
-// Terms of every magnitude 0 .. 2^bits - 1, looked up per value instead of encoding it again.
-std::vector<uint8_t> termsByMagnitude(Encoding e, int bits) {
-    std::vector<uint8_t> t(std::size_t{1} << bits);
-    for (std::size_t m = 0; m < t.size(); ++m) t[m] = static_cast<uint8_t>(encode(e, static_cast<int64_t>(m), bits).size());
-    return t;
-}
-
 struct OperandCounts {
     Counts binary, encoded, kept, exponents;
 };
 
-void countOperand(const IntTensor& a, const RevealedOperand& r, const std::vector<uint8_t>& encodedTerms,
-                  OperandCounts& out) {
+// The kept terms of a value are its largest ones: the top `kept` bits of its exponent mask.
+void countOperand(const IntTensor& a, const RevealedOperand& r, const TermTable& table, OperandCounts& out) {
     for (int64_t row = 0; row < r.rows(); ++row) {
         for (int64_t k = 0; k < r.depth(); ++k) {
-            const uint64_t mag = static_cast<uint64_t>(std::llabs(a.data[static_cast<std::size_t>(row * r.depth() + k)]));
+            const uint64_t mag = table.magnitude(a.data[static_cast<std::size_t>(row * r.depth() + k)]);
             out.binary.add(std::bitset<64>(mag).count());
-            out.encoded.add(mag < encodedTerms.size() ? encodedTerms[mag] : 0);
+            out.encoded.add(static_cast<std::size_t>(table.count(mag)));
             const int kept = r.termCount(row, k);
             out.kept.add(static_cast<std::size_t>(kept));
-            const Term* t = r.terms(row, k);
-            for (int i = 0; i < kept; ++i) out.exponents.add(static_cast<std::size_t>(t[i].exponent));
+            uint32_t mask = table.exponentMask(mag);
+            for (int i = 0; i < kept; ++i) {
+                const int e = 31 - __builtin_clz(mask);
+                out.exponents.add(static_cast<std::size_t>(e));
+                mask ^= uint32_t{1} << e;
+            }
         }
     }
 }
@@ -110,12 +107,12 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const SimConfig& c) {
         xs.push_back(l.inputs);
         ws.push_back(l.weights);
     }
-    const auto wTable = termsByMagnitude(c.weights.encoding, c.weights.bits);
-    const auto xTable = termsByMagnitude(c.data.encoding, c.data.bits);
+    const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
+    const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc, xc;
     Counts pairs;
     for (std::size_t g = 0; g < xs.size(); ++g) {
-        const RevealedOperand rw(ws[g], c.weights), rx(xs[g], c.data);
+        const RevealedOperand rw(ws[g], c.weights, TermStorage::CountsOnly), rx(xs[g], c.data, TermStorage::CountsOnly);
         countOperand(ws[g], rw, wTable, wc);
         countOperand(xs[g], rx, xTable, xc);
         countPairs(rx, rw, c.weights.groupSize, pairs);
