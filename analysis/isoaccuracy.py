@@ -195,9 +195,12 @@ def comparisons(results: list) -> list:
         for arr in arrays:
             tr = nr.chosen.get((arr, "tr"))
             for fam, view in (("qt", "QT on the same tMAC array"), ("mac", "INT-b MAC array")):
-                base = nr.chosen.get((arr, fam))
-                if base is None and tr is None:
+                # A sweep asks for a comparison by having points of the baseline in this array (the shipped
+                # sweep sizes only MAC and TR arrays to an area); without any, there is nothing to report.
+                ran = any(c.family == fam and c.array == arr for c in nr.candidates) or nr.unscored.get((arr, fam))
+                if not ran:
                     continue
+                base = nr.chosen.get((arr, fam))
                 row = dict(network=nr.network, paper_row=paper_row(nr.network) or "", metric=nr.metric,
                            reference=nr.reference, tolerance=nr.tolerance, threshold=nr.threshold,
                            noise_se=nr.noise, array=arr, baseline=view,
@@ -315,6 +318,8 @@ def plot_ratios(results: list, rows: list):
 def plot_accuracy_cost(nr: NetworkResult):
     """Accuracy (zoomed, error bars = test-set SE) vs cycles and vs energy: QT bit widths as one curve
     (INT-b labels), TR budgets as another, INT-b MAC arrays as a third; the tolerance band shaded."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
     from .figures import Figure, _new_figure, safe_name
     fig = _new_figure(COLUMN_WIDTH, 2.0)
     axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
@@ -341,8 +346,16 @@ def plot_accuracy_cost(nr: NetworkResult):
         lo, hi = sorted((nr.threshold * scale, nr.reference * scale))
         ax.axhspan(lo, hi, color="#cccccc", alpha=0.5, linewidth=0, label="tolerance")
         ax.set_xscale("log")
+        # A panel spanning less than a decade gets plain labels at 1, 2, 5 x 10^n (matplotlib's default
+        # labels every minor tick there, in scientific notation, at full size, on top of each other);
+        # a wider one keeps the decades. Minor ticks stay unlabelled.
+        lo_x, hi_x = ax.get_xlim()
+        if hi_x < 10 * lo_x:
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(xlabel, fontsize=6.5)
-        ax.tick_params(labelsize=5.5)
+        ax.tick_params(which="both", labelsize=5.5)
         ref_ys = [c.accuracy * scale for c in nr.candidates if c.array == arr]
         span = max(abs(nr.reference - nr.threshold) * scale * 6, 1e-9)
         ymin = max(min(ref_ys), nr.reference * scale - span) if nr.metric == "accuracy" else min(ref_ys)

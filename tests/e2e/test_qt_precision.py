@@ -139,3 +139,23 @@ def test_qt_cycles_by_kind(tmp_path, tiny_trace, bits):
         got, folds = compute_cycles(tmp_path, tiny_trace, kind, bits)
         assert folds == 1
         assert got == cycles, (kind, bits)
+
+
+# The tMAC (pe.kind: tr) in conventional mode: binary terms, no budgets (TrKind.cpp's prepareLayer).
+# Its fixed slot follows the operands after QT: g x wb x db term pairs per weight group (the authors' QT
+# accounting, wb x db per MAC), at one pair per cycle. Here g = 8 (the default group; K = 4 fills half of
+# one group, but the slot is budgeted for the whole group, one reduction slice on 4 rows), wb = min(b, 7)
+# and db = b as derived above, so S = 8 x min(b, 7) x b cycles per step: 8 x 7 x 8 = 448 at b = 8,
+# 8 x 6 x 6 = 288 at 6, 8 x 4 x 4 = 128 at 4. The declared operands.*.bits (8) would give 8 x 8 x 8 = 512
+# every time. Each fold also waits for the row data path (default: 8 bit-parallel HESE lanes per row,
+# encoder latency 2, comparator latency 1): the first group arrives ceil(8 / 8) x 1 - 1 + 2 + 1 = 3 cycles
+# after the preload, and no step is shorter than ceil(8 / 8) x 1 = 1 cycle (no bind here). So the fold takes
+# R + L + STEPS x S = 4 + 3 + 7 x 8 x min(b, 7) x b: 3,143 cycles at 8 bits, 2,023 at 6, 903 at 4.
+@pytest.mark.parametrize("bits", [4, 6, 8])
+def test_qt_cycles_tr_conventional(tmp_path, tiny_trace, bits):
+    slot = 8 * min(bits, 7) * bits
+    got, folds = compute_cycles(tmp_path, tiny_trace, "tr", bits, "operands.weights.budget=none",
+                                "operands.data.budget=none")
+    assert folds == 1
+    assert got == 4 + 3 + STEPS * slot
+    assert got == {4: 903, 6: 2023, 8: 3143}[bits]
