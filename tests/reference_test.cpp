@@ -185,6 +185,18 @@ TEST(Gemm, WithTrEqualsGemmOfOracleTruncatedOperands) {
         }
 }
 
+// Large fc layers go through the reference in blocks of weight rows (2^22 values each):
+// with K = 2^20, blocks of 4 rows, and 9 rows leave a block of one.
+TEST(Gemm, WithTrAcrossWeightRowBlocks) {
+    std::mt19937 rng(9);
+    const int64_t m = 2, k = int64_t{1} << 20, n = 9;
+    const IntTensor x = randomTensor({m, k}, rng, -255, 255), w = randomTensor({n, k}, rng);
+    const OperandCoding dataTr{8, Encoding::Hese, 1, 2}, weightTr{8, Encoding::Hese, 8, 5};
+    const IntTensor xt = oracleRevealRows(x, dataTr), wt = oracleRevealRows(w, weightTr);
+    EXPECT_EQ(gemmWithTr(x, w, dataTr, weightTr).data, naiveGemm(xt.data, wt.data, m, k, n));
+    EXPECT_EQ(gemmReference(x, w).data, naiveGemm(x.data, w.data, m, k, n));
+}
+
 TEST(Gemm, ShapeErrorsThrow) {
     const IntTensor a({2, 3}), b({4, 3}), c({4, 5}), r1({3}), r3({1, 2, 3});
     EXPECT_NO_THROW(gemmReference(a, b));

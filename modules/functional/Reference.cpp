@@ -114,6 +114,8 @@ namespace {
 // Rows of the data matrix go through TR and the GEMM in blocks of this many, so
 // the reference never holds a layer's whole im2col matrix.
 constexpr int64_t kRowBlock = 256;
+// Weight values revealed and packed at a time (rows of W, at least one).
+constexpr int64_t kWeightBlockValues = int64_t{1} << 22;
 
 void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std::optional<OperandCoding>& tr) {
     if (!tr) return;
@@ -132,15 +134,25 @@ IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional
         throw std::invalid_argument("gemm: K differs: data " + shapeString(x.shape) + ", weights " +
                                     shapeString(w.shape));
     const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
-    const IntTensor wr = weightTr ? revealRows(w, *weightTr) : IntTensor();
-    const ExactGemm gemm(weightTr ? wr.data.data() : w.data.data(), n, k);
     IntTensor y({m, n});
-    std::vector<int64_t> block;
-    for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
-        const int64_t rows = std::min(kRowBlock, m - m0);
-        block.assign(x.data.begin() + m0 * k, x.data.begin() + (m0 + rows) * k);
-        revealBlock(block, rows, k, dataTr);
-        gemm.multiply(block.data(), rows, &y.data[static_cast<std::size_t>(m0 * n)]);
+    std::vector<int64_t> block, result;
+    // Weight rows in blocks too: a large fc layer's revealed and packed weights are never all held at once.
+    const int64_t wBlock = std::max<int64_t>(1, kWeightBlockValues / std::max<int64_t>(1, k));
+    for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
+        const int64_t cols = std::min(wBlock, n - n0);
+        std::vector<int64_t> wr(w.data.begin() + n0 * k, w.data.begin() + (n0 + cols) * k);
+        revealBlock(wr, cols, k, weightTr);
+        const ExactGemm gemm(wr.data(), cols, k);
+        for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
+            const int64_t rows = std::min(kRowBlock, m - m0);
+            block.assign(x.data.begin() + m0 * k, x.data.begin() + (m0 + rows) * k);
+            revealBlock(block, rows, k, dataTr);
+            result.resize(static_cast<std::size_t>(rows * cols));
+            gemm.multiply(block.data(), rows, result.data());
+            for (int64_t i = 0; i < rows; ++i)
+                std::copy_n(&result[static_cast<std::size_t>(i * cols)], cols,
+                            &y.data[static_cast<std::size_t>((m0 + i) * n + n0)]);
+        }
     }
     return y;
 }
@@ -148,39 +160,56 @@ IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional
 // The convolution as a GEMM over its im2col rows (reduction ordered (kh, kw, c),
 // as lowerConv orders it, so TR groups are the same), built block by block here
 // rather than through lowerConv, which the array's controller uses.
+IntTensor lowerConvWeights(const IntTensor& w, const ConvParams& p, int group) {
+    requireRank(w, 4, "conv weights");
+    const int64_t n = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
+    if (p.groups < 1 || n % p.groups != 0 || group < 0 || group >= p.groups)
+        throw std::invalid_argument("conv: weights " + shapeString(w.shape) + " have no group " + std::to_string(group) +
+                                    " of " + std::to_string(p.groups));
+    const int64_t ng = n / p.groups;
+    IntTensor wg({ng, kh * kw * cg});
+    for (int64_t f = 0; f < ng; ++f)
+        for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx)
+                for (int64_t c = 0; c < cg; ++c) wg.at2(f, (ky * kw + kx) * cg + c) = w.at4(group * ng + f, c, ky, kx);
+    return wg;
+}
+
+IntTensor lowerConvRows(const IntTensor& x, const IntTensor& w, const ConvParams& p, int group, int64_t m0,
+                        int64_t rows) {
+    const ConvDims d = convDims(x, w, p);
+    const int64_t k = d.kh * d.kw * d.cg;
+    IntTensor block({rows, k});
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
+        for (int64_t ky = 0; ky < d.kh; ++ky)
+            for (int64_t kx = 0; kx < d.kw; ++kx) {
+                const int64_t iy = oy * p.strideH - p.padH + ky;
+                const int64_t ix = ox * p.strideW - p.padW + kx;
+                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
+                for (int64_t c = 0; c < d.cg; ++c)
+                    block.at2(i, (ky * d.kw + kx) * d.cg + c) = x.at4(b, group * d.cg + c, iy, ix);
+            }
+    }
+    return block;
+}
+
 IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     IntTensor y({d.b, d.n, d.oh, d.ow});
-    std::vector<int64_t> block, result;
+    std::vector<int64_t> result;
     for (int g = 0; g < p.groups; ++g) {
-        IntTensor wg({d.ng, k});
-        for (int64_t n = 0; n < d.ng; ++n)
-            for (int64_t ky = 0; ky < d.kh; ++ky)
-                for (int64_t kx = 0; kx < d.kw; ++kx)
-                    for (int64_t c = 0; c < d.cg; ++c)
-                        wg.at2(n, (ky * d.kw + kx) * d.cg + c) = w.at4(g * d.ng + n, c, ky, kx);
+        IntTensor wg = lowerConvWeights(w, p, g);
         if (weightTr) wg = revealRows(wg, *weightTr);
         const ExactGemm gemm(wg.data.data(), d.ng, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            block.assign(static_cast<std::size_t>(rows * k), 0);
-            for (int64_t i = 0; i < rows; ++i) {
-                const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
-                for (int64_t ky = 0; ky < d.kh; ++ky)
-                    for (int64_t kx = 0; kx < d.kw; ++kx) {
-                        const int64_t iy = oy * p.strideH - p.padH + ky;
-                        const int64_t ix = ox * p.strideW - p.padW + kx;
-                        if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
-                        for (int64_t c = 0; c < d.cg; ++c)
-                            block[static_cast<std::size_t>(i * k + (ky * d.kw + kx) * d.cg + c)] =
-                                x.at4(b, g * d.cg + c, iy, ix);
-                    }
-            }
-            revealBlock(block, rows, k, dataTr);
+            IntTensor block = lowerConvRows(x, w, p, g, m0, rows);
+            revealBlock(block.data, rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * d.ng));
-            gemm.multiply(block.data(), rows, result.data());
+            gemm.multiply(block.data.data(), rows, result.data());
             for (int64_t i = 0; i < rows; ++i) {
                 const int64_t row = m0 + i, b = row / (d.oh * d.ow), pix = row % (d.oh * d.ow);
                 for (int64_t n = 0; n < d.ng; ++n)

@@ -36,6 +36,12 @@ struct LoweredConv {
     int64_t batch = 0, outH = 0, outW = 0, outChannels = 0;
 };
 LoweredConv lowerConv(const IntTensor& x, const IntTensor& w, const ConvParams& p);
+// Channel group `group`'s weight matrix [Ng, KH*KW*Cg] (lowerConv's w[group]).
+IntTensor lowerConvWeights(const IntTensor& w, const ConvParams& p, int group);
+// Rows [m0, m0 + rows) of channel group `group`'s im2col matrix (lowerConv's x[group]),
+// so a pass over a large layer's data can hold a block of it at a time.
+IntTensor lowerConvRows(const IntTensor& x, const IntTensor& w, const ConvParams& p, int group, int64_t m0,
+                        int64_t rows);
 // Inverse of the output side of lowerConv: per-group [M, Ng] results -> [B,N,OH,OW].
 IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredConv& shape);
 

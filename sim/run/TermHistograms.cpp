@@ -98,24 +98,43 @@ LayerMap histogram(const std::string& layer, const std::string& name, const std:
 }  // namespace
 
 std::vector<LayerMap> termHistograms(const TraceLayer& l, const SimConfig& c) {
-    std::vector<IntTensor> xs, ws;
-    if (l.type == LayerType::Conv) {
-        LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
-        xs = std::move(lowered.x);
-        ws = std::move(lowered.w);
-    } else {
-        xs.push_back(l.inputs);
-        ws.push_back(l.weights);
-    }
     const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc, xc;
     Counts pairs;
-    for (std::size_t g = 0; g < xs.size(); ++g) {
-        const RevealedOperand rw(ws[g], c.weights, TermStorage::CountsOnly), rx(xs[g], c.data, TermStorage::CountsOnly);
-        countOperand(ws[g], rw, wTable, wc);
-        countOperand(xs[g], rx, xTable, xc);
-        countPairs(rx, rw, c.weights.groupSize, pairs);
+    auto reveal = [](const IntTensor& a, const OperandCoding& coding) {
+        return RevealedOperand(a, coding, TermStorage::CountsOnly);
+    };
+    // A large layer is counted a block at a time (a conv's im2col rows, an fc's weight
+    // rows), so the histograms never hold a whole lowered or revealed operand.
+    constexpr int64_t kBlockValues = int64_t{1} << 22;
+    if (l.type == LayerType::Conv) {
+        const int64_t rows = l.inputs.dim(0) * convOutputSize(l.inputs.dim(2), l.weights.dim(2), l.conv.strideH, l.conv.padH) *
+                             convOutputSize(l.inputs.dim(3), l.weights.dim(3), l.conv.strideW, l.conv.padW);
+        for (int g = 0; g < l.conv.groups; ++g) {
+            const IntTensor wg = lowerConvWeights(l.weights, l.conv, g);
+            const RevealedOperand rw = reveal(wg, c.weights);
+            countOperand(wg, rw, wTable, wc);
+            const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
+            for (int64_t m0 = 0; m0 < rows; m0 += block) {
+                const IntTensor xb = lowerConvRows(l.inputs, l.weights, l.conv, g, m0, std::min(block, rows - m0));
+                const RevealedOperand rx = reveal(xb, c.data);
+                countOperand(xb, rx, xTable, xc);
+                countPairs(rx, rw, c.weights.groupSize, pairs);
+            }
+        }
+    } else {
+        const RevealedOperand rx = reveal(l.inputs, c.data);
+        countOperand(l.inputs, rx, xTable, xc);
+        const int64_t n = l.weights.dim(0), k = l.weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
+        for (int64_t n0 = 0; n0 < n; n0 += block) {
+            const int64_t count = std::min(block, n - n0);
+            IntTensor wb({count, k});
+            std::copy_n(&l.weights.data[static_cast<std::size_t>(n0 * k)], count * k, wb.data.begin());
+            const RevealedOperand rw = reveal(wb, c.weights);
+            countOperand(wb, rw, wTable, wc);
+            countPairs(rx, rw, c.weights.groupSize, pairs);
+        }
     }
     const std::string we = encodingName(c.weights.encoding), de = encodingName(c.data.encoding);
     return {
