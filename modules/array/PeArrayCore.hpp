@@ -110,7 +110,7 @@ private:
 
     int64_t column(int64_t n, int64_t k0, int64_t len, int64_t* products, int32_t* cycles) {
         if constexpr (HasFastColumn<Rule>::value) {
-            return rule_.fastColumn(*w_, n, slice_, slot_, products, cycles);
+            return rule_.fastColumn(*w_, n, dataSlice(k0, len), slot_, products, cycles);
         } else {
             int64_t work = 0;
             for (int64_t m = 0; m < M_; ++m) {
@@ -135,7 +135,6 @@ private:
         int64_t work = 0;
         for (int64_t r = 0; r < fold_.rowsUsed; ++r) {
             const int64_t k0 = fold_.red0 + r * g, len = std::min<int64_t>(g, K_ - k0);
-            if constexpr (HasFastColumn<Rule>::value) fillDataSlice(k0, len);
             for (int64_t c = 0; c < fold_.colsUsed; ++c) {
                 const int64_t peWork = column(fold_.n0 + c, k0, len, &foldSums_[static_cast<std::size_t>(c * M)],
                                               peCycles_.data());

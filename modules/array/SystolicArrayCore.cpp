@@ -41,6 +41,8 @@ void SystolicArrayCore::startJob(const RevealedOperand& x, const RevealedOperand
     nextFold_ = 0;
     out_ = IntTensor({M_, N_});
     counters_ = ArrayCounters{};
+    dataSlices_.clear();  // the previous job's data
+    dataSlices_.resize(static_cast<std::size_t>(slices_));
     peWork_.assign(static_cast<std::size_t>(spec_.rows) * spec_.cols, 0);
 }
 
@@ -113,18 +115,21 @@ void SystolicArrayCore::collectActive(int64_t t) {
     }
 }
 
-void SystolicArrayCore::fillDataSlice(int64_t k0, int64_t len) {
-    slice_.k0 = k0;
-    slice_.len = len;
-    slice_.rows = M_;
-    slice_.values.resize(static_cast<std::size_t>(len * M_));
-    slice_.counts.resize(static_cast<std::size_t>(len * M_));
+const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len) {
+    DataSlice& slice = dataSlices_[static_cast<std::size_t>(k0 / spec_.reductionPerPe)];
+    if (slice.rows == M_ && slice.len == len) return slice;
+    slice.k0 = k0;
+    slice.len = len;
+    slice.rows = M_;
+    slice.values.resize(static_cast<std::size_t>(len * M_));
+    slice.counts.resize(static_cast<std::size_t>(len * M_));
     for (int64_t m = 0; m < M_; ++m)
         for (int64_t j = 0; j < len; ++j) {
             const std::size_t i = static_cast<std::size_t>(j * M_ + m);
-            slice_.values[i] = static_cast<int32_t>(x_->value(m, k0 + j));
-            slice_.counts[i] = static_cast<uint8_t>(x_->termCount(m, k0 + j));
+            slice.values[i] = static_cast<int32_t>(x_->value(m, k0 + j));
+            slice.counts[i] = static_cast<uint8_t>(x_->termCount(m, k0 + j));
         }
+    return slice;
 }
 
 int64_t SystolicArrayCore::finishFoldSteps() {
@@ -195,6 +200,7 @@ void SystolicArrayCore::endFold() {
                 peWork_[static_cast<std::size_t>(r * spec_.cols + c)] += M_ * work;
     }
     counters_.idealCycles += foldSetupCycles() + (spec_.rows + spec_.cols - 2) * int64_t{spec_.linkLatency} + busiest;
+    if (nextFold_ == foldCount()) std::vector<DataSlice>().swap(dataSlices_);  // the job's last fold: free its data
 }
 
 }  // namespace trsim

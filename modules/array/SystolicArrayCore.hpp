@@ -139,8 +139,10 @@ protected:
     virtual int64_t valueStepWork() const = 0;
     // Active PEs of global step t (in row-descending order, as partial sums need).
     void collectActive(int64_t t);
-    // Fills slice_ with data elements [k0, k0 + len) of every data row.
-    void fillDataSlice(int64_t k0, int64_t len);
+    // Data elements [k0, k0 + len) of every data row (k0 a multiple of
+    // reductionPerPe), transposed on first use in a job and kept for its other
+    // column folds.
+    const DataSlice& dataSlice(int64_t k0, int64_t len);
     // Ends a weight-stationary fold run PE by PE: every step lasts stepCycles of
     // its slowest PE (stepSlowest_); returns the fold's step cycles.
     int64_t finishFoldSteps();
@@ -195,7 +197,7 @@ protected:
     std::vector<int32_t> stepSlowest_;   // cycles of each step's slowest PE
     std::vector<int64_t> foldSums_;      // [c * M + m]: the column's sum over the fold's rows
     std::vector<int32_t> peCycles_;      // one PE's cycles for every data row
-    DataSlice slice_;
+    std::vector<DataSlice> dataSlices_;  // by k0 / reductionPerPe, filled by dataSlice
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;

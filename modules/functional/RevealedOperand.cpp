@@ -40,14 +40,13 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
         const int64_t v = a.data[i];
         const int8_t sign = v < 0 ? -1 : 1;
         const uint64_t m = table.magnitude(v);
-        const Term* t = table.terms(m);
-        int64_t sum = 0;
-        for (int j = 0; j < counts_[i]; ++j) sum += t[j].value();
         if (counts_[i] > 0) keptExponents |= table.exponentMask(m);
-        values_[i] = static_cast<int32_t>(sign * sum);
-        if (store)
+        values_[i] = static_cast<int32_t>(sign * table.keptValue(m, counts_[i]));
+        if (store) {
+            const Term* t = table.terms(m);
             for (int j = 0; j < counts_[i]; ++j)
                 terms_[offsets_[i] + j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
+        }
     }
     // A kept value keeps its largest term, so the largest kept exponent is the largest of kept values' terms.
     largestExponent_ = keptExponents ? 31 - __builtin_clz(keptExponents) : 0;

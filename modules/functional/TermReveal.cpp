@@ -70,7 +70,7 @@ int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_
     }
     for (std::size_t i = 0; i < n; ++i) {
         const uint32_t mask = table.exponentMask(table.magnitude(values[i]));
-        int kept = __builtin_popcount(cut < 0 ? mask : mask >> cut >> 1);
+        int kept = bitCount(cut < 0 ? mask : mask >> cut >> 1);
         if (cut >= 0 && (mask >> cut & 1) && atCut > 0) {
             ++kept;
             --atCut;
@@ -111,9 +111,7 @@ void revealValues(const int64_t* values, std::size_t n, const OperandCoding& cod
     keptTermCountsByGroup(table, values, n, coding.groupSize, coding.budget, kept.data());
     for (std::size_t i = 0; i < n; ++i) {
         const int64_t v = values[i];
-        const Term* t = table.terms(table.magnitude(v));
-        int64_t sum = 0;
-        for (int j = 0; j < kept[i]; ++j) sum += t[j].value();
+        const int64_t sum = table.keptValue(table.magnitude(v), kept[i]);
         out[i] = v < 0 ? -sum : sum;
         if (termsOut) termsOut[i] = kept[i];
     }

@@ -12,6 +12,13 @@
 
 namespace trsim {
 
+// Set bits of v (without depending on the CPU's popcount instruction being enabled).
+inline int bitCount(uint32_t v) {
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    return static_cast<int>((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
+}
+
 class TermTable {
 public:
     // The shared table of `e` for magnitudes of `bits` bits (1..kMaxBits);
@@ -29,6 +36,8 @@ public:
     // encoding gives a magnitude at most one term per exponent (checked when the
     // table is built), so the count is the set's size and its terms are its bits.
     uint32_t exponentMask(uint64_t m) const { return masks_[m]; }
+    // Sum of magnitude m's largest `kept` terms (kept <= count(m)): what TR leaves of it.
+    int64_t keptValue(uint64_t m, int kept) const { return kept == 0 ? 0 : prefixSums_[offsets_[m] + kept - 1]; }
     // Magnitude of `value`; throws std::out_of_range (as encode() does) if it needs more than bits.
     uint64_t magnitude(int64_t value) const {
         const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
@@ -44,6 +53,7 @@ private:
     std::vector<uint8_t> counts_;
     std::vector<uint32_t> masks_;
     std::vector<Term> terms_;
+    std::vector<int32_t> prefixSums_;  // [offsets_[m] + j]: sum of m's first j + 1 terms
 };
 
 }  // namespace trsim

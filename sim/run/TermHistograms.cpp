@@ -1,7 +1,6 @@
 #include "sim/run/TermHistograms.hpp"
 
 #include <algorithm>
-#include <bitset>
 
 #include "modules/functional/Reference.hpp"
 #include "modules/functional/RevealedOperand.hpp"
@@ -31,10 +30,11 @@ struct OperandCounts {
 
 // The kept terms of a value are its largest ones: the top `kept` bits of its exponent mask.
 void countOperand(const IntTensor& a, const RevealedOperand& r, const TermTable& table, OperandCounts& out) {
+    const TermTable& binary = TermTable::get(Encoding::Binary, table.bits());
     for (int64_t row = 0; row < r.rows(); ++row) {
         for (int64_t k = 0; k < r.depth(); ++k) {
             const uint64_t mag = table.magnitude(a.data[static_cast<std::size_t>(row * r.depth() + k)]);
-            out.binary.add(std::bitset<64>(mag).count());
+            out.binary.add(static_cast<std::size_t>(binary.count(mag)));
             out.encoded.add(static_cast<std::size_t>(table.count(mag)));
             const int kept = r.termCount(row, k);
             out.kept.add(static_cast<std::size_t>(kept));
