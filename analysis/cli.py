@@ -98,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
                           "perplexity percent (default 1)")
     iso.add_argument("--test-size", type=int, default=isoaccuracy.TEST_SIZE,
                      help=f"test-set size for the binomial standard error (default {isoaccuracy.TEST_SIZE})")
+    iso.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
+                     help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "
+                          "convs), paper (without the first conv and depthwise convs, as the authors' accounting); "
+                          "the layers' kinds come from each point's trace (trace_path)")
     return p
 
 
@@ -239,7 +243,7 @@ def _cmd_all(res, args, written):
 
 
 def _cmd_isoaccuracy(res, args, written):
-    results = isoaccuracy.analyse(res, args.tolerance, args.test_size)
+    results = isoaccuracy.analyse(res, args.tolerance, args.test_size, args.layers)
     rows = isoaccuracy.comparisons(results)
     print(isoaccuracy.format_table(results, rows))
     os.makedirs(args.out, exist_ok=True)

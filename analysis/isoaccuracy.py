@@ -15,6 +15,15 @@ and array (points grouped by ``array.area_mm2`` when the sweep sets it, else by 
 total energy and on-chip energy (``energy_on_chip_pj`` when the results have it, else total minus
 ``energy_dram_pj``; empty when neither exists).
 
+Which layers count (``layers``): ``all`` (default) takes the whole-network totals; ``no-depthwise``
+leaves out depthwise convolutions (a conv whose groups equal its input channels: weights [N, 1, KH, KW]
+with groups > 1, the test trsim's ``run/depthwise_cycle_share`` uses); ``paper`` leaves out the first
+conv too, as the authors' accounting (``profile_model.py``) does. The kinds come from the point's trace
+(``trace_path``: a layer's ``type``, ``groups`` and weight shape), the results' layers being named as the
+trace's; cycles, energy and on-chip energy are then summed over the kept layers' per-layer results and
+the cheapest setting is chosen by those cycles. Accuracy stays the whole network's (every layer runs
+with the setting).
+
 Beside them: the paper's FPGA table (TR over QT on the same 64x128 tMAC array at equal model quality) and
 the authors' own cost accounting (``profile_model.py``: QT wb x db term pairs per MAC, TR k x s per group
 of g weights, data per value), evaluated at the chosen settings.
@@ -39,6 +48,9 @@ TEST_SIZE = 10000  # Fashion-MNIST test images: the binomial standard error of a
 
 QT_BITS_KEYS = ("operands.weights.quantize_bits", "operands.data.quantize_bits")
 W_BUDGET, D_BUDGET = "operands.weights.budget", "operands.data.budget"
+LAYER_SETS = ("all", "no-depthwise", "paper")
+LAYER_SET_HELP = {"all": "every layer", "no-depthwise": "without depthwise convs",
+                  "paper": "without the first conv and depthwise convs (the authors' accounting)"}
 
 
 def paper_row(network: str):
@@ -77,6 +89,9 @@ class NetworkResult:
     candidates: list = field(default_factory=list)
     chosen: dict = field(default_factory=dict)   # (array, family) -> Candidate
     unscored: dict = field(default_factory=dict)  # (array, family) -> points without an accuracy
+    layers: str = "all"  # which layers count: all | no-depthwise | paper
+    counted: list = field(default_factory=list)   # layer names counted (every layer: all of them)
+    left_out: list = field(default_factory=list)  # layer names left out of cycles and energy
 
 
 def qualifies(metric: str, value: float, threshold: float) -> bool:
@@ -104,6 +119,89 @@ def _classify(p):
     if wq is not None or dq is not None:
         label += f" {qt_label}"
     return "tr", label, w_terms * d_terms
+
+
+def _trace_file(res: Results, p) -> str:
+    """The point's trace file: its trace_path as recorded, else beside the results file."""
+    import os
+
+    import h5py
+    with h5py.File(p.file, "r") as f:
+        g = f[p.group]
+        raw = g.attrs.get("trace_path", "")
+    path = raw.decode() if isinstance(raw, bytes) else str(raw)
+    if not path:
+        raise AnalysisError(f"{p.file}: {p.group} has no trace_path attribute (--layers needs the trace "
+                            f"for the layers' kinds)")
+    tries = [path] + ([] if os.path.isabs(path) else [os.path.join(os.path.dirname(os.path.abspath(p.file)), path)])
+    for t in tries:
+        if os.path.isfile(t):
+            return t
+    raise AnalysisError(f"{p.file}: point {p.index}: trace '{path}' not found (--layers reads the layers' kinds "
+                        f"from it; run from where the sweep ran, or use --layers all)")
+
+
+_KINDS_CACHE = {}
+
+
+def layer_kinds(trace_path: str) -> dict:
+    """Layer name -> 'first_conv' | 'depthwise' | 'conv' | type ('fc', 'lstm') of a trace: depthwise is a
+    grouped conv with one input channel per group (weights [N, 1, KH, KW], groups > 1), as trsim's
+    isDepthwise; the first conv is the conv with the lowest index."""
+    import os
+
+    import h5py
+    key = os.path.abspath(trace_path)
+    if key in _KINDS_CACHE:
+        return _KINDS_CACHE[key]
+    kinds, order = {}, []
+    with h5py.File(trace_path, "r") as f:
+        if "layers" not in f:
+            raise AnalysisError(f"{trace_path}: no /layers group (not a trsim trace)")
+        for name, g in f["layers"].items():
+            a = g.attrs
+            typ = a.get("type", "")
+            typ = typ.decode() if isinstance(typ, bytes) else str(typ)
+            kind = typ
+            if typ == "conv":
+                shape = g["weights"].shape if "weights" in g else ()
+                groups = int(a.get("groups", 1))
+                kind = "depthwise" if groups > 1 and len(shape) == 4 and shape[1] == 1 else "conv"
+            kinds[name] = kind
+            order.append((int(a.get("index", len(order))), name))
+    convs = [n for _, n in sorted(order) if kinds[n] == "conv"]
+    if convs:
+        kinds[convs[0]] = "first_conv"
+    _KINDS_CACHE[key] = kinds
+    return kinds
+
+
+def kept(kinds: dict, name: str, layers: str) -> bool:
+    k = kinds.get(name)
+    if k is None:
+        raise AnalysisError(f"layer '{name}' is not in the trace (layers: {', '.join(kinds)})")
+    if layers == "all":
+        return True
+    if k == "depthwise":
+        return False
+    return not (layers == "paper" and k == "first_conv")
+
+
+def _layer_costs(res: Results, p, layers: str):
+    """(cycles, energy_pj, on_chip_pj, kept layer names, left-out layer names) over the kept layers."""
+    t = res.layer_table(p)
+    kinds = layer_kinds(_trace_file(res, p))
+    names = [str(n) for n in t["layer"]]
+    mask = np.array([kept(kinds, n, layers) for n in names], dtype=bool)
+    cyc = float(np.nansum(np.asarray(t["cycles"], dtype=float)[mask]))
+    energy = float(np.nansum(np.asarray(t["energy_total_pj"], dtype=float)[mask]))
+    if "energy_on_chip_pj" in t:
+        on_chip = float(np.nansum(np.asarray(t["energy_on_chip_pj"], dtype=float)[mask]))
+    elif "energy_dram_pj" in t:
+        on_chip = energy - float(np.nansum(np.asarray(t["energy_dram_pj"], dtype=float)[mask]))
+    else:
+        on_chip = math.nan
+    return cyc, energy, on_chip, [n for n, m in zip(names, mask) if m], [n for n, m in zip(names, mask) if not m]
 
 
 def _array_of(p) -> str:
@@ -137,8 +235,11 @@ def _on_chip(res: Results, p) -> float:
     return math.nan
 
 
-def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE) -> list:
-    """One NetworkResult per network with an accuracy; raises AnalysisError when none has one."""
+def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE, layers: str = "all") -> list:
+    """One NetworkResult per network with an accuracy; raises AnalysisError when none has one. `layers`
+    (LAYER_SETS) says which layers' cycles and energy count."""
+    if layers not in LAYER_SETS:
+        raise AnalysisError(f"unknown layer set '{layers}' (allowed: {', '.join(LAYER_SETS)})")
     tot = res.totals()
     at = {int(i): k for k, i in enumerate(tot["point"])}
     out = []
@@ -154,13 +255,25 @@ def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE) -
                 unscored[(_array_of(p), fam)] = unscored.get((_array_of(p), fam), 0) + 1
         metric = _metric_name(res, pts[0]) or ("perplexity" if tot["accuracy"][at[pts[0].index]] > 1 else "accuracy")
         cands = []
+        counted, left_out = None, None
         for p in pts:
             fam, label, tpm = _classify(p)
             if fam is None:
                 continue
             i = at[p.index]
-            cands.append(Candidate(p, fam, label, float(tot["accuracy"][i]), float(tot["cycles"][i]),
-                                   float(tot["energy_total_pj"][i]), _on_chip(res, p), tpm, _array_of(p)))
+            if layers == "all":
+                cyc, energy, on_chip = float(tot["cycles"][i]), float(tot["energy_total_pj"][i]), _on_chip(res, p)
+                names = res.layer_names(p) if counted is None else counted
+                out_names = []
+            else:
+                cyc, energy, on_chip, names, out_names = _layer_costs(res, p, layers)
+            if counted is None:
+                counted, left_out = names, out_names
+            elif names != counted:
+                raise AnalysisError(f"{res.name}: network {net}: point {p.index} has layers {names}, "
+                                    f"point {pts[0].index} {counted}")
+            cands.append(Candidate(p, fam, label, float(tot["accuracy"][i]), cyc, energy, on_chip, tpm,
+                                   _array_of(p)))
         refs = [c for c in cands if c.family in ("qt", "mac") and c.label.startswith("INT8")]
         if not refs:
             raise AnalysisError(f"{res.name}: network {net}: no 8-bit reference point (pe.kind tr without budgets "
@@ -169,7 +282,8 @@ def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE) -
         tol = tolerance if tolerance is not None else (0.5 if metric == "accuracy" else 1.0)
         threshold = ref - tol / 100 if metric == "accuracy" else ref * (1 + tol / 100)
         noise = math.sqrt(ref * (1 - ref) / test_size) if metric == "accuracy" else math.nan
-        nr = NetworkResult(net, metric, ref, tol, threshold, noise, cands, unscored=unscored)
+        nr = NetworkResult(net, metric, ref, tol, threshold, noise, cands, unscored=unscored, layers=layers,
+                           counted=list(counted or []), left_out=list(left_out or []))
         for c in cands:
             if not qualifies(metric, c.accuracy, threshold):
                 continue
@@ -203,7 +317,8 @@ def comparisons(results: list) -> list:
                 base = nr.chosen.get((arr, fam))
                 row = dict(network=nr.network, paper_row=paper_row(nr.network) or "", metric=nr.metric,
                            reference=nr.reference, tolerance=nr.tolerance, threshold=nr.threshold,
-                           noise_se=nr.noise, array=arr, baseline=view,
+                           noise_se=nr.noise, layers=nr.layers, layers_counted=len(nr.counted),
+                           layers_left_out=" ".join(nr.left_out), array=arr, baseline=view,
                            baseline_setting=base.label if base else "", baseline_accuracy=base.accuracy if base else math.nan,
                            tr_setting=tr.label if tr else "", tr_accuracy=tr.accuracy if tr else math.nan,
                            latency_ratio=_ratio(base.cycles, tr.cycles) if base and tr else math.nan,
@@ -227,7 +342,8 @@ def comparisons(results: list) -> list:
     return rows
 
 
-CSV_COLUMNS = ("network", "paper_row", "metric", "reference", "tolerance", "threshold", "noise_se", "array",
+CSV_COLUMNS = ("network", "paper_row", "metric", "reference", "tolerance", "threshold", "noise_se", "layers",
+               "layers_counted", "layers_left_out", "array",
                "baseline", "baseline_setting", "baseline_accuracy", "tr_setting", "tr_accuracy", "latency_ratio",
                "energy_ratio", "on_chip_energy_ratio", "term_pair_ratio", "paper_latency_ratio",
                "paper_energy_ratio", "note")
@@ -255,6 +371,9 @@ def format_table(results: list, rows: list) -> str:
         ref = f"{100 * nr.reference:.2f} %" if nr.metric == "accuracy" else f"ppl {nr.reference:.2f}"
         se = f", test-set SE {100 * nr.noise:.2f} points" if np.isfinite(nr.noise) else ""
         lines.append(f"{nr.network}: 8-bit {ref}, tolerance {nr.tolerance:g} {unit}{se}")
+        n = len(nr.counted) + len(nr.left_out)
+        lines.append(f"  layers counted: {nr.layers} ({LAYER_SET_HELP[nr.layers]}): {len(nr.counted)} of {n}"
+                     + (f", left out: {', '.join(nr.left_out)}" if nr.left_out else ""))
         for r in (r for r in rows if r["network"] == nr.network):
             fmt = (lambda v: f"{100 * v:.2f}") if nr.metric == "accuracy" else (lambda v: f"{v:.2f}")
             acc = lambda v: fmt(v) if np.isfinite(v) else "-"  # noqa: E731
@@ -311,7 +430,9 @@ def plot_ratios(results: list, rows: list):
     ax.set_xlabel("QT / TR ratio at equal accuracy (higher: TR better)", fontsize=7)
     ax.tick_params(axis="x", labelsize=6)
     ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
-    ax.set_title("TR vs QT on the same tMAC array at equal accuracy", fontsize=7.5)
+    which = results[0].layers if results else "all"
+    ax.set_title("TR vs QT on the same tMAC array at equal accuracy"
+                 + ("" if which == "all" else f"\nlayers: {LAYER_SET_HELP[which]}"), fontsize=7.5)
     return Figure("isoaccuracy", fig, data={"rows": qt_rows, **data})
 
 
@@ -364,5 +485,6 @@ def plot_accuracy_cost(nr: NetworkResult):
         ax.set_ylim(ymin - pad, ymax + pad)  # zoomed: settings far below the tolerance leave the panel
     axes[0].set_ylabel("accuracy (%)" if nr.metric == "accuracy" else "perplexity", fontsize=6.5)
     axes[0].legend(fontsize=4.5, loc="lower right" if nr.metric == "accuracy" else "upper right")
-    fig.suptitle(f"{nr.network} [{arr}]: quality vs cost", fontsize=7)
+    fig.suptitle(f"{nr.network} [{arr}]: quality vs cost"
+                 + ("" if nr.layers == "all" else f" ({nr.layers}: {len(nr.left_out)} layers left out)"), fontsize=7)
     return Figure(f"accuracy_cost_{safe_name(nr.network)}", fig, data=data)

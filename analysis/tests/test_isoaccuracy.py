@@ -141,3 +141,125 @@ def test_no_accuracy_anywhere_is_an_error_that_says_how_to_score(tmp_path, capsy
     path = _sweep(str(tmp_path / "s.h5"), [(n, qt(None), None, 10, 1e6, 1e5), (n, trb(8, 2), None, 5, 1e6, 1e5)])
     assert main(["isoaccuracy", path, "-o", str(tmp_path)]) == 1
     assert "traces/score.py sweep" in capsys.readouterr().err
+
+
+# --layers: which layers' cycles and energy count. A hand-made trace and a sweep whose points have per-layer
+# results: stem (first conv; one input channel, groups 1: not depthwise), dw (groups = channels: depthwise),
+# grp (groups 2, two input channels per group: not depthwise), pw (1x1 conv), fc.
+LAYERS = [("stem", "conv", 1, (4, 1, 3, 3)), ("dw", "conv", 4, (4, 1, 3, 3)), ("grp", "conv", 2, (8, 2, 3, 3)),
+          ("pw", "conv", 1, (8, 8, 1, 1)), ("fc", "fc", None, (10, 8))]
+
+
+def _trace(path):
+    with h5py.File(path, "w", track_order=True) as f:
+        f.attrs["network"] = "mbv2se_fashion_mnist"
+        lg = f.create_group("layers", track_order=True)
+        for i, (name, typ, groups, shape) in enumerate(LAYERS):
+            g = lg.create_group(name)
+            g.attrs["index"] = np.int32(i)
+            g.attrs["type"] = typ
+            if groups is not None:
+                g.attrs["groups"] = np.int32(groups)
+            g.create_dataset("weights", data=np.ones(shape, dtype=np.int8))
+    return path
+
+
+def _layered_sweep(path, trace_path, points):
+    """points: (overrides, accuracy, per-layer cycles in LAYERS order). Per layer: energy 2 pJ a cycle
+    + 100 pJ, of which 50 pJ DRAM."""
+    net = "mbv2se_fashion_mnist"
+    keys = sorted({k for o, *_ in points for k in o})
+    rows = []
+    with h5py.File(path, "w", track_order=True) as f:
+        synth._write_sweep_root(f, keys, len(points), "sweep: synthetic\n", "/x/configs/default.yaml")
+        pg = f.create_group("points", track_order=True)
+        for i, (over, acc, cycles) in enumerate(points):
+            text = synth.to_yaml(synth.config_with(over)) + "\n"
+            chash = synth.config_hash(text + str(i))
+            g = synth._point_group(pg, i, chash, over, "ok", "")
+            layers = []
+            for (name, *_), cyc in zip(LAYERS, cycles):
+                stats = {"cycles": float(cyc), "compute_cycles": float(cyc), "stall_cycles": 0.0,
+                         "ideal_cycles": float(cyc), "utilization": 0.5, "term_pairs": 1.0, "macs": 1.0,
+                         "dense_macs": 1.0, "energy_total_pj": 2.0 * cyc + 100, "energy_dram_pj": 50.0,
+                         "error_rel_l2": 0.0}
+                layers.append({"name": name, "stats": stats})
+                rows.append({"point": i, "config_hash": chash, "network": net, "layer": name,
+                             "stats": dict(stats, accuracy=acc), "params": {k: over.get(k, "") for k in keys}})
+            synth.write_run_group(g, network=net, config_yaml=text, layers=layers, accuracy=acc, chash=chash)
+            g.attrs["trace_path"] = trace_path
+            g["run/accuracy"].attrs["unit"] = "accuracy"
+        synth._write_sweep_summary(f, rows, keys)
+    return path
+
+
+#                      stem  dw   grp  pw   fc    all  no-depthwise  paper
+LAYERED = [(qt(None), 0.850, [100, 400, 50, 200, 10]),  # 760   360           260   the 8-bit reference
+           (qt(6), 0.848, [60, 240, 30, 120, 6]),       # 456   216           156   the only qualifying QT
+           (trb(12, 3), 0.847, [30, 300, 5, 20, 1]),    # 356    56            26   cheapest without dw
+           (trb(16, "none"), 0.849, [50, 20, 10, 40, 2]),  # 122  102          52   cheapest with every layer
+           (trb(8, 2), 0.80, [1, 1, 1, 1, 1])]          # too inaccurate
+
+
+def test_layer_kinds_from_the_trace(tmp_path):
+    kinds = isoaccuracy.layer_kinds(_trace(str(tmp_path / "t.h5")))
+    assert kinds == {"stem": "first_conv", "dw": "depthwise", "grp": "conv", "pw": "conv", "fc": "fc"}
+
+
+def test_layer_sets_recompute_the_ratios_from_the_kept_layers(tmp_path):
+    trace = _trace(str(tmp_path / "t.h5"))
+    res = load([_layered_sweep(str(tmp_path / "s.h5"), trace, LAYERED)])
+    got = {}
+    for layers in isoaccuracy.LAYER_SETS:
+        [nr] = isoaccuracy.analyse(res, layers=layers)
+        [q] = [r for r in isoaccuracy.comparisons([nr]) if r["baseline"].startswith("QT")]
+        got[layers] = (nr, q)
+    nr, q = got["all"]
+    assert nr.left_out == [] and nr.counted == ["stem", "dw", "grp", "pw", "fc"]
+    assert (q["baseline_setting"], q["tr_setting"]) == ("INT6", "w k16/g8 d exact")
+    # every layer: QT 456 cycles, 2 x 456 + 5 x 100 = 1412 pJ (on chip 1412 - 250); TR 122, 744 (494)
+    assert q["latency_ratio"] == pytest.approx(456 / 122)
+    assert q["energy_ratio"] == pytest.approx(1412 / 744)
+    assert q["on_chip_energy_ratio"] == pytest.approx(1162 / 494)
+    assert (q["layers"], q["layers_counted"], q["layers_left_out"]) == ("all", 5, "")
+    nr, q = got["no-depthwise"]
+    assert nr.left_out == ["dw"] and q["tr_setting"] == "w k12/g8 d k3"  # 56 cycles < 102 without dw
+    # QT 216 cycles, 2 x 216 + 400 = 832 pJ (on chip 632); TR 56, 512 (312)
+    assert q["latency_ratio"] == pytest.approx(216 / 56)
+    assert q["energy_ratio"] == pytest.approx(832 / 512)
+    assert q["on_chip_energy_ratio"] == pytest.approx(632 / 312)
+    assert (q["layers_counted"], q["layers_left_out"]) == (4, "dw")
+    nr, q = got["paper"]
+    assert nr.left_out == ["stem", "dw"] and nr.counted == ["grp", "pw", "fc"]
+    # QT 156 cycles, 2 x 156 + 300 = 612 pJ (on chip 462); TR 26, 352 (202)
+    assert q["latency_ratio"] == pytest.approx(156 / 26)
+    assert q["energy_ratio"] == pytest.approx(612 / 352)
+    assert q["on_chip_energy_ratio"] == pytest.approx(462 / 202)
+    assert q["term_pair_ratio"] == pytest.approx(36 / (12 / 8 * 3))  # per MAC: the same for any layer set
+    assert q["paper_latency_ratio"] == 7.3
+
+
+def test_cli_layers_option_says_which_layers_counted(tmp_path, capsys):
+    _trace(str(tmp_path / "t.h5"))
+    # A relative trace_path is looked up beside the results file too.
+    path = _layered_sweep(str(tmp_path / "s.h5"), "t.h5", LAYERED)
+    out = tmp_path / "figs"
+    assert main(["isoaccuracy", path, "-o", str(out), "--layers", "paper"]) == 0
+    text = capsys.readouterr().out
+    assert "layers counted: paper (without the first conv and depthwise convs (the authors' accounting)): " \
+           "3 of 5, left out: stem, dw" in text
+    assert "INT6 (84.80) vs TR w k12/g8 d k3 (84.70): latency 6.00x" in text
+    rows = list(csv.DictReader(open(out / "isoaccuracy.csv")))
+    assert (rows[0]["layers"], rows[0]["layers_counted"], rows[0]["layers_left_out"]) == ("paper", "3", "stem dw")
+    assert float(rows[0]["latency_ratio"]) == pytest.approx(6.0)
+    assert main(["isoaccuracy", path, "-o", str(out)]) == 0
+    assert "layers counted: all (every layer): 5 of 5\n" in capsys.readouterr().out
+
+
+def test_layers_option_without_the_trace_is_an_error_naming_it(tmp_path, capsys):
+    path = _layered_sweep(str(tmp_path / "s.h5"), str(tmp_path / "gone.h5"), LAYERED)
+    assert main(["isoaccuracy", path, "-o", str(tmp_path / "figs"), "--layers", "no-depthwise"]) == 1
+    err = capsys.readouterr().err
+    assert "gone.h5' not found" in err and "--layers all" in err
+    # every layer needs no trace
+    assert main(["isoaccuracy", path, "-o", str(tmp_path / "figs")]) == 0
