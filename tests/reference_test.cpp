@@ -185,11 +185,11 @@ TEST(Gemm, WithTrEqualsGemmOfOracleTruncatedOperands) {
         }
 }
 
-// Large fc layers go through the reference in blocks of weight rows (2^22 values each):
-// with K = 2^20, blocks of 4 rows, and 9 rows leave a block of one.
+// Large fc layers go through the reference in blocks of weight rows (2^20 values each):
+// with K = 2^18, blocks of 4 rows, and 9 rows leave a block of one.
 TEST(Gemm, WithTrAcrossWeightRowBlocks) {
     std::mt19937 rng(9);
-    const int64_t m = 2, k = int64_t{1} << 20, n = 9;
+    const int64_t m = 2, k = int64_t{1} << 18, n = 9;
     const IntTensor x = randomTensor({m, k}, rng, -255, 255), w = randomTensor({n, k}, rng);
     const OperandCoding dataTr{8, Encoding::Hese, 1, 2}, weightTr{8, Encoding::Hese, 8, 5};
     const IntTensor xt = oracleRevealRows(x, dataTr), wt = oracleRevealRows(w, weightTr);

@@ -115,7 +115,7 @@ namespace {
 // the reference never holds a layer's whole im2col matrix.
 constexpr int64_t kRowBlock = 256;
 // Weight values revealed and packed at a time (rows of W, at least one).
-constexpr int64_t kWeightBlockValues = int64_t{1} << 22;
+constexpr int64_t kWeightBlockValues = int64_t{1} << 20;
 
 void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std::optional<OperandCoding>& tr) {
     if (!tr) return;

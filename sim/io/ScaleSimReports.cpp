@@ -50,7 +50,7 @@ void writeScaleSimReports(const std::string& dir, const StatsRegistry& stats, co
         const auto get = [&](const char* name) { return stats.get(scope, name); };
         const TraceLayer& l = layerNamed(trace, layerOrder[id]);
         const double cycles = get("cycles"), computeCycles = get("compute_cycles");
-        const double weights = static_cast<double>(l.weights.size());
+        const double weights = static_cast<double>(IntTensor::elementCount(l.weights.shape));  // values may be released
         const double reduction = weights / static_cast<double>(l.weights.dim(0));  // K of each GEMM
         const double mapped = config.array.dataflow == Dataflow::WeightStationary ? weights : get("dense_macs") / reduction;
         const double useful = get("utilization") * pes * cycles;

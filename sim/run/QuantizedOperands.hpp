@@ -20,6 +20,11 @@ public:
     // An output of these operands times 2^(weightShift + dataShift) is comparable
     // with the trace's exact result (the operands' scales grew by these powers).
     IntTensor scaledToTrace(const IntTensor& output) const;
+    // Frees the re-quantized values once nothing reads them (the shifts stay).
+    void releaseRequantized() {
+        weights_.reset();
+        inputs_.reset();
+    }
 
 private:
     const IntTensor* traceWeights_;

@@ -145,7 +145,7 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
     trace.layers = std::move(layers);
 }
 
-SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress) {
+SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
     std::vector<QuantizedOperands> operands;
@@ -189,6 +189,11 @@ SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostr
         result.maps.push_back(peUtilizationMap(l.name, config, outcome));
         if (refs.histograms.valid())
             for (LayerMap& h : refs.histograms.get()) result.maps.push_back(std::move(h));
+        // Nothing reads the layer's values any more (the array has its prepared operands).
+        refs = LayerReferences{};
+        operands[i].releaseRequantized();
+        std::vector<int64_t>().swap(trace.layers[i].inputs.data);
+        std::vector<int64_t>().swap(trace.layers[i].weights.data);
         // The structural array's clock never runs out of events: stop after the last layer.
         if (i + 1 == trace.layers.size()) sc_core::sc_stop();
         if (showProgress) {

@@ -34,8 +34,10 @@ struct SimulationResult {
 // The SystemC clock period in picoseconds for clock_mhz (rounded to the kernel's 1 ps resolution).
 double clockPeriodPs(double clockMhz);
 
-// SystemC elaborates once per process: call this at most once.
-SimulationResult simulate(const SimConfig& config, const Trace& trace, std::ostream& progress);
+// SystemC elaborates once per process: call this at most once. A layer's
+// values are released as soon as it is done (its shapes stay), so a large
+// network never holds all of them and its run's memory stays near the trace's.
+SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress);
 
 // The trace's model quality (accuracy, perplexity: trace.metric) for this
 // configuration (lookupAccuracy in sim/run/AccuracyKey.hpp: the 8-bit value, a

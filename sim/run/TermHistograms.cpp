@@ -107,7 +107,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const SimConfig& c) {
     };
     // A large layer is counted a block at a time (a conv's im2col rows, an fc's weight
     // rows), so the histograms never hold a whole lowered or revealed operand.
-    constexpr int64_t kBlockValues = int64_t{1} << 22;
+    constexpr int64_t kBlockValues = int64_t{1} << 20;
     if (l.type == LayerType::Conv) {
         const int64_t rows = l.inputs.dim(0) * convOutputSize(l.inputs.dim(2), l.weights.dim(2), l.conv.strideH, l.conv.padH) *
                              convOutputSize(l.inputs.dim(3), l.weights.dim(3), l.conv.strideW, l.conv.padW);

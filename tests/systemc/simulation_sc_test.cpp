@@ -122,8 +122,13 @@ TEST(Simulation, WholeDesignMatchesReferenceAndCoreCycles) {
                                          "buffers.data_kib=0.125", "dram.bandwidth_gb_per_s=0.3",
                                          "outputs.save_layer_outputs=true", "simulation.progress=false"});
     const Trace trace = smallTrace();
+    Trace simulated = trace;  // simulate releases each layer's values when the layer is done
     std::ostringstream progress;
-    const SimulationResult r = simulate(config, trace, progress);  // throws if any output differs from the reference
+    const SimulationResult r = simulate(config, simulated, progress);  // throws if any output differs from the reference
+    for (std::size_t i = 0; i < trace.layers.size(); ++i) {
+        EXPECT_TRUE(simulated.layers[i].inputs.data.empty() && simulated.layers[i].weights.data.empty());
+        EXPECT_EQ(simulated.layers[i].weights.shape, trace.layers[i].weights.shape);
+    }
     ASSERT_EQ(r.layerOrder, (std::vector<std::string>{"fc1", "conv1", "dw1"}));
     ASSERT_EQ(r.outputs.size(), 3u);
     int64_t stalls = 0;
