@@ -7,6 +7,29 @@
 #include "modules/functional/Requantize.hpp"
 
 namespace trsim {
+namespace {
+
+// Entries [first, first + count) of dimension 1 of a rank-4 tensor ([B, C, H, W] inputs).
+IntTensor sliceDim1(const IntTensor& t, int64_t first, int64_t count) {
+    const int64_t plane = t.dim(2) * t.dim(3);
+    IntTensor out({t.dim(0), count, t.dim(2), t.dim(3)});
+    for (int64_t b = 0; b < t.dim(0); ++b)
+        std::copy_n(&t.data[static_cast<std::size_t>((b * t.dim(1) + first) * plane)], count * plane,
+                    &out.data[static_cast<std::size_t>(b * count * plane)]);
+    return out;
+}
+
+// Entries [first, first + count) of dimension 0 ([N, Cg, KH, KW] weights: filters).
+IntTensor sliceDim0(const IntTensor& t, int64_t first, int64_t count) {
+    std::vector<int64_t> shape = t.shape;
+    shape[0] = count;
+    IntTensor out(shape);
+    const std::size_t each = t.size() / static_cast<std::size_t>(t.dim(0));
+    std::copy_n(&t.data[static_cast<std::size_t>(first) * each], static_cast<std::size_t>(count) * each, out.data.begin());
+    return out;
+}
+
+}  // namespace
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                        PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
@@ -108,20 +131,23 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         reveal(x, w);
         return prepared;
     }
-    LoweredConv lowered = lowerConv(x, w, task.conv);
     if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
-        const int64_t channels = static_cast<int64_t>(lowered.x.size());
-        const DepthwisePlan plan = planDepthwise(lowered.x[0].dim(1), lowered.w[0].dim(0), *packDepthwiseFor_, xc, wc);
+        // Lowered a packed GEMM's channels at a time: a wide layer's im2col is never whole.
+        const int64_t channels = task.conv.groups, filters = w.dim(0) / channels;
+        const DepthwisePlan plan = planDepthwise(w.dim(2) * w.dim(3), filters, *packDepthwiseFor_, xc, wc);
         for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
             const int64_t count = std::min(plan.channelsPerGemm, channels - first);
-            const PackedGemm packed = packDepthwise(lowered, first, count, plan.tapStride);
+            ConvParams part = task.conv;
+            part.groups = static_cast<int>(count);
+            LoweredConv lowered = lowerConv(sliceDim1(x, first, count), sliceDim0(w, first * filters, count * filters), part);
+            const PackedGemm packed = packDepthwise(lowered, 0, count, plan.tapStride);
             reveal(packed.x, packed.w);
+            prepared.shape.batch = lowered.batch, prepared.shape.outH = lowered.outH, prepared.shape.outW = lowered.outW;
+            prepared.shape.outChannels = w.dim(0);
         }
-        lowered.x.clear();
-        lowered.w.clear();
-        prepared.shape = std::move(lowered);
         return prepared;
     }
+    LoweredConv lowered = lowerConv(x, w, task.conv);
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         reveal(lowered.x[g], lowered.w[g]);
         lowered.x[g] = IntTensor();  // the revealed operands are all the array needs
