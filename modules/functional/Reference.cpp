@@ -99,16 +99,6 @@ IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredC
     return y;
 }
 
-IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
-    requireRank(a, 2, "revealRows");
-    IntTensor out(a.shape);
-    const int64_t k = a.dim(1);
-    for (int64_t r = 0; r < a.dim(0); ++r)
-        revealValues(&a.data[static_cast<std::size_t>(r * k)], static_cast<std::size_t>(k), coding,
-                     &out.data[static_cast<std::size_t>(r * k)]);
-    return out;
-}
-
 namespace {
 
 // Rows of the data matrix go through TR and the GEMM in blocks of this many, so
@@ -125,6 +115,13 @@ void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std
 }
 
 }  // namespace
+
+IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
+    requireRank(a, 2, "revealRows");
+    IntTensor out = a;
+    revealBlock(out.data, a.dim(0), a.dim(1), coding);
+    return out;
+}
 
 IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
                      const std::optional<OperandCoding>& weightTr) {
