@@ -81,8 +81,8 @@ TEST(OperandStorage, NarrowDataStaysOnChipWhereEightBitDataWouldNot) {
 // pJ of `macs` MACs at aBits x bBits, from the table's anchors.
 double macPj(int aBits, int bBits) {
     EnergyTable t;
-    t.entries["multiply_8b"].picojoules = 0.2;
-    t.entries["add_32b"].picojoules = 0.1;
+    t.entries["multiply_8b"].value = 0.2;
+    t.entries["add_32b"].value = 0.1;
     double pj = 0;
     for (const EnergyAction& a : macEnergyActions(1, aBits, bBits)) {
         EXPECT_EQ(a.component, EnergyComponent::PeCompute);

@@ -87,16 +87,24 @@ struct DramConfig {
     double bandwidthGBps = 12.8;  // GB/s, 1 GB = 1e9 bytes
 };
 
-struct EnergyEntry {
-    double picojoules = 0;  // normalised from the entry's unit
-    std::string unit;       // as written in the table
+// One entry of a table of per-component costs (configs/energy, configs/area): the
+// value in the table's base unit, the unit as written, and where it comes from.
+struct CostEntry {
+    double value = 0;
+    std::string unit;
     std::string source;
 };
 
-struct EnergyTable {
+// A cost table read from a file; empty path: none configured.
+struct CostTable {
     std::string path;
-    std::map<std::string, EnergyEntry> entries;
-    double pj(const std::string& name) const { return entries.at(name).picojoules; }
+    std::map<std::string, CostEntry> entries;
+    double valueOf(const std::string& name) const { return entries.at(name).value; }
+};
+
+// Energies per action, in pJ.
+struct EnergyTable : CostTable {
+    double pj(const std::string& name) const { return valueOf(name); }
 };
 
 // Conventional quantization (QT) of the trace's integers at load:
@@ -107,17 +115,9 @@ struct QuantizeConfig {
     std::optional<int> dataBits;
 };
 
-struct AreaEntry {
-    double squareMicrometres = 0;  // normalised from the entry's unit
-    std::string unit;              // as written in the table
-    std::string source;
-};
-
-// Primitive areas (configs/area/*.yaml); empty path: no area model configured.
-struct AreaTable {
-    std::string path;
-    std::map<std::string, AreaEntry> entries;
-    double um2(const std::string& name) const { return entries.at(name).squareMicrometres; }
+// Primitive areas (configs/area/*.yaml), in um^2; empty path: no area model configured.
+struct AreaTable : CostTable {
+    double um2(const std::string& name) const { return valueOf(name); }
 };
 
 struct OutputConfig {

@@ -130,6 +130,9 @@ std::string inputBeside(StrictYaml& y, const std::string& configPath, const std:
     return resolved;
 }
 
+// Units an energy table or override may use, and their factors to pJ.
+const std::vector<std::pair<std::string, double>> kEnergyUnits{{"pJ", 1.0}, {"fJ", 1e-3}, {"nJ", 1e3}};
+
 // The config's `energy:` block overrides entries of the energy table (and so
 // --set energy.<entry>.value=... works like any other key). An entry keeps the
 // table's unit and source unless the block gives them.
@@ -153,11 +156,14 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
             continue;
         }
         y.onlyKeys(kv.second, p, {"value", "unit", "source"});
-        EnergyEntry& e = it->second;
-        const std::string unit = y.choice(kv.second, p, "unit", {"pJ", "fJ", "nJ"}, e.unit);
+        CostEntry& e = it->second;
+        std::vector<std::string> unitNames;
+        for (const auto& u : kEnergyUnits) unitNames.push_back(u.first);
+        const std::string unit = y.choice(kv.second, p, "unit", unitNames, e.unit);
         if (kv.second["value"]) {
             const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
-            e.picojoules = unit == "fJ" ? v * 1e-3 : unit == "nJ" ? v * 1e3 : v;
+            for (const auto& u : kEnergyUnits)
+                if (u.first == unit) e.value = v * u.second;
             e.source = configPath + ": " + p + " (overrides " + t.path + ")";
         }
         e.unit = unit;
@@ -244,7 +250,7 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "energy" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, entry] : c.energy.entries)
         e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
-          << entry.picojoules << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+          << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
     // Only when set, so configs without an area model keep the hashes they had.
     if (!c.area.path.empty()) {
@@ -252,7 +258,7 @@ std::string emitResolved(const SimConfig& c, Emit what) {
         e << YAML::Key << "area" << YAML::Value << YAML::BeginMap;
         for (const auto& [name, entry] : c.area.entries)
             e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "um2" << YAML::Value
-              << entry.squareMicrometres << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+              << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
         e << YAML::EndMap;
     }
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
@@ -274,14 +280,6 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::EndMap;
     return std::string(e.c_str()) + "\n";
 }
-
-// One entry of a table of per-component costs (energy, area): the value in the
-// table's base unit, the unit as written, and where the value comes from.
-struct CostEntry {
-    double value = 0;
-    std::string unit;
-    std::string source;
-};
 
 // Reads a cost table (keys description, entries: NAME: {value, unit, source,
 // derivation}); `units` maps each allowed unit, in the order errors list them,
@@ -331,9 +329,7 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
 EnergyTable loadEnergyTable(const std::string& path) {
     EnergyTable t;
     t.path = path;
-    for (auto& [name, e] : loadCostTable(path, {{"pJ", 1.0}, {"fJ", 1e-3}, {"nJ", 1e3}}, 1e9, requiredEnergyEntries(),
-                                         "every table"))
-        t.entries[name] = EnergyEntry{e.value, e.unit, e.source};
+    t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table");
     return t;
 }
 
@@ -366,9 +362,7 @@ void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
 AreaTable loadAreaTable(const std::string& path) {
     AreaTable t;
     t.path = path;
-    for (auto& [name, e] : loadCostTable(path, {{"um2", 1.0}, {"mm2", 1e6}}, 1e12, requiredAreaEntries(),
-                                         "every area table"))
-        t.entries[name] = AreaEntry{e.value, e.unit, e.source};
+    t.entries = loadCostTable(path, {{"um2", 1.0}, {"mm2", 1e6}}, 1e12, requiredAreaEntries(), "every area table");
     return t;
 }
 
