@@ -2,18 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "modules/memory/MemorySystem.hpp"
+#include "tests/support/SmallOperands.hpp"
 
 namespace trsim {
 namespace {
 
-FoldShape wsFold(int64_t rowFold, int64_t colFold, int64_t redLen, int64_t cols) {
-    FoldShape f;
-    f.rowFold = rowFold;
-    f.colFold = colFold;
-    f.redLen = redLen;
-    f.colsUsed = cols;
-    return f;
-}
+using testing_support::wsFold;
 
 TEST(MemorySystem, WeightStationaryWithEverythingResident) {
     MemorySpec spec;  // 256 KiB data buffer, 128 KiB output buffer, 1-byte operands

@@ -6,15 +6,13 @@
 #include "modules/memory/OperandStorage.hpp"
 #include "modules/pe/PrecisionEnergy.hpp"
 #include "sim/config/Config.hpp"
+#include "tests/support/SmallOperands.hpp"
 
 namespace trsim {
 namespace {
 
-IntTensor row(std::vector<int64_t> values) {
-    IntTensor t({1, static_cast<int64_t>(values.size())});
-    t.data = std::move(values);
-    return t;
-}
+using testing_support::row;
+using testing_support::wsFold;
 
 TEST(OperandStorage, BinaryValuesPackAtTheLayersPrecisionWithASignBitIfNeeded) {
     EXPECT_EQ(packedBinaryBits(row({-127, 3, 127})), 8);  // symmetric int8: 7 magnitude bits + sign
@@ -43,15 +41,6 @@ TEST(OperandStorage, PackedBytesRoundUpOnlyOnce) {
     EXPECT_EQ(packedBytes(1000, 5), 625);
     EXPECT_EQ(packedBytes(3, 5), 2);  // 15 bits
     EXPECT_EQ(packedBytes(8, 12), 12);
-}
-
-FoldShape wsFold(int64_t rowFold, int64_t colFold, int64_t redLen, int64_t cols) {
-    FoldShape f;
-    f.rowFold = rowFold;
-    f.colFold = colFold;
-    f.redLen = redLen;
-    f.colsUsed = cols;
-    return f;
 }
 
 TEST(OperandStorage, TrafficFollowsTheStoredWidths) {

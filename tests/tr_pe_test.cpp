@@ -4,15 +4,12 @@
 
 #include "modules/pe/CoefficientAccumulator.hpp"
 #include "modules/pe/TrPe.hpp"
+#include "tests/support/SmallOperands.hpp"
 
 namespace trsim {
 namespace {
 
-IntTensor row(std::vector<int64_t> values) {
-    IntTensor t({1, static_cast<int64_t>(values.size())});
-    t.data = std::move(values);
-    return t;
-}
+using testing_support::row;
 
 TEST(CoefficientAccumulator, CountsPairsPerExponentSumAndFlushesToBinary) {
     CoefficientAccumulator acc(17);
