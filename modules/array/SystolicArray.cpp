@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "modules/array/GemmJobServer.hpp"
+
 namespace trsim {
 
 SystolicArray::SystolicArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory,
@@ -32,17 +34,7 @@ void SystolicArray::waitCycles(int64_t cycles) {
 }
 
 void SystolicArray::run() {
-    for (;;) {
-        GemmJob* job = jobs.read();
-        try {
-            execute(*job);
-        } catch (...) {
-            error_ = std::current_exception();
-            sc_core::sc_stop();  // the controller would wait for this job forever
-            return;
-        }
-        done.write(job);
-    }
+    serveGemmJobs(jobs, done, error_, [this](GemmJob& job) { execute(job); });
 }
 
 void SystolicArray::execute(GemmJob& job) {

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "modules/array/GemmJobServer.hpp"
+
 namespace trsim {
 namespace {
 
@@ -111,19 +113,11 @@ void StructuralArray::actOnEdge() {
 
 void StructuralArray::run() {
     int gemm = 0;
-    for (;;) {
-        GemmJob* job = jobs.read();
-        layerSignal_.write(static_cast<int>(job->layer));
+    serveGemmJobs(jobs, done, error_, [this, &gemm](GemmJob& job) {
+        layerSignal_.write(static_cast<int>(job.layer));
         jobSignal_.write(gemm++);
-        try {
-            execute(*job);
-        } catch (...) {
-            error_ = std::current_exception();
-            sc_core::sc_stop();  // the controller would wait for this job forever
-            return;
-        }
-        done.write(job);
-    }
+        execute(job);
+    });
 }
 
 int64_t StructuralArray::runFold() {
