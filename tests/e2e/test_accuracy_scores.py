@@ -9,9 +9,7 @@ from pathlib import Path
 
 import h5py
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
+from e2e_paths import ROOT, TRSIM, DEFAULT
 MLP = ROOT / "traces" / "bundled" / "mlp_fashion_mnist.h5"
 KEY = "w=hese:g8:k5:qnone;d=hese:g1:k3:qnone"  # budget 5 is not in the trace's /tr_accuracy grid
 

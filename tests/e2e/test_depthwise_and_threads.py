@@ -1,23 +1,19 @@
 """Depthwise mapping (mapping.depthwise) and simulation.threads, end to end on a tiny MobileNet-v2 trace:
 packing channels changes only the depthwise layers' folds and cycles (outputs, term counts and every other
 layer's statistics stay identical), and the number of threads changes nothing but host time."""
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_paths import ROOT, TRSIM, DEFAULT, requires_trsim
 sys.path.insert(0, str(ROOT / "traces"))
 import make_imagenet  # noqa: E402
 import trsim_trace as tt  # noqa: E402
 
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
-pytestmark = pytest.mark.skipif(not os.access(TRSIM, os.X_OK), reason=f"trsim binary not built ({TRSIM})")
+pytestmark = requires_trsim
 HOST_TIME = {"wall_seconds", "simulated_pe_cycles_per_second"}
 # What packing may change: how the layer is cut into GEMMs and folds, and everything timed or fetched by them
 # (energy too: off-diagonal PEs hold zero weights but are clocked and flush, padded taps are fetched).

@@ -1,16 +1,12 @@
 """`--layers` on run and sweep, the terminal table's time and accuracy columns, and VCD time that
 follows clock_mhz."""
-import os
 import re
 import subprocess
-from pathlib import Path
 
 import h5py
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
+from e2e_paths import TRSIM, DEFAULT
 CNN = "trace=../traces/bundled/cnn_fashion_mnist.h5"
 
 

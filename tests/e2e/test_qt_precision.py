@@ -1,23 +1,19 @@
 """QT at b bits end to end (issue 10): re-quantized outputs equal an independent numpy computation of
 contract 1's rule, energy and traffic follow the stored widths as documented, and compute cycles at
 4, 6 and 8 bits equal the hand-derived rule of each PE kind."""
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_paths import ROOT, TRSIM, DEFAULT, requires_trsim
 sys.path.insert(0, str(ROOT / "traces"))
 import trsim_trace as tt  # noqa: E402
 
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
 MLP = str(ROOT / "traces" / "bundled" / "mlp_fashion_mnist.h5")
-pytestmark = pytest.mark.skipif(not os.access(TRSIM, os.X_OK), reason=f"trsim binary not built ({TRSIM})")
+pytestmark = requires_trsim
 
 
 def run(out, *sets):

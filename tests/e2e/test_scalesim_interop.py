@@ -4,16 +4,13 @@ reports carry SCALE-Sim's known cycle counts, computed here from its rules (sing
 systolic_compute_ws.py, topology_utils.py), and its published conv1 value as a literal."""
 import csv
 import math
-import os
 import subprocess
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
+from e2e_paths import ROOT, TRSIM
 TOPOLOGY = ROOT / "configs" / "topologies" / "alexnet.csv"
 CONFIG = ROOT / "configs" / "scalesim_ws_32x32.yaml"
 ROWS = COLS = 32

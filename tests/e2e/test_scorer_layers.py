@@ -2,25 +2,20 @@
 setting) equals trsim's own layer outputs on the same trace inputs, layer by layer, for the settings whose
 scores look odd (ResNet-style TR 6x2 above 8x2, MobileNet-style INT4 above INT5): the scores are what
 trsim's rules give, not a scorer bug (README, "TR against QT at equal accuracy")."""
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_paths import ROOT, TRSIM, DEFAULT, BUNDLED, requires_trsim
 sys.path.insert(0, str(ROOT / "traces"))
 import tr_accuracy  # noqa: E402
 import trsim_trace as tt  # noqa: E402
 from trsim_trace.setting import Setting  # noqa: E402
 
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
-BUNDLED = ROOT / "traces" / "bundled"
-pytestmark = pytest.mark.skipif(not os.access(TRSIM, os.X_OK), reason=f"trsim binary not built ({TRSIM})")
+pytestmark = requires_trsim
 
 
 def _sets(key):

@@ -5,15 +5,12 @@ identical. The bundled traces run on an 8x8 array; ResNet-18's first five layers
 take about two minutes structurally and run when TRSIM_STRUCTURAL_ALL=1."""
 import os
 import subprocess
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
+from e2e_paths import TRSIM, DEFAULT
 QUICK = ["mlp_fashion_mnist", "cnn_fashion_mnist", "lstm_kjv"]
 SLOW = ["resnet18_first5_synthetic"]
 

@@ -4,18 +4,15 @@ popcount, and the Python TR model's HESE term table)."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_paths import ROOT, TRSIM, DEFAULT
 sys.path.insert(0, str(ROOT / "traces"))
 from trsim_trace.tr import term_count_table  # noqa: E402
 
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
 NAMES = ["weight_terms_binary", "weight_terms_encoded", "weight_terms_kept", "data_terms_binary",
          "data_terms_encoded", "data_terms_kept", "weight_kept_exponents", "data_kept_exponents",
          "term_pairs_per_group"]

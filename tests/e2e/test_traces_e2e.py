@@ -1,26 +1,21 @@
 """`trsim run` consumes every trace traces/ makes, end to end, and its layer outputs equal the Python TR
 model's (traces/trsim_trace/tr.py) on the same trace: the C++ and Python functional rules agree on real
 tensors (fc, conv with padding and stride, lstm gate GEMMs, depthwise convs)."""
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_paths import ROOT, TRSIM, DEFAULT, BUNDLED, requires_trsim
 sys.path.insert(0, str(ROOT / "traces"))
 import imagenet  # noqa: E402
 import make_imagenet  # noqa: E402
 import trsim_trace as tt  # noqa: E402
 from trsim_trace.tr import Coding, conv_tr, gemm_tr  # noqa: E402
 
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
-BUNDLED = ROOT / "traces" / "bundled"
-pytestmark = pytest.mark.skipif(not os.access(TRSIM, os.X_OK), reason=f"trsim binary not built ({TRSIM})")
+pytestmark = requires_trsim
 
 # (weights, data) codings pinned on the command line, so the test does not depend on the default config
 SETTINGS = {

@@ -1,16 +1,12 @@
 """`trsim run` end to end, as a user runs it: the bundled traces, the HDF5 results
 schema, --set overrides, waveforms, atomic output and error messages."""
-import os
 import subprocess
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
-DEFAULT = str(ROOT / "configs" / "default.yaml")
+from e2e_paths import ROOT, TRSIM, DEFAULT
 LAYER_STATS = [
     "cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "sync_loss_cycles", "time_us", "pe_cycles",
     "dense_macs", "macs", "term_pairs", "utilization", "folds", "gemms", "dram_read_bytes", "dram_write_bytes",

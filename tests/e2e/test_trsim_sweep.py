@@ -2,14 +2,12 @@
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRSIM = os.environ.get("TRSIM_BIN", str(ROOT / "build" / "trsim"))
+from e2e_paths import ROOT, TRSIM
 BASE = ROOT / "configs" / "default.yaml"
 
 
