@@ -42,15 +42,6 @@ CALIBRATION_IMAGES = 2000
 RECORD = 4  # test images whose layer inputs the trace stores (what trsim simulates)
 
 
-def import_torch(threads):
-    try:
-        import torch
-    except ImportError:
-        raise SystemExit("PyTorch is missing: `apt-get install -y python3-torch libopenblas0-pthread`")
-    torch.set_num_threads(threads)
-    return torch
-
-
 def train(torch, name, data, epochs, seed):
     """Adam with a one-cycle learning rate, deterministic (seeded, deterministic algorithms, 1 thread)."""
     torch.manual_seed(seed)
@@ -165,7 +156,7 @@ def main(argv=None):
     ap.add_argument("--out", default=None)
     ap.add_argument("--checkpoint", default=None, help="default traces/generated/<name>_fashion_mnist.pt")
     a = ap.parse_args(argv)
-    torch = import_torch(a.threads)
+    torch = tg.import_torch(a.threads)
     name = a.network
     epochs = a.epochs or EPOCHS[name]
     out = a.out or os.path.join(HERE, "bundled", f"{name}_fashion_mnist.h5")

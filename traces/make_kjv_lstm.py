@@ -19,20 +19,12 @@ import numpy as np  # noqa: E402
 
 import kjv  # noqa: E402
 import tr_accuracy as tra  # noqa: E402
+import tracegen as tg  # noqa: E402
 from trsim_trace import Layer, Trace, write_trace  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 W_QMAX = 127
 X_QMAX = 127
-
-
-def import_torch(threads):
-    try:
-        import torch
-    except ImportError:
-        raise SystemExit("PyTorch is missing: `apt-get install -y python3-torch libopenblas0-pthread`")
-    torch.set_num_threads(threads)
-    return torch
 
 
 def build_model(torch, vocab_size, hidden, dropout):
@@ -126,7 +118,7 @@ def main():
     args = ap.parse_args()
 
     t_start = time.time()
-    torch = import_torch(args.threads)
+    torch = tg.import_torch(args.threads)
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(args.seed)

@@ -39,6 +39,16 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dt
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
+def import_torch(threads):
+    """PyTorch (Debian's python3-torch) limited to `threads` threads, or exit saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("PyTorch is missing: `apt-get install -y python3-torch libopenblas0-pthread`")
+    torch.set_num_threads(threads)
+    return torch
+
+
 def parse_idx(raw: bytes) -> np.ndarray:
     """Decode an (uncompressed) IDX file: 2 zero bytes, dtype code, rank, big-endian u32 dims, data."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
