@@ -199,7 +199,7 @@ def test_graph_problems_are_named():
     assert check_graph(graph, names) == []
     bad = [dict(n) for n in graph]
     bad[1]["input"] = "nowhere"
-    bad[3]["act"] = "tanh"
+    bad[3]["act"] = "gelu"
     msgs = "\n".join(check_graph(bad, names))
     assert "node 1 (layer): input 'nowhere'" in msgs and "node 3 (layer): 'act' must be one of" in msgs
     assert any("every trace layer must appear exactly once" in m for m in check_graph(graph[2:], names))
