@@ -145,7 +145,8 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
     trace.layers = std::move(layers);
 }
 
-SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress) {
+SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
+                          const AccuracyLookup* given) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
     std::vector<QuantizedOperands> operands;
@@ -307,12 +308,13 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     recordArea(result.stats, config);
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
-    const AccuracyLookup accuracy = lookupAccuracy(trace, config);
+    const AccuracyLookup accuracy = given ? *given : lookupAccuracy(trace, config);
     result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
                      trace.metric.empty() ? "metric" : trace.metric,
                      "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
                          " for this configuration: " + accuracy.note);
-    if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
+    if (!accuracy.value && showProgress && config.accuracy.score != AccuracyScoring::Off)
+        progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
 
