@@ -69,6 +69,72 @@ TEST(LayerSelection, ProblemsNameTheValueAndWhatIsAllowed) {
     }
 }
 
+// stem(first), conv1, dw1 (depthwise), se1 (role se), conv2, fc
+std::vector<SelectableLayer> network() {
+    return {{"stem", "first", false}, {"conv1", "conv", false}, {"dw1", "depthwise", true},
+            {"se1", "se", false},     {"conv2", "conv", false}, {"fc", "classifier", false}};
+}
+
+std::vector<std::size_t> pick(const std::string& text) { return selectLayers(parseLayerSelection(text), network()); }
+
+TEST(LayerSelection, GlobsRolesAndMixedItems) {
+    using V = std::vector<std::size_t>;
+    EXPECT_EQ(pick("conv*"), (V{1, 4}));
+    EXPECT_EQ(pick("*1"), (V{1, 2, 3}));
+    EXPECT_EQ(pick("conv?"), (V{1, 4}));
+    EXPECT_EQ(pick("[cs]*"), (V{0, 1, 3, 4}));
+    EXPECT_EQ(pick("first"), (V{0}));
+    EXPECT_EQ(pick("last"), (V{5}));
+    EXPECT_EQ(pick("depthwise"), (V{2}));
+    EXPECT_EQ(pick("se"), (V{3}));
+    EXPECT_EQ(pick("last,first"), (V{0, 5}));                // trace order, whatever the item order
+    EXPECT_EQ(pick("fc,2:4,first"), (V{0, 2, 3, 5}));        // names, ranges and roles in one list
+    EXPECT_EQ(pick("conv*,conv1"), (V{1, 4}));               // overlaps select a layer once
+    // The depthwise flag, not the role attribute, makes a layer depthwise; a role attribute 'first' is not
+    // the first layer (index 0 is).
+    EXPECT_EQ(selectLayers(parseLayerSelection("depthwise,first"),
+                           std::vector<SelectableLayer>{{"a", "depthwise", false}, {"b", "first", true}}),
+              (V{0, 1}));
+    EXPECT_EQ(selectLayers(parseLayerSelection("first"),
+                           std::vector<SelectableLayer>{{"a", "", false}, {"b", "first", false}}),
+              (V{0}));
+}
+
+TEST(LayerSelection, ALayerNamedLikeARoleIsTheLayer) {
+    const std::vector<SelectableLayer> layers{{"a", "", false}, {"last", "", false}, {"b", "", false}};
+    EXPECT_EQ(selectLayers(parseLayerSelection("last"), layers), (std::vector<std::size_t>{1}));
+}
+
+TEST(LayerSelection, EveryItemMustSelectALayer) {
+    const struct {
+        const char* text;
+        const char* message;
+    } cases[] = {
+        {"conv1,x*", "'x*' matches no layer (the trace's layers: stem, conv1, dw1, se1, conv2, fc)"},
+        {"conv1,conv3", "no layer named 'conv3'"},
+        {"fc,7:", "'7:': range selects no layer (the trace has 6 layers, indices 0..5)"},
+    };
+    for (const auto& c : cases) {
+        try {
+            pick(c.text);
+            FAIL() << c.text;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+        }
+    }
+    const std::vector<SelectableLayer> plain{{"a", "", false}, {"b", "", false}};
+    for (const char* role : {"depthwise", "se"}) {
+        try {
+            selectLayers(parseLayerSelection(role), plain);
+            FAIL() << role;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find(std::string("role '") + role + "' selects no layer: the trace has no "),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+}
+
 TEST(LayerSelection, OverrideQuotesTheValueForYaml) {
     EXPECT_EQ(layersOverride("2:"), "simulation.layers=\"2:\"");
     EXPECT_EQ(layersOverride("a\"b\\c"), "simulation.layers=\"a\\\"b\\\\c\"");

@@ -230,7 +230,9 @@ IntTensor tensorOf(const DatasetSpec& d) {
 
 // What the accuracy lookup of a sweep reads: everything but the operands.
 TEST_F(TraceReaderTest, SummaryReadsAttributesWithoutOperands) {
-    writeFile(path(), validSpec());
+    FileSpec spec = validSpec();
+    layerNamed(spec, "conv1").attrs["role"] = std::string("first");
+    writeFile(path(), spec);
     const Trace full = readTrace(path());
     const Trace t = readTraceSummary(path());
     EXPECT_EQ(t.network, full.network);
@@ -243,6 +245,11 @@ TEST_F(TraceReaderTest, SummaryReadsAttributesWithoutOperands) {
         EXPECT_EQ(t.layers[i].xBits, full.layers[i].xBits);
         EXPECT_TRUE(t.layers[i].weights.data.empty() && t.layers[i].inputs.data.empty());
         EXPECT_FALSE(full.layers[i].weights.data.empty());
+        // Shapes and roles stay: per_layer selections look at them (depthwise: groups == C).
+        EXPECT_EQ(t.layers[i].weights.shape, full.layers[i].weights.shape);
+        EXPECT_EQ(t.layers[i].inputs.shape, full.layers[i].inputs.shape);
+        EXPECT_EQ(t.layers[i].role, full.layers[i].name == "conv1" ? "first" : "");
+        EXPECT_EQ(full.layers[i].role, t.layers[i].role);
     }
 }
 

@@ -35,6 +35,7 @@ struct TraceLayer {
     int wBits = 8, xBits = 8;  // magnitude bits: |v| <= 2^bits - 1 (sign-magnitude)
     ConvParams conv;           // conv only (square stride/padding in format 1); defaults otherwise
     int hiddenSize = 0;        // lstm only: weights has N = 4 * hiddenSize rows (gates i, f, g, o)
+    std::string role;          // format 2's optional attribute 'role' (first, se, ...); "" when absent
     IntTensor weights;         // fc/lstm [N,K], conv [N,C/groups,KH,KW]
     IntTensor inputs;          // fc/lstm [M,K], conv [B,C,H,W]
 };

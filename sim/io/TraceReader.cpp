@@ -176,8 +176,9 @@ void checkMagnitudes(const std::string& where, const IntTensor& t, int bits, con
     }
 }
 
+// `values` false: the shape only (a trace summary).
 IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::string& name, LayerType type, int bits,
-                      const std::string& bitsName) {
+                      const std::string& bitsName, bool values) {
     const std::string where = datasetWhere(layerWhere, name);
     const std::string layout = layoutOf(type, name);
     const std::size_t rank = type == LayerType::Conv ? 4 : 2;
@@ -199,6 +200,7 @@ IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::str
         if (std::count(t.shape.begin(), t.shape.end(), 0) > 0)
             fail(where, "has an empty dimension: " + layout + " = " + shapeString(t.shape));
         checkFitsMemory(where, "shape " + shapeString(t.shape), t.shape);
+        if (!values) return t;
         t.data = h5read::readDatasetAsInt64(ds);
         checkMagnitudes(where, t, bits, bitsName);
         return t;
@@ -271,10 +273,11 @@ TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::stri
         l.conv.groups = requiredIntInRange(g, where, "groups", 1, INT_MAX);
     }
     if (l.type == LayerType::Lstm) l.hiddenSize = requiredIntInRange(g, where, "hidden_size", 1, INT_MAX);
+    if (h5read::hasAttribute(g, "role")) l.role = requiredString(g, where, "role");
 
-    if (!operands) return l;
-    l.weights = readOperand(g, where, "weights", l.type, l.wBits, "w_bits");
-    l.inputs = readOperand(g, where, "inputs", l.type, l.xBits, "x_bits");
+    // A summary keeps the operands' shapes (what layer selections look at), not their values.
+    l.weights = readOperand(g, where, "weights", l.type, l.wBits, "w_bits", operands);
+    l.inputs = readOperand(g, where, "inputs", l.type, l.xBits, "x_bits", operands);
     if (l.type == LayerType::Conv)
         checkConvShapes(where, l);
     else

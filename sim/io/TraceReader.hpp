@@ -13,8 +13,9 @@ namespace trsim {
 // Throws TraceError at the first problem found.
 Trace readTrace(const std::string& path);
 
-// The same without the layers' operands (weights and inputs stay empty, unchecked): what the accuracy
-// lookup reads (metric, /tr_accuracy, layer bits, the score cache), cheap even for large traces.
+// The same without the layers' operand values (weights and inputs keep their shapes, no data): what the
+// accuracy lookup reads (metric, /tr_accuracy, layer bits, roles and shapes for per_layer selections,
+// the score cache), cheap even for large traces.
 Trace readTraceSummary(const std::string& path);
 
 }  // namespace trsim
