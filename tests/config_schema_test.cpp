@@ -186,7 +186,7 @@ TEST(ConfigSchema, DefaultsAreTheLoadersDefaults) {
         } else {
             // Keys that default to nothing stay out of the resolved config, so configs
             // without them keep their hashes.
-            if (!v && (k.defaultValue == "none" || k.defaultValue == "\"\"")) {
+            if (!v && (k.defaultValue == "none" || k.defaultValue == "\"\"" || k.defaultValue == "[]")) {
                 ++checked;
                 continue;
             }

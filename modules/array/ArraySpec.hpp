@@ -31,4 +31,13 @@ struct ArraySpec {
     int linkLatency = 1;          // cycles per hop between neighbouring PEs; a step waits for its hop
 };
 
+// Every field equal (a layer whose settings give another spec runs on a core built for it).
+inline bool operator==(const ArraySpec& a, const ArraySpec& b) {
+    return a.rows == b.rows && a.cols == b.cols && a.dataflow == b.dataflow && a.pe == b.pe && a.schedule == b.schedule &&
+           a.pairsPerCycle == b.pairsPerCycle && a.coefficientCounters == b.coefficientCounters &&
+           a.reductionPerPe == b.reductionPerPe && a.fixedStepCycles == b.fixedStepCycles &&
+           a.minStepCycles == b.minStepCycles && a.dataPathLatency == b.dataPathLatency && a.linkLatency == b.linkLatency;
+}
+inline bool operator!=(const ArraySpec& a, const ArraySpec& b) { return !(a == b); }
+
 }  // namespace trsim

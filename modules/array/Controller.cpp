@@ -80,6 +80,8 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
     job.layer = static_cast<int64_t>(currentLayer_);
     job.stepSlot = layer.stepSlot;
     job.stored = layer.stored;
+    const auto& own = layers_[currentLayer_].array;
+    job.array = own ? &*own : nullptr;
     toArray.write(&job);
     fromArray.read();  // the array hands back the same job when it is done
     outcome.gemms++;
@@ -99,7 +101,7 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
 PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
     PreparedLayer prepared;
-    const LayerOperands operands = prepare_(*task.inputs, *task.weights);
+    const LayerOperands operands = prepare_(index, *task.inputs, *task.weights);
     const IntTensor& x = operands.inputsOr(*task.inputs);
     const IntTensor& w = operands.weightsOr(*task.weights);
     const auto& xc = operands.dataCoding;
@@ -134,7 +136,8 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
         // Lowered a packed GEMM's channels at a time: a wide layer's im2col is never whole.
         const int64_t channels = task.conv.groups, filters = w.dim(0) / channels;
-        const DepthwisePlan plan = planDepthwise(w.dim(2) * w.dim(3), filters, *packDepthwiseFor_, xc, wc);
+        const DepthwisePlan plan =
+            planDepthwise(w.dim(2) * w.dim(3), filters, task.array ? *task.array : *packDepthwiseFor_, xc, wc);
         for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
             const int64_t count = std::min(plan.channelsPerGemm, channels - first);
             ConvParams part = task.conv;

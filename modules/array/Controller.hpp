@@ -26,6 +26,9 @@ struct LayerTask {
     ConvParams conv;
     const IntTensor* inputs = nullptr;   // fc/lstm [M,K]; conv [B,C,H,W]
     const IntTensor* weights = nullptr;  // fc/lstm [N,K]; conv [N,C/groups,KH,KW]
+    // The layer's own array spec when its settings give another (per-layer group size, budgets): its
+    // GEMMs carry it and depthwise packing plans for it; nullopt: the array's.
+    std::optional<ArraySpec> array;
 };
 
 // What one layer did on the array, summed over its GEMMs.
@@ -62,8 +65,8 @@ struct LayerOperands {
     const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
 };
 
-// Prepares a layer's operands (inputs, weights) for the array's PE kind.
-using PrepareLayer = std::function<LayerOperands(const IntTensor& inputs, const IntTensor& weights)>;
+// Prepares layer `layer`'s operands (inputs, weights) for the array's PE kind, with that layer's settings.
+using PrepareLayer = std::function<LayerOperands(std::size_t layer, const IntTensor& inputs, const IntTensor& weights)>;
 
 // A layer's GEMMs with operands in the form the array consumes.
 struct PreparedLayer {

@@ -18,6 +18,9 @@ struct GemmJob {
     int64_t layer = 0;                   // index of the layer it belongs to (waveform marker)
     int64_t stepSlot = 0;  // > 0: fixed step length for this GEMM (stripes: the layer's data precision)
     StoredWidths stored;   // how the layer's operands are stored (memory traffic)
+    // The layer's own array spec when its settings (per_layer) give one other than the array's, e.g. another
+    // weight group size; nullptr: the array's. SystolicArray runs such a job on a core built for it.
+    const ArraySpec* array = nullptr;
 
     // Filled by the array.
     IntTensor output;          // [M, N]

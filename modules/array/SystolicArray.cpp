@@ -15,6 +15,8 @@ SystolicArray::SystolicArray(const sc_core::sc_module_name& name, const ArraySpe
       stepSignal("step"),
       activePesSignal("active_pes"),
       stallSignal("stall"),
+      spec_(array),
+      base_(array),
       core_(makeArrayCore(array)),
       memory_(memory, array.dataflow),
       period_(clockPeriod),
@@ -38,6 +40,12 @@ void SystolicArray::run() {
 }
 
 void SystolicArray::execute(GemmJob& job) {
+    // A layer with its own spec (per-layer settings) gets a core built for it; cores hold no state across jobs.
+    const ArraySpec& wanted = job.array ? *job.array : base_;
+    if (wanted != spec_) {
+        spec_ = wanted;
+        core_ = makeArrayCore(spec_);
+    }
     core_->startJob(*job.x, *job.w, job.stepSlot);
     memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds(), job.stored);
     job.stallCycles = 0;

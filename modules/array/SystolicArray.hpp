@@ -46,6 +46,8 @@ private:
     void execute(GemmJob& job);
     void waitCycles(int64_t cycles);
 
+    ArraySpec spec_;  // what core_ was built for: the array's, or the current job's own (GemmJob::array)
+    const ArraySpec base_;
     std::unique_ptr<SystolicArrayCore> core_;
     MemorySystem memory_;
     sc_core::sc_time period_;

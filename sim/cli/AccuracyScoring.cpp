@@ -112,8 +112,13 @@ void scoreSweepAccuracy(const SweepSpec& spec, const std::vector<int>& todo, int
             }
             it = summaries.emplace(config.tracePath, std::move(summary)).first;
         }
-        if (!accuracyMissing(it->second, config)) continue;
-        const std::pair<std::string, std::string> item{config.tracePath, *accuracySettingKey(config, &it->second)};
+        std::pair<std::string, std::string> item;
+        try {
+            if (!accuracyMissing(it->second, config)) continue;
+            item = {config.tracePath, *accuracySettingKey(config, &it->second)};
+        } catch (const std::exception&) {
+            continue;  // per_layer does not fit the trace: the point fails with the reason when it runs
+        }
         if (seen.insert(item).second) pending.push_back(item);
     }
     if (pending.empty()) return;

@@ -13,6 +13,7 @@
 #include "sim/io/ScaleSimReports.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/io/TraceReader.hpp"
+#include "sim/run/LayerConfigs.hpp"
 #include "sim/run/Simulation.hpp"
 
 namespace trsim {
@@ -84,13 +85,15 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         file = config.tracePath;
         Trace trace = readTrace(config.tracePath);
         // The network's accuracy: keyed on the whole trace, before simulation.layers picks layers.
+        // per_layer selections refer to the whole trace too: resolved before simulation.layers picks layers.
+        const LayerConfigs layers(config, trace);
         const AccuracyLookup accuracy = accuracyForRun(trace, config, !vm.count("no-score"), err);
         keepSelectedLayers(trace, config);
-        checkTraceFitsConfig(trace, config);
+        checkTraceFitsConfig(trace, layers);
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
             << " array, config hash " << config.hash << "\n";
-        const SimulationResult result = simulate(config, trace, err, &accuracy);
+        const SimulationResult result = simulate(config, trace, err, &accuracy, &layers);
         RunRecord record;
         record.configYaml = config.resolvedYaml;
         record.configHash = config.hash;
@@ -101,13 +104,17 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         record.stats = &result.stats;
         record.outputs = result.outputs;
         record.maps = result.maps;
+        record.layerOperands = result.layerOperands;
         file = output;
         writeResults(output, record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";
         if (!reportDir.empty()) {
             file = reportDir;
-            writeScaleSimReports(reportDir, result.stats, result.layerOrder, trace, config);
+            std::map<std::string, std::string> settings;  // per_layer: each layer's setting in its own column
+            for (const std::string& name : result.layerOrder) settings[name] = operandSettingText(layers.of(name));
+            writeScaleSimReports(reportDir, result.stats, result.layerOrder, trace, config,
+                                 layers.uniform() ? nullptr : &settings);
             out << "SCALE-Sim reports: " << reportDir << "/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv\n";
         }
         return exit_status::kOk;

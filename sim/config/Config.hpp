@@ -2,11 +2,13 @@
 // ConfigLoader; nothing else in trsim reads YAML.
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "modules/functional/TermReveal.hpp"
+#include "sim/config/LayerSelection.hpp"
 
 namespace trsim {
 
@@ -138,6 +140,16 @@ struct AccuracyConfig {
 };
 std::string accuracyScoringName(AccuracyScoring s);
 
+struct SimConfig;
+
+// One entry of per_layer (sim/config/PerLayer.hpp): the layers it selects and the keys it sets there.
+struct PerLayerEntry {
+    std::string layers;                                    // the selection as written
+    LayerSelection selection;
+    std::vector<std::pair<std::string, std::string>> set;  // key, canonical value; in perLayerKeys() order
+    std::shared_ptr<const SimConfig> values;               // the run's config with these keys set (copied from)
+};
+
 struct SimConfig {
     std::string configPath;
     std::string tracePath;  // resolved relative to the config file
@@ -156,6 +168,8 @@ struct SimConfig {
     MappingConfig mapping;
     SimulationConfig simulation;
     AccuracyConfig accuracy;
+    // Keys that differ per layer, applied in order (sim/config/PerLayer.hpp); empty: every layer runs the above.
+    std::vector<PerLayerEntry> perLayer;
 
     // Canonical YAML of every resolved value (defaults filled in), and its hash:
     // two runs with the same hash simulate the same thing.

@@ -11,6 +11,7 @@
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/config/AreaModel.hpp"
+#include "sim/config/PerLayer.hpp"
 #include "sim/config/StrictYaml.hpp"
 #include "sim/config/YamlFile.hpp"
 
@@ -72,7 +73,7 @@ namespace {
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
                                         "buffers", "dram", "energy_table", "energy", "area_table", "outputs",
-                                        "simulation", "data_path", "mapping", "accuracy"};
+                                        "simulation", "data_path", "mapping", "accuracy", "per_layer"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
     if (relative.empty()) return {};
@@ -175,18 +176,16 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
     }
 }
 
-OperandCoding readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name,
-                          std::optional<int>& quantizeBits) {
+// operands.<name>: bits, and the keys that may also differ per layer, read by their one reader
+// (sim/config/PerLayer.hpp) so both places allow the same values.
+void readOperand(StrictYaml& y, const YAML::Node& operands, const std::string& name, SimConfig& c) {
     const std::string path = "operands." + name;
     const YAML::Node n = y.map(operands, "operands", name, true);
     y.onlyKeys(n, path, {"bits", "encoding", "group_size", "budget", "quantize_bits"});
-    quantizeBits = n["quantize_bits"] ? y.integerOrNone(n, path, "quantize_bits", 2, 16) : std::nullopt;
-    OperandCoding c;
-    c.bits = y.integer(n, path, "bits", 2, 16, std::nullopt);
-    c.encoding = *parseEncoding(y.choice(n, path, "encoding", encodingNames(), std::nullopt));
-    c.groupSize = y.integer(n, path, "group_size", 1, 4096, std::nullopt);
-    c.budget = y.integerOrNone(n, path, "budget", 0, 1 << 20);
-    return c;
+    (name == "weights" ? c.weights : c.data).bits = y.integer(n, path, "bits", 2, 16, std::nullopt);
+    for (const char* field : {"encoding", "group_size", "budget", "quantize_bits"})
+        if (n[field] || std::string(field) != "quantize_bits")  // quantize_bits is optional (none)
+            perLayerKey(path + "." + field).read(y, n, path, field, c);
 }
 
 std::string fnv1aHex(const std::string& text) {
@@ -212,6 +211,27 @@ void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding&
     if (quantizeBits) e << YAML::Key << "quantize_bits" << YAML::Value << *quantizeBits;
     e << YAML::EndMap;
 }
+
+}  // namespace
+
+std::string operandsYaml(const SimConfig& c) {
+    YAML::Emitter e;
+    e << YAML::Flow << YAML::BeginMap;
+    emitOperand(e, "weights", c.weights, c.quantize.weightBits);
+    emitOperand(e, "data", c.data, c.quantize.dataBits);
+    e << YAML::EndMap;
+    return e.c_str();
+}
+
+std::string operandSettingText(const SimConfig& c) {
+    const auto part = [](const OperandCoding& o, const std::optional<int>& q) {
+        return encodingName(o.encoding) + ":g" + std::to_string(o.groupSize) + ":k" +
+               (o.budget ? std::to_string(*o.budget) : "none") + ":q" + (q ? std::to_string(*q) : "none");
+    };
+    return "w=" + part(c.weights, c.quantize.weightBits) + ";d=" + part(c.data, c.quantize.dataBits);
+}
+
+namespace {
 
 // Keys that change no simulated number stay out of the hash, so changing them
 // does not force a sweep to re-run: outputs.vcd and simulation.progress only add
@@ -244,6 +264,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     emitOperand(e, "weights", c.weights, c.quantize.weightBits);
     emitOperand(e, "data", c.data, c.quantize.dataBits);
     e << YAML::EndMap;
+    // Only when set, so configs without per_layer keep their hashes. One line of flow YAML.
+    if (!c.perLayer.empty()) e << YAML::Key << "per_layer" << YAML::Value << YAML::Load(perLayerYaml(c.perLayer));
     e << YAML::Key << "clock_mhz" << YAML::Value << c.clockMhz;
     e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap << YAML::Key << "weights_kib" << YAML::Value
       << c.buffers.weightsKib << YAML::Key << "data_kib" << YAML::Value << c.buffers.dataKib << YAML::Key
@@ -431,8 +453,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
 
     const YAML::Node operands = y.map(root, "", "operands", true);
     y.onlyKeys(operands, "operands", {"weights", "data"});
-    c.weights = readOperand(y, operands, "weights", c.quantize.weightBits);
-    c.data = readOperand(y, operands, "data", c.quantize.dataBits);
+    readOperand(y, operands, "weights", c);
+    readOperand(y, operands, "data", c);
 
     c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
 
@@ -487,6 +509,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
 
     checkStructuralRules(y, c);
+    // Last, on top of every other key: its entries start from them.
+    c.perLayer = readPerLayer(y, root, c);
 
     const std::string energyTable = inputBeside(y, path, "energy_table", y.text(root, "", "energy_table", std::nullopt));
     const YAML::Node energy = y.map(root, "", "energy", false);

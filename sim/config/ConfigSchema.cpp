@@ -5,6 +5,7 @@
 #include "modules/functional/Encoding.hpp"
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/Config.hpp"
+#include "sim/config/PerLayer.hpp"
 #include "sim/config/StrictYaml.hpp"
 
 namespace trsim {
@@ -88,12 +89,16 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"mapping.depthwise", T::Choice, "packed, per_channel", "packed", false,
          "depthwise convolutions: several channels per GEMM with block-diagonal weights, or one GEMM per channel"},
         {"simulation.layers", T::Text, "", "\"\"", false,
-         "layers to simulate: NAME,NAME,... or A:B (0-based, A <= index < B, either end may be left out; quote "
-         "it in YAML); empty: all"},
+         "layers to simulate: items separated by commas, each a NAME, a glob (b1_*), A:B (0-based, A <= index < B, "
+         "either end may be left out; quote it in YAML) or a role (first, last, depthwise, se: section per_layer "
+         "below); empty: all"},
         {"accuracy.score", T::Choice, "auto, cached, off", "auto", false,
          "the model accuracy of a setting the trace and its score cache lack: auto scores it now (traces/score.py on "
          "the trace's test set, cached beside the trace), cached reports NaN and the command that scores it, off "
          "reports none (not part of the config hash; docs/import.md)"},
+        {"per_layer", T::List, "", "[]", false,
+         "keys that differ per layer: a list of {layers: SELECTION, set: {KEY: VALUE, ...}}, later entries win "
+         "(section below; docs/per-layer.md)"},
     };
     k.insert(k.end(), rest.begin(), rest.end());
     return k;
@@ -115,6 +120,7 @@ std::string configKeyTypeName(ConfigKeyType t) {
         case T::Boolean: return "boolean";
         case T::Text: return "text";
         case T::Path: return "path";
+        case T::List: return "list";
     }
     return "";
 }
@@ -146,6 +152,22 @@ std::string configReferenceMarkdown() {
          "`unit` is one of pJ, fJ, nJ; `value` 0..1e9; `source` must not be empty. Every table defines these "
          "entries:\n\n";
     for (const auto& name : requiredEnergyEntries()) s << "- `" << name << "`\n";
+    std::vector<std::string> keys;
+    for (const PerLayerKey& k : perLayerKeys()) keys.push_back("`" + k.key + "`");
+    std::vector<std::string> wired;
+    for (const std::string& k : structuralPerLayerKeys()) wired.push_back("`" + k + "`");
+    s << "\n## Per-layer settings (`per_layer`)\n\n"
+         "```yaml\nper_layer:\n  - layers: stem                  # SELECTION\n    set: {operands.weights.budget: none}\n"
+         "  - layers: \"b3_*,last\"\n    set: {operands.weights.budget: 16, operands.data.budget: 3}\n```\n\n"
+         "Each entry sets its keys in the layers it selects; later entries win. Keys that can differ per layer: "
+      << joinWords(keys)
+      << " (in `simulation.mode: structural` only " << joinWords(wired)
+      << "). SELECTION is the `simulation.layers` syntax: items separated by commas, each a layer name, a "
+         "glob (`b1_*`), an index range `A:B` (0-based, A <= i < B, of the whole trace), or a role: `first`, "
+         "`last` (index 0 and n-1), `depthwise` (a conv with groups > 1 and groups == C), `se` (trace "
+         "attribute `role` = se). Every item must select a layer of the trace, checked when a run starts (and "
+         "by `trsim validate`). `--set 'per_layer=[{layers: stem, set: {operands.weights.budget: none}}]'` sets "
+         "the whole list. See docs/per-layer.md.\n";
     return s.str();
 }
 

@@ -9,7 +9,7 @@
 
 namespace trsim {
 
-enum class ConfigKeyType { Integer, IntegerOrNone, Number, Choice, Boolean, Text, Path };
+enum class ConfigKeyType { Integer, IntegerOrNone, Number, Choice, Boolean, Text, Path, List };
 
 struct ConfigKeyDoc {
     std::string key;           // full dotted path, e.g. "operands.data.budget"; kEntry stands for any

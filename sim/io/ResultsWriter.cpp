@@ -242,6 +242,8 @@ public:
             const std::string groupPath = "/layers/" + name;
             Hdf5Group layer = createGroup(layers.get(), groupPath, name);
             writeInt32(layer.get(), groupPath, "index", static_cast<int32_t>(i));
+            if (const auto op = run.layerOperands.find(name); op != run.layerOperands.end())
+                writeString(layer.get(), groupPath, "operands", op->second);
             writeStats(layer.get(), groupPath, *run.stats, kLayerPrefix + name);
             const auto out = outputs.find(name);
             if (out != outputs.end()) writeOutput(layer.get(), groupPath, *out->second);

@@ -21,7 +21,9 @@
 //       trace_network   string  network named in the trace
 //       trace_source    string  where the trace's data came from (e.g. real / synthetic)
 //   /layers/                   one group per layer, in execution order
-//   /layers/<layer>/           attribute index (int32, 0-based execution position)
+//   /layers/<layer>/           attribute index (int32, 0-based execution position); attribute operands
+//                              (string): the layer's resolved operands.weights and operands.data as one
+//                              line of flow YAML, per_layer applied (sim/config/PerLayer.hpp)
 //       <stat>                 scalar float64 dataset per stat of scope "layers/<layer>",
 //                              attributes unit (string) and description (string)
 //       output                 optional int64 dataset, shape as given; chunked and
@@ -46,6 +48,7 @@
 // "output" or "layer".
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -77,6 +80,7 @@ struct RunRecord {
     const StatsRegistry* stats = nullptr;  // required
     std::vector<LayerOutput> outputs;      // optional, saved when non-empty
     std::vector<LayerMap> maps;            // optional per-layer arrays
+    std::map<std::string, std::string> layerOperands;  // layer -> its operands attribute (optional)
 };
 
 // Builds the file in memory and writes it atomically (writeFileAtomically: a

@@ -36,11 +36,13 @@ const TraceLayer& layerNamed(const Trace& trace, const std::string& name) {
 }  // namespace
 
 void writeScaleSimReports(const std::string& dir, const StatsRegistry& stats, const std::vector<std::string>& layerOrder,
-                          const Trace& trace, const SimConfig& config) {
+                          const Trace& trace, const SimConfig& config,
+                          const std::map<std::string, std::string>* layerSettings) {
     fs::create_directories(dir);
     const double pes = static_cast<double>(config.array.rows) * config.array.cols;
     std::ostringstream compute, bandwidth;
-    compute << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,\n";
+    compute << "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,"
+            << (layerSettings ? " Layer Setting," : "") << "\n";
     bandwidth << "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, "
                  "Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n";
     compute << std::fixed << std::setprecision(4);
@@ -56,7 +58,9 @@ void writeScaleSimReports(const std::string& dir, const StatsRegistry& stats, co
         const double useful = get("utilization") * pes * cycles;
         compute << id << ", " << static_cast<long long>(cycles) - 1 << ", " << static_cast<long long>(get("stall_cycles"))
                 << ", " << 100 * get("utilization") << ", " << 100 * mapped / (get("folds") * pes) << ", "
-                << (computeCycles > 0 ? 100 * useful / (pes * computeCycles) : 0.0) << ",\n";
+                << (computeCycles > 0 ? 100 * useful / (pes * computeCycles) : 0.0) << ",";
+        if (layerSettings) compute << " " << layerSettings->at(layerOrder[id]) << ",";
+        compute << "\n";
         const auto perCycle = [&](const char* name) { return cycles > 0 ? get(name) / cycles : 0.0; };
         bandwidth << id << ", " << perCycle("array_data_bytes") << ", " << perCycle("array_weight_bytes") << ", "
                   << perCycle("array_output_bytes") << ", " << perCycle("dram_data_bytes") << ", "

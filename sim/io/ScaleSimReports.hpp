@@ -20,7 +20,10 @@
 //                          per cycle, the same for 1-byte operands; trsim's outputs are 4-byte partial sums
 //   DRAM columns           `dram_data_bytes`, `dram_weight_bytes`, `dram_output_bytes` over `cycles`;
 //                          SCALE-Sim divides by the window in which that operand's DRAM traffic happened
+// With per_layer settings (sim/config/PerLayer.hpp) COMPUTE_REPORT.csv has one more, last column:
+//   Layer Setting          the layer's operands as w=<enc>:g<group>:k<budget>:q<QT bits>;d=... (no commas)
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,9 +33,11 @@
 
 namespace trsim {
 
-// `trace.layers` must be the layers the run simulated, in `layerOrder`. Creates DIR if missing;
-// throws std::runtime_error naming the file that could not be written.
+// `trace.layers` must be the layers the run simulated, in `layerOrder`. `layerSettings` (layer -> its
+// setting text, ConfigLoader's operandSettingText), when given, adds the Layer Setting column. Creates DIR
+// if missing; throws std::runtime_error naming the file that could not be written.
 void writeScaleSimReports(const std::string& dir, const StatsRegistry& stats, const std::vector<std::string>& layerOrder,
-                          const Trace& trace, const SimConfig& config);
+                          const Trace& trace, const SimConfig& config,
+                          const std::map<std::string, std::string>* layerSettings = nullptr);
 
 }  // namespace trsim

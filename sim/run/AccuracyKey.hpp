@@ -9,19 +9,35 @@
 // The PE kind names its arithmetic per operand (PeKind::accuracyOperand): exact
 // products (mac, stripes, pragmatic, laconic) see only the QT part; tr its
 // coding under a budget; dnateq's exponential quantization is not scored.
+//
+// With per_layer (sim/config/PerLayer.hpp) whose layers differ in that setting, the key is per layer:
+//   <default>|<layer>=<setting>|<layer>=<setting>...
+// <default> is the setting most layers have (a tie: the one met first in trace order), then every
+// other layer in trace order with its own setting; layer names are percent-encoded outside
+// [A-Za-z0-9_.-]. QT is normalised per layer there (bits >= the layer's declared bits: none). Settings
+// that per_layer makes equal on every layer key as that one uniform setting, so every committed key of
+// a uniform setting stays what it was.
+// e.g. w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|stem=w=exact:qnone;d=hese:g1:k2:qnone
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/config/Config.hpp"
 #include "sim/io/Trace.hpp"
 
 namespace trsim {
 
-// nullopt for PE kinds whose arithmetic the scorer does not model (dnateq).
-// With a trace, QT that covers every layer's declared bits of an operand (it
-// changes no value) keys as no QT.
+// nullopt for PE kinds whose arithmetic the scorer does not model (dnateq), and for per_layer configs
+// without a trace (their key names its layers). With a trace, QT that covers every layer's declared bits
+// of an operand (it changes no value) keys as no QT. Throws TraceConfigMismatch when per_layer does not
+// fit the trace.
 std::optional<std::string> accuracySettingKey(const SimConfig& config, const Trace* trace = nullptr);
+
+// The per-layer key from each layer's name and setting key, in trace order (the rule above).
+std::string perLayerSettingKey(const std::vector<std::string>& layerNames, const std::vector<std::string>& layerKeys);
+// A layer name as a per-layer key writes it: bytes outside [A-Za-z0-9_.-] as %XX (upper-case hex).
+std::string escapeLayerName(const std::string& name);
 
 struct AccuracyLookup {
     std::optional<double> value;

@@ -112,6 +112,23 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     kind.recordStats(s, scope, c, o);
 }
 
+void recordLayerSetting(StatsRegistry& s, const std::string& scope, const SimConfig& c) {
+    const auto orNan = [](const std::optional<int>& v) { return v ? static_cast<double>(*v) : std::nan(""); };
+    const struct {
+        const char* op;
+        const OperandCoding& coding;
+        const std::optional<int>& qt;
+    } operands[] = {{"weight", c.weights, c.quantize.weightBits}, {"data", c.data, c.quantize.dataBits}};
+    for (const auto& o : operands) {
+        const std::string op = o.op, key = op == "weight" ? "operands.weights." : "operands.data.";
+        s.set(scope, op + "_group_size", o.coding.groupSize, "values", "the layer's " + key + "group_size");
+        s.set(scope, op + "_budget", orNan(o.coding.budget), "terms",
+              "the layer's " + key + "budget: terms kept per group (NaN: none, every term)");
+        s.set(scope, op + "_quantize_bits", orNan(o.qt), "bits",
+              "the layer's " + key + "quantize_bits (NaN: none, the trace's integers)");
+    }
+}
+
 LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const LayerOutcome& o) {
     LayerMap map;
     map.layer = layer;

@@ -24,6 +24,10 @@ OutputError outputError(const IntTensor& actual, const IntTensor& exact);
 void recordLayer(StatsRegistry& stats, const std::string& scope, const SimConfig& config, const LayerOutcome& outcome,
                  const LayerShape& shape, const OutputError& error);
 
+// The layer's resolved operand setting (its config: per_layer applied): group sizes, budgets and QT bits
+// of both operands, NaN where a budget or QT is none (every term kept, the trace's integers).
+void recordLayerSetting(StatsRegistry& stats, const std::string& scope, const SimConfig& layerConfig);
+
 // pe_utilization [rows, cols]: the share of the layer's cycles each PE did
 // useful work (MACs, or term pairs / pairs per cycle).
 LayerMap peUtilizationMap(const std::string& layer, const SimConfig& config, const LayerOutcome& outcome);

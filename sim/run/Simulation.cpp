@@ -18,7 +18,9 @@
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/io/TemporaryFiles.hpp"
+#include "sim/config/ConfigLoader.hpp"
 #include "sim/run/AccuracyKey.hpp"
+#include "sim/run/LayerConfigs.hpp"
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/ThreadPool.hpp"
@@ -107,8 +109,9 @@ std::string vcdFilePath(const SimConfig& config) {
     return p.size() > 4 && p.compare(p.size() - 4, 4, ".vcd") == 0 ? p : p + ".vcd";
 }
 
-void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
+void checkTraceFitsConfig(const Trace& trace, const LayerConfigs& layers) {
     for (const TraceLayer& l : trace.layers) {
+        const SimConfig& c = layers.of(l.name);
         const struct {
             const char* operand;
             const IntTensor& t;
@@ -132,11 +135,9 @@ void checkTraceFitsConfig(const Trace& trace, const SimConfig& c) {
 }
 
 void keepSelectedLayers(Trace& trace, const SimConfig& c) {
-    std::vector<std::string> names;
-    for (const TraceLayer& l : trace.layers) names.push_back(l.name);
     std::vector<std::size_t> kept;
     try {
-        kept = selectLayers(parseLayerSelection(c.simulation.layers), names);
+        kept = selectLayers(parseLayerSelection(c.simulation.layers), selectableLayers(trace));
     } catch (const std::invalid_argument& e) {
         throw TraceConfigMismatch(trace.path + ": simulation.layers = '" + c.simulation.layers + "': " + e.what());
     }
@@ -146,16 +147,27 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
 }
 
 SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
-                          const AccuracyLookup* given) {
-    checkTraceFitsConfig(trace, config);
+                          const AccuracyLookup* given, const LayerConfigs* resolved) {
+    std::optional<LayerConfigs> own;
+    const LayerConfigs& layerConfigs = resolved ? *resolved : own.emplace(config, trace);
+    checkTraceFitsConfig(trace, layerConfigs);
+    // Each layer's own config (per_layer), in run order: its operands, spec, energy and stats follow it.
+    std::vector<const SimConfig*> configs;
+    for (const TraceLayer& l : trace.layers) configs.push_back(&layerConfigs.of(l.name));
     SimulationResult result;
     std::vector<QuantizedOperands> operands;
     operands.reserve(trace.layers.size());  // tasks point into it
     std::vector<LayerTask> tasks;
-    for (const TraceLayer& l : trace.layers) {
-        const QuantizedOperands& q = operands.emplace_back(l, config.quantize);
-        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights()});
+    const ArraySpec runSpec = arraySpecFromConfig(config);
+    for (std::size_t i = 0; i < trace.layers.size(); ++i) {
+        const TraceLayer& l = trace.layers[i];
+        const QuantizedOperands& q = operands.emplace_back(l, configs[i]->quantize);
+        tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights(), std::nullopt});
+        // The structural array is wired once: per_layer there changes no spec field it wires (PerLayer.hpp).
+        const ArraySpec layerSpec = arraySpecFromConfig(*configs[i]);
+        if (layerSpec != runSpec && config.simulation.mode != SimMode::Structural) tasks.back().array = layerSpec;
         result.layerOrder.push_back(l.name);
+        result.layerOperands[l.name] = operandsYaml(*configs[i]);
     }
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
@@ -170,13 +182,15 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         const TraceLayer& l = trace.layers[i];
         const QuantizedOperands& q = operands[i];
         LayerReferences& refs = references[i];
-        if (!refs.functional.valid()) refs = startReferences(l, q, config, pool);
+        const SimConfig& layerConfig = *configs[i];
+        if (!refs.functional.valid()) refs = startReferences(l, q, layerConfig, pool);
         const IntTensor functional = refs.functional.get();
         requireEqual(outcome.output, functional, l.name);
         const IntTensor exact = refs.exact.valid() ? refs.exact.get() : functional;
         const std::string scope = "layers/" + l.name;
-        recordLayer(result.stats, scope, config, outcome, LayerShape{denseMacs(l, exact)},
+        recordLayer(result.stats, scope, layerConfig, outcome, LayerShape{denseMacs(l, exact)},
                     outputError(q.scaledToTrace(outcome.output), exact));
+        recordLayerSetting(result.stats, scope, layerConfig);
         result.stats.set(scope, "weight_quantize_shift", q.weightShift(), "bits",
                          "QT shift s of the weights: their scale became scale * 2^s (0 without operands.weights.quantize_bits)");
         result.stats.set(scope, "data_quantize_shift", q.dataShift(), "bits",
@@ -187,7 +201,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         layerStart = layerEnd;
         if (config.outputs.saveLayerOutputs)
             result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
-        result.maps.push_back(peUtilizationMap(l.name, config, outcome));
+        result.maps.push_back(peUtilizationMap(l.name, layerConfig, outcome));
         if (refs.histograms.valid())
             for (LayerMap& h : refs.histograms.get()) result.maps.push_back(std::move(h));
         // Nothing reads the layer's values any more (the array has its prepared operands).
@@ -209,7 +223,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
         currentLayer = layer;
-        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], operands[layer], config, pool);
+        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], operands[layer], *configs[layer], pool);
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"
@@ -232,8 +246,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
             "array", spec, memory, cycle,
             config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed);
     const PeKind& kind = peKindOf(config);
-    auto prepare = [&kind, &config](const IntTensor& inputs, const IntTensor& weights) {
-        return kind.prepareLayer(config, inputs, weights);
+    auto prepare = [&kind, &configs](std::size_t layer, const IntTensor& inputs, const IntTensor& weights) {
+        return kind.prepareLayer(*configs[layer], inputs, weights);
     };
     auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };
     std::optional<ArraySpec> packDepthwiseFor;

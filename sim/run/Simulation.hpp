@@ -3,6 +3,7 @@
 // against the functional reference, and records everything in a StatsRegistry.
 #pragma once
 #include <iosfwd>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,9 +26,12 @@ class TraceConfigMismatch : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+class LayerConfigs;
+
 struct SimulationResult {
     StatsRegistry stats;
     std::vector<std::string> layerOrder;
+    std::map<std::string, std::string> layerOperands;  // each layer's resolved operands (ResultsWriter.hpp)
     std::vector<LayerOutput> outputs;  // when outputs.save_layer_outputs
     std::vector<LayerMap> maps;        // pe_utilization of every layer
 };
@@ -39,9 +43,11 @@ double clockPeriodPs(double clockMhz);
 // values are released as soon as it is done (its shapes stay), so a large
 // network never holds all of them and its run's memory stays near the trace's.
 // `accuracy` is what run/accuracy records (the caller's lookup on the whole trace, see
-// sim/cli/AccuracyScoring.hpp); without it, lookupAccuracy on `trace`.
+// sim/cli/AccuracyScoring.hpp); without it, lookupAccuracy on `trace`. `layers` are the layers' configs
+// resolved on the whole trace (sim/run/LayerConfigs.hpp) when `trace` keeps only some layers (per_layer
+// selections refer to the whole trace); without it, they are resolved on `trace`.
 SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
-                          const AccuracyLookup* accuracy = nullptr);
+                          const AccuracyLookup* accuracy = nullptr, const LayerConfigs* layers = nullptr);
 
 // The trace's model quality (accuracy, perplexity: trace.metric) for this
 // configuration (lookupAccuracy in sim/run/AccuracyKey.hpp: the 8-bit value, a
@@ -51,8 +57,8 @@ std::optional<double> accuracyFor(const Trace& trace, const SimConfig& config);
 // The waveform file a run writes (outputs.vcd with ".vcd" appended unless it has it), "" for none.
 std::string vcdFilePath(const SimConfig& config);
 
-// Throws TraceConfigMismatch naming the layer, the operand and the config key.
-void checkTraceFitsConfig(const Trace& trace, const SimConfig& config);
+// Throws TraceConfigMismatch naming the layer, the operand and the config key (each layer's own config).
+void checkTraceFitsConfig(const Trace& trace, const LayerConfigs& layers);
 
 // Keeps only the layers simulation.layers selects, in trace order. Throws TraceConfigMismatch naming
 // the trace, the key and the trace's layers when the selection does not fit the trace.

@@ -14,15 +14,15 @@ namespace trsim {
 namespace fs = std::filesystem;
 namespace {
 
-// A swept value as --set takes it: scalars as written, `none` for null.
-bool scalarText(const YAML::Node& n, std::string& out) {
-    if (n.IsNull()) {
-        out = "none";
-        return true;
-    }
-    if (!n.IsScalar()) return false;
-    out = n.Scalar();
-    return true;
+// A swept value as --set takes it: scalars as written, `none` for null. A list or map (a per_layer
+// list) is one line of flow YAML, which --set reads back as the same list or map; the key then says
+// whether it takes one.
+std::string valueText(const YAML::Node& n) {
+    if (n.IsNull()) return "none";
+    if (n.IsScalar()) return n.Scalar();
+    YAML::Emitter e;
+    e << YAML::Flow << n;
+    return e.c_str();
 }
 
 struct Axis {
@@ -44,12 +44,7 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
             y.problem(keyPath, "must be a non-empty list of values");
             continue;
         }
-        for (std::size_t i = 0; i < kv.second.size(); ++i) {
-            std::string v;
-            if (!scalarText(kv.second[i], v))
-                y.problem(keyPath + "[" + std::to_string(i) + "]", "must be a single value, not a list or map");
-            a.values.push_back(v);
-        }
+        for (std::size_t i = 0; i < kv.second.size(); ++i) a.values.push_back(valueText(kv.second[i]));
         axes.push_back(std::move(a));
     }
     return axes;
@@ -84,13 +79,11 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
                                                 " (zip lists must be equally long)");
     std::vector<std::string> fixed;
     for (const auto& kv : set) {
-        std::string v;
         if (!kv.first.IsScalar()) {
             y.problem("set.<key>", "a key path must be a single word, not a list or map");
             continue;
         }
-        if (!scalarText(kv.second, v)) y.problem("set." + kv.first.Scalar(), "must be a single value");
-        fixed.push_back(kv.first.Scalar() + "=" + v);
+        fixed.push_back(kv.first.Scalar() + "=" + valueText(kv.second));
     }
     fixed.insert(fixed.end(), extraOverrides.begin(), extraOverrides.end());
     y.throwIfAny();
