@@ -8,8 +8,9 @@ find it.
     /usr/bin/python3 traces/score.py show TRACE                    # what is known for a trace
 
 A key is ``w=<operand>;d=<operand>``, operand ``exact:q<b>`` or ``<enc>:g<g>:k<k>:q<b>`` with ``b`` the
-``quantize_bits`` or ``none`` (trsim_trace/setting.py); ``trsim run`` prints the key of a configuration it
-has no score for. Scoring re-runs the trace's integer model on its whole test set with exactly trsim's
+``quantize_bits`` or ``none`` (trsim_trace/setting.py), or a per-layer key ``<setting>|<layer>=<setting>...``
+(trsim's per_layer: the default setting, then the layers set apart); ``trsim run`` prints the key of a
+configuration it has no score for. Scoring re-runs the trace's integer model on its whole test set with exactly trsim's
 operand rules (traces/tr_accuracy.py); settings the trace already knows (the int8 model: no budget and no
 QT; rows of its /tr_accuracy table) are not re-scored. ``sweep`` reads the points with ``trsim sweep
 --list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
@@ -32,7 +33,7 @@ import tr_accuracy as tra  # noqa: E402
 from score_cache import ScoreCache  # noqa: E402
 from trsim_trace import intmodel as im  # noqa: E402
 from trsim_trace import Trace, TraceError, read_trace  # noqa: E402
-from trsim_trace.setting import Operand, Setting  # noqa: E402
+from trsim_trace.setting import Operand, Setting, check_key, describe_settings, parse_key, settings_key  # noqa: E402
 
 EXACT_KINDS = ("mac", "stripes", "pragmatic", "laconic")  # PE kinds whose products are exact
 
@@ -79,37 +80,41 @@ def score(trace_path: str, keys: List[str], data=None, out=sys.stdout, threads: 
     todo = []
     asked = {}
     for key in keys:
-        setting = Setting.parse(key).for_trace(trace)
-        asked[key] = setting.key()
-        v, where = known_value(trace, setting)
+        parsed = parse_key(key, trace)  # a Setting, or {layer: Setting} for a per-layer key
+        canonical = settings_key(parsed, trace)
+        setting = parse_key(canonical, trace)
+        if isinstance(setting, Setting):
+            setting = setting.for_trace(trace)
+        asked[key] = canonical
+        v, where = known_value(trace, setting) if isinstance(setting, Setting) else (None, "")
         if v is None:
-            v = cache.get(setting.key())
+            v = cache.get(canonical)
             where = "cached"
         if v is None:
-            if setting.key() not in [t.key() for t in todo]:
-                todo.append(setting)
+            if canonical not in [k for k, _ in todo]:
+                todo.append((canonical, setting))
         else:
-            values[setting.key()] = v
-            print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({where})", file=out)
+            values[canonical] = v
+            print(f"{trace.network}  {canonical}  {trace.metric} {v:.6g}  ({where})", file=out)
     if todo and data is None and im.architecture(trace) != "lstm_lm_tied":
         data = im.eval_data(trace)
     scorer = None
-    for i, setting in enumerate(todo):
+    for i, (key, setting) in enumerate(todo):
         t0 = time.time()
-        label = f"scoring [{i + 1}/{len(todo)}] {trace.network} {setting.describe()}"
+        label = f"scoring [{i + 1}/{len(todo)}] {trace.network} {describe_settings(setting)}"
         if scorer is None:
             scorer = im.Scorer(trace, setting, threads=threads)
         else:
             scorer.set_settings(setting)
         v = scorer.evaluate(data, progress=tra.Progress(label) if progress else None)
         dt = time.time() - t0
-        values[setting.key()] = v
+        values[key] = v
         try:
-            cache.put(setting.key(), v, dt)
+            cache.put(key, v, dt)
             note = f"scored in {dt:.1f} s"
         except OSError as exc:
             note = f"scored in {dt:.1f} s, not cached: {exc}"
-        print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({note})", file=out, flush=True)
+        print(f"{trace.network}  {key}  {trace.metric} {v:.6g}  ({note})", file=out, flush=True)
     if values_to is not None:
         for key, canonical in asked.items():
             values_to.write(f"{key}\t{values[canonical]!r}\n")
@@ -141,9 +146,11 @@ def _bits(v) -> Optional[int]:
 
 
 def point_setting(get) -> Optional[Setting]:
-    """The scoring setting of a resolved config (``get(dotted key)``); None for PE kinds not scored."""
+    """The scoring setting of a resolved config (``get(dotted key)``); None for PE kinds not scored and for
+    points with per_layer entries (their layer selections are resolved by trsim, whose sweep scores them:
+    accuracy.score auto)."""
     kind = str(get("pe.kind") or "tr")
-    if kind not in EXACT_KINDS + ("tr",):
+    if kind not in EXACT_KINDS + ("tr",) or get("per_layer"):
         return None
 
     def operand(which, group_default):
@@ -242,7 +249,7 @@ def main(argv=None) -> int:
         if a.cmd == "setting":
             for k in a.keys:
                 try:
-                    Setting.parse(k)
+                    check_key(k)  # per-layer keys' layer names are checked against the trace
                 except ValueError as exc:
                     ap.error(str(exc))
             out = open(os.devnull, "w") if a.quiet else (sys.stderr if a.values else sys.stdout)

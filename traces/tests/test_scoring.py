@@ -13,7 +13,10 @@ import tr_accuracy as tra
 from score_cache import ScoreCache
 from trsim_trace import Layer, Trace, check_trace, read_trace, write_trace
 from trsim_trace.graph import check_graph
-from trsim_trace.setting import EXACT, Operand, Setting, qt_apply, qt_shift
+from types import SimpleNamespace
+
+from trsim_trace.setting import (EXACT, Operand, Setting, check_key, escape_layer_name, parse_key, qt_apply, qt_shift,
+                                 settings_key, unescape_layer_name)
 
 
 def qt_reference(values, bits):
@@ -75,6 +78,67 @@ def test_bad_keys_are_rejected_with_the_operand_named():
         Setting.parse("w=exact:q1;d=exact:qnone")
     with pytest.raises(ValueError, match="must be"):
         Setting.parse("w=exact:qnone")
+
+
+def _layered(*layers):
+    """A trace of named layers with declared bits: all a key needs."""
+    return SimpleNamespace(network="n", layers=[SimpleNamespace(name=n, w_bits=b, x_bits=b) for n, b in layers])
+
+
+def _per_layer(trace, default, **apart):
+    return {la.name: apart.get(la.name, default) for la in trace.layers}
+
+
+TR82 = Setting(Operand("hese", 8, 8), Operand("hese", 1, 2))
+STEM = Setting(Operand("hese", 8, None), Operand("hese", 1, 2))
+
+
+def test_per_layer_keys():
+    """The same golden strings as tests/accuracy_key_test.cpp (PerLayerGoldenKeysSharedWithThePythonScorer)."""
+    four = _layered(("stem", 8), ("b1", 8), ("b2", 8), ("fc", 8))
+    t163 = Setting(Operand("hese", 8, 16), Operand("hese", 1, 3))
+    cases = [
+        (four, _per_layer(four, TR82, stem=STEM),
+         "w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|stem=w=exact:qnone;d=hese:g1:k2:qnone"),
+        (four, _per_layer(four, TR82, b1=t163, fc=t163),
+         "w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|b1=w=hese:g8:k16:qnone;d=hese:g1:k3:qnone|"
+         "fc=w=hese:g8:k16:qnone;d=hese:g1:k3:qnone"),
+        (four, _per_layer(four, TR82, stem=Setting(TR82.weights, Operand("hese", 1, 2, 6)),
+                          b1=Setting(TR82.weights, Operand("hese", 1, 2, 6))),
+         "w=hese:g8:k8:qnone;d=hese:g1:k2:q6|b2=w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|"
+         "fc=w=hese:g8:k8:qnone;d=hese:g1:k2:qnone"),
+        (four, _per_layer(four, Setting(Operand("naf", 4, 8), TR82.data), stem=TR82),
+         "w=naf:g4:k8:qnone;d=hese:g1:k2:qnone|stem=w=hese:g8:k8:qnone;d=hese:g1:k2:qnone"),
+        (four, _per_layer(four, Setting(Operand("hese", 8, 12), Operand("hese", 1, 3))),
+         "w=hese:g8:k12:qnone;d=hese:g1:k3:qnone"),
+    ]
+    mixed = _layered(("a", 8), ("b", 6), ("c", 8))
+    q6 = Setting(Operand("hese", 8, 8, 6), TR82.data)
+    cases += [
+        (mixed, _per_layer(mixed, TR82, b=q6), "w=hese:g8:k8:qnone;d=hese:g1:k2:qnone"),
+        (mixed, _per_layer(mixed, TR82, a=q6, b=q6), "w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|a=w=hese:g8:k8:q6;d=hese:g1:k2:qnone"),
+    ]
+    odd = _layered(("blk 1+x", 8), ("layer1.0-conv_2", 8), ("z", 8))
+    exact_d = Setting(TR82.weights, Operand("hese", 1, None))
+    cases += [
+        (odd, {"blk 1+x": exact_d, "layer1.0-conv_2": exact_d, "z": TR82},
+         "w=hese:g8:k8:qnone;d=exact:qnone|z=w=hese:g8:k8:qnone;d=hese:g1:k2:qnone"),
+        (odd, {"blk 1+x": exact_d, "layer1.0-conv_2": TR82, "z": TR82},
+         "w=hese:g8:k8:qnone;d=hese:g1:k2:qnone|blk%201%2Bx=w=hese:g8:k8:qnone;d=exact:qnone"),
+    ]
+    for trace, settings, key in cases:
+        assert settings_key(settings, trace) == key
+        check_key(key)
+        back = parse_key(key, trace)
+        assert settings_key(back if isinstance(back, dict) else _per_layer(trace, back), trace) == key
+    assert escape_layer_name("blk 1+x") == "blk%201%2Bx" and unescape_layer_name("blk%201%2Bx") == "blk 1+x"
+    assert unescape_layer_name(escape_layer_name("é/|=%")) == "é/|=%"
+    with pytest.raises(ValueError, match="does not have"):
+        parse_key("w=exact:qnone;d=exact:qnone|nope=w=exact:q5;d=exact:qnone", four)
+    with pytest.raises(ValueError, match="every layer"):
+        settings_key({"stem": TR82}, four)
+    with pytest.raises(ValueError, match="is not '<layer>=<setting>'"):
+        check_key("w=exact:qnone;d=exact:qnone|stem")
 
 
 def test_sweep_point_settings_follow_the_pe_kind():

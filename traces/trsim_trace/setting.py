@@ -127,3 +127,114 @@ class Setting:
 
 
 EXACT = Setting(Operand(), Operand())
+
+
+# --------------------------------------------------------------------------- per-layer settings
+
+# A per-layer key (trsim's per_layer, sim/run/AccuracyKey.hpp: the same rule, tested on golden strings):
+#
+#     <default>|<layer>=<setting>|<layer>=<setting>...
+#
+# <default> is the setting most layers have (a tie: the one met first in trace order), followed by every
+# other layer, in trace order, with its own setting; layer names are percent-encoded outside
+# [A-Za-z0-9_.-]. QT is normalised per layer (quantize_bits at or above the layer's declared bits: none).
+# Per-layer settings that are one setting on every layer key as that uniform setting (``Setting.key``
+# after ``for_trace``), so the keys of uniform settings never change.
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def escape_layer_name(name: str) -> str:
+    return "".join(chr(b) if chr(b) in _PLAIN else f"%{b:02X}" for b in name.encode("utf-8"))
+
+
+def unescape_layer_name(text: str) -> str:
+    out, i, raw = bytearray(), 0, text.encode("utf-8")
+    while i < len(raw):
+        if raw[i:i + 1] == b"%":
+            out.append(int(raw[i + 1:i + 3], 16))
+            i += 3
+        else:
+            out.append(raw[i])
+            i += 1
+    return out.decode("utf-8")
+
+
+def per_layer_key(names, keys) -> str:
+    """The per-layer key from each layer's name and setting key, in trace order (the default: most common)."""
+    counts: dict = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    default = max(keys, key=lambda k: (counts[k], -keys.index(k)))
+    return default + "".join(f"|{escape_layer_name(n)}={k}" for n, k in zip(names, keys) if k != default)
+
+
+def _norm_layer(op: Operand, bits: int) -> Operand:
+    if op.quantize_bits is not None and op.quantize_bits >= bits:
+        return Operand(op.encoding, op.group_size, op.budget, None)
+    return op
+
+
+def settings_key(settings, trace) -> str:
+    """The canonical key of one ``Setting`` or of ``{layer name: Setting}`` (every layer of ``trace``)."""
+    if isinstance(settings, Setting):
+        return settings.for_trace(trace).key()
+    names = [la.name for la in trace.layers]
+    missing = [n for n in names if n not in settings]
+    if missing or len(settings) != len(names):
+        raise ValueError(f"per-layer settings must name every layer of {trace.network!r} exactly "
+                         f"(missing {missing}, unknown {sorted(set(settings) - set(names))})")
+    raw = [settings[n].key() for n in names]
+    if all(k == raw[0] for k in raw):
+        return settings[names[0]].for_trace(trace).key()
+    keys = [Setting(_norm_layer(settings[la.name].weights, la.w_bits),
+                    _norm_layer(settings[la.name].data, la.x_bits)).key() for la in trace.layers]
+    return keys[0] if all(k == keys[0] for k in keys) else per_layer_key(names, keys)
+
+
+def is_per_layer_key(key: str) -> bool:
+    return "|" in key
+
+
+def check_key(key: str) -> None:
+    """Raises ValueError when ``key`` is neither a uniform nor a per-layer key (layer names unchecked)."""
+    default, *rest = key.split("|")
+    Setting.parse(default)
+    for part in rest:
+        name, sep, setting = part.partition("=")
+        if not sep or not name:
+            raise ValueError(f"per-layer key {key!r}: {part!r} is not '<layer>=<setting>'")
+        Setting.parse(setting)
+
+
+def parse_key(key: str, trace=None):
+    """A ``Setting`` for a uniform key; ``{layer: Setting}`` for a per-layer key (needs the trace, whose
+    layers it must name)."""
+    if not is_per_layer_key(key):
+        return Setting.parse(key)
+    if trace is None:
+        raise ValueError(f"per-layer key {key!r} needs its trace")
+    default, *rest = key.split("|")
+    base = Setting.parse(default)
+    names = [la.name for la in trace.layers]
+    out = {n: base for n in names}
+    for part in rest:
+        if "=" not in part:
+            raise ValueError(f"per-layer key: {part!r} is not '<layer>=<setting>'")
+        name, setting = part.split("=", 1)
+        name = unescape_layer_name(name)
+        if name not in out:
+            raise ValueError(f"per-layer key names layer {name!r}, which {trace.network!r} does not have "
+                             f"(its layers: {', '.join(names)})")
+        out[name] = Setting.parse(setting)
+    return out
+
+
+def describe_settings(settings) -> str:
+    """One line for a ``Setting`` or a per-layer mapping (the default, then the layers set apart)."""
+    if isinstance(settings, Setting):
+        return settings.describe()
+    keys = [s.key() for s in settings.values()]
+    default = max(keys, key=lambda k: (keys.count(k), -keys.index(k)))
+    other = [f"{n}: {s.describe()}" for n, s in settings.items() if s.key() != default]
+    return Setting.parse(default).describe() + (" except " + "; ".join(other) if other else "")
