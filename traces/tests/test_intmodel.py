@@ -73,6 +73,15 @@ def test_per_layer_settings_and_resuming_from_a_prefix():
     np.testing.assert_array_equal(scorer.logits_from(prefix), want)
     with pytest.raises(ValueError, match="every layer"):
         im.Scorer(trace, {names[0]: a})
+    # advancing a prefix to a later layer gives what a prefix computed there from scratch gives
+    scorer.set_settings({n: a for n in names})
+    early = scorer.prefix(x, "b1_conv1", batch=40)
+    moved = scorer.advance(early, "b3_conv1")
+    assert moved.start == prefix.start and set(moved.batches[0]) == {"b2_add"}
+    scorer.set_settings(mixed)
+    np.testing.assert_array_equal(scorer.logits_from(moved), want)
+    with pytest.raises(ValueError, match="before"):
+        scorer.advance(moved, "b1_conv1")
 
 
 def test_products_too_wide_for_one_float32_call_are_split_exactly():

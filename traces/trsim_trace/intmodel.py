@@ -439,6 +439,21 @@ class Scorer:
             return _Sized({t: env[t] for t in live}, min(batch, len(x) - b0))
         return Prefix(start, [b.env for b in self._batches(work, list(range(0, len(x), batch)), None, len(x))], len(x))
 
+    def advance(self, prefix: Prefix, layer: str) -> Prefix:
+        """The prefix moved on to ``layer``'s node (not before its start) under the current settings: runs the nodes
+        in between on every batch and keeps what the rest of the graph reads. With ``prefix`` and ``logits_from``
+        a search walks the graph once and branches at each layer."""
+        stop = self.node_of(layer)
+        if stop < prefix.start:
+            raise ValueError(f"layer {layer!r} comes before the prefix's node {prefix.start}")
+        live = live_tensors(self.nodes, stop)
+
+        def work(env):
+            env = dict(env)
+            self._run(env, prefix.start, stop)
+            return _Sized({t: env[t] for t in live}, len(next(iter(env.values()))))
+        return Prefix(stop, [b.env for b in self._batches(work, prefix.batches, None, prefix.total)], prefix.total)
+
     def logits_from(self, prefix: Prefix, progress: Progress = None) -> np.ndarray:
         """The logits, resuming every batch at the prefix's node with the current settings."""
         return np.concatenate(self._batches(lambda env: self._run(dict(env), prefix.start), prefix.batches,
