@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures, isoaccuracy, terms
+from . import export, figures, isoaccuracy, search, terms
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -26,6 +26,8 @@ commands:
   info       what an input holds: kind, points, swept keys, layers
   isoaccuracy  TR vs QT at equal accuracy per network: cheapest settings within a tolerance of the
              8-bit model, latency / energy ratios beside the paper's FPGA table; CSV + figures
+  search     SEARCH.yaml -o DIR: the cheapest per-layer settings within an accuracy tolerance
+             (docs/per-layer.md); runs trsim and the accuracy scorer, takes no results file
 
 examples (from the repository root):
   /usr/bin/python3 -m analysis all sweep.h5 -o figs/
@@ -102,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "
                           "convs), paper (without the first conv and depthwise convs, as the authors' accounting); "
                           "the layers' kinds come from each point's trace (trace_path)")
+    search.add_parser(sub)
     return p
 
 
@@ -265,6 +268,8 @@ COMMANDS = {
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "search":  # its input is a search file, not results
+        return search.run(args)
     written = []
     try:
         res = load(args.inputs)
