@@ -175,10 +175,18 @@ def sweep_points(sweep_path: str, trsim: str):
     listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
     if listing.returncode:
         raise SystemExit(f"{trsim} sweep {sweep_path} --list failed:\n{listing.stderr}")
+    keys = [k for block in ("product", "zip") for k in ((spec.get("sweep") or {}).get(block) or {})]
     out = []
     for line in listing.stdout.splitlines():
-        parts = line.split()
-        swept = dict(p.split("=", 1) for p in parts[2:])
+        parts = line.split(" ")
+        swept, key = {}, None
+        for token in parts[2:]:  # a value may hold spaces (a swept per_layer list): tokens up to the next key
+            start = next((k for k in keys if token.startswith(k + "=")), None)
+            if start is not None:
+                key = start
+                swept[key] = token[len(key) + 1:]
+            elif key is not None:
+                swept[key] += " " + token
         swept = {k: yaml.safe_load(v) for k, v in swept.items()}
 
         def get(key, swept=swept):

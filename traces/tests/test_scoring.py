@@ -283,3 +283,16 @@ def test_sweep_points_resolve_trace_paths_and_settings_like_trsim():
     assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
     assert pts[1][1] == mlp and pts[1][2].key() == "w=hese:g8:k4:qnone;d=hese:g1:k2:qnone"
     assert pts[13][1].endswith("cnn_fashion_mnist.h5") and pts[13][2].key() == "w=exact:qnone;d=exact:qnone"
+
+
+@pytest.mark.skipif(not os.path.exists(TRSIM), reason="needs the trsim binary (TRSIM_BIN)")
+def test_sweep_points_with_a_swept_per_layer_list(tmp_path):
+    """A swept per_layer value holds spaces in `trsim sweep --list`; its points are left to trsim sweep."""
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"base: {os.path.join(ROOT, 'configs', 'default.yaml')}\nsweep:\n  product:\n"
+                     "    per_layer: [[], [{layers: first, set: {operands.weights.budget: none}}]]\n"
+                     "    operands.data.budget: [2, 3]\n")
+    pts = score.sweep_points(str(sweep), TRSIM)
+    assert [p[0] for p in pts] == [0, 1, 2, 3]
+    assert pts[0][2].key() == "w=hese:g8:k12:qnone;d=hese:g1:k2:qnone" and pts[1][2].data.budget == 3
+    assert pts[2][2] is None and pts[3][2] is None
