@@ -35,15 +35,20 @@ class Memo:
 
     def __init__(self, path: str, trace_path: str, trace):
         self.path, self.values, self.seconds = path, {}, {}
+        self.trace_cache = ScoreCache(trace_path, trace.metric)
+        self.sha = self.trace_cache.sha
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
-                for line in f:
-                    parts = line.rstrip("\n").split("\t")
-                    if len(parts) == 3 and not line.startswith("#"):
-                        self.values[parts[0]] = float(parts[1])
-                        self.seconds[parts[0]] = float(parts[2])
+                lines = f.read().splitlines()
+            if f"# trace_sha256\t{self.sha}" not in lines[:3]:
+                os.replace(path, path + ".stale")  # the values of another version of the trace
+                lines = []
+            for line in lines:
+                parts = line.split("\t")
+                if len(parts) == 3 and not line.startswith("#"):
+                    self.values[parts[0]] = float(parts[1])
+                    self.seconds[parts[0]] = float(parts[2])
         self.resumed = len(self.values)
-        self.trace_cache = ScoreCache(trace_path, trace.metric)
         self.int8 = trace.int8_metric
         self.exact_key = EXACT.key()
 
@@ -60,7 +65,8 @@ class Memo:
         new = not os.path.exists(self.path)
         with open(self.path, "a", encoding="utf-8") as f:
             if new:
-                f.write("# analysis search: accuracy of every evaluated assignment (key, value, seconds)\n")
+                f.write("# analysis search: accuracy of every evaluated assignment (key, value, seconds)\n"
+                        f"# trace_sha256\t{self.sha}\n")
             f.write(f"{key}\t{value!r}\t{seconds:.2f}\n")
             f.flush()
             os.fsync(f.fileno())
