@@ -92,10 +92,10 @@ def plot(rows: Sequence[Row], best: Row, reference_accuracy: float, target: floa
             uni = [r for r in rows if r.uniform]
             ax.scatter([x(r) for r in uni], [100 * r.accuracy for r in uni], marker="s", s=36, color="#ff7f0e",
                        label="uniform settings", zorder=4)
-            for r in uni:
-                if row == 0 or near[0] <= 100 * r.accuracy <= near[1]:
-                    ax.annotate(r.uniform, (x(r), 100 * r.accuracy), fontsize=7.5, xytext=(3, 3),
-                                textcoords="offset points")
+            shown = sorted((r for r in uni if row == 0 or near[0] <= 100 * r.accuracy <= near[1]), key=x)
+            for k, r in enumerate(shown):  # neighbours' names alternate above and below, so close ones stay legible
+                ax.annotate(r.uniform, (x(r), 100 * r.accuracy), fontsize=7.5, xytext=(3, 4 if k % 2 == 0 else -11),
+                            textcoords="offset points")
             ax.scatter([x(best)], [100 * best.accuracy], marker="*", s=220, color="#d62728", zorder=5,
                        label=f"chosen (cheapest by {objective} within tolerance)")
             ax.axhline(100 * reference_accuracy, color="k", lw=0.8, ls=":", label="reference")
