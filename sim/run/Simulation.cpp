@@ -308,10 +308,9 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
     const AccuracyLookup accuracy = lookupAccuracy(trace, config);
-    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
-                     trace.metric.empty() ? "metric" : trace.metric,
-                     "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
-                         " for this configuration: " + accuracy.note);
+    const std::string metric = accuracyMetric(trace);
+    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")), metric,
+                     "the trace's model " + metric + " for this configuration: " + accuracy.note);
     if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
