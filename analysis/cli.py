@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures, isoaccuracy, terms
+from . import export, figures, isoaccuracy, paper, terms
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -26,6 +26,8 @@ commands:
   info       what an input holds: kind, points, swept keys, layers
   isoaccuracy  TR vs QT at equal accuracy per network: cheapest settings within a tolerance of the
              8-bit model, latency / energy ratios beside the paper's FPGA table; CSV + figures
+  paper      the paper's table on its own settings (sweep of configs/sweeps/paper.yaml): paper_table.csv
+             and paper_table.png/pdf (analysis/paper.py states the rule)
 
 examples (from the repository root):
   /usr/bin/python3 -m analysis all sweep.h5 -o figs/
@@ -102,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "
                           "convs), paper (without the first conv and depthwise convs, as the authors' accounting); "
                           "the layers' kinds come from each point's trace (trace_path)")
+    pap = sub.add_parser("paper", parents=[inputs, outdir],
+                         help="the paper's table on its settings: paper_table.csv and a figure")
+    pap.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
+                     help="which layers' cycles and energy count (as isoaccuracy --layers; the choice of settings "
+                          "does not depend on it)")
     return p
 
 
@@ -256,10 +263,22 @@ def _cmd_isoaccuracy(res, args, written):
         _save(isoaccuracy.plot_accuracy_cost(nr), args.out, written)
 
 
+def _cmd_paper(res, args, written):
+    tables = paper.analyse(res, args.layers)
+    rows = paper.table_rows(tables)
+    print(paper.format_table(tables, rows, args.layers))
+    os.makedirs(args.out, exist_ok=True)
+    csv_path = os.path.join(args.out, "paper_table.csv")
+    paper.write_csv(rows, csv_path)
+    print(csv_path)
+    written.append(csv_path)
+    _save(paper.plot(tables, rows), args.out, written)
+
+
 COMMANDS = {
     "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
     "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info, "terms": _cmd_terms,
-    "isoaccuracy": _cmd_isoaccuracy,
+    "isoaccuracy": _cmd_isoaccuracy, "paper": _cmd_paper,
 }
 
 
