@@ -265,7 +265,7 @@ def plot(tables: list, rows: list):
                                 fontsize=6)
         ax.axhline(1.0, color="k", lw=0.6)
         ax.set_xticks(x)
-        ax.set_xticklabels(names, fontsize=8)
+        ax.set_xticklabels(names, fontsize=7, rotation=12)
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("ratio (higher favours TR)", fontsize=8)
         ax.legend(fontsize=7)
