@@ -20,6 +20,7 @@
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/OutputPrecision.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/ThreadPool.hpp"
 #include "sim/run/QuantizedOperands.hpp"
@@ -156,6 +157,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights()});
         result.layerOrder.push_back(l.name);
     }
+    const std::vector<double> outputBits = layerOutputBits(config, operands);  // operands.outputs.precision
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i].outputBits = outputBits[i];
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
