@@ -83,7 +83,8 @@ void SystolicArray::execute(GemmJob& job) {
         core_->endFold();
         previousCompute = core_->counters().computeCycles - before;
         const PeKind& kind = *core_->spec().pe;
-        job.foldAverages.addFold(core_->spec(), core_->fold(), previousCompute,
+        // SCALE-Sim counts the fold's preload too (previousCompute leaves it out: it hides no loads).
+        job.foldAverages.addFold(core_->spec(), core_->fold(), previousCompute + core_->foldSetupCycles(),
                                  kind.usefulWork(core_->counters()) - kind.usefulWork(countersBefore));
         previous = t;
         job.traffic += t;

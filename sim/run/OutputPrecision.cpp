@@ -10,14 +10,16 @@ double storedDataBitsOf(const SimConfig& c, const QuantizedOperands& layer) {
     return peKindOf(c).storedDataBits(c).value_or(packedBinaryBits(layer.inputs()));
 }
 
-std::vector<double> layerOutputBits(const SimConfig& c, const std::vector<QuantizedOperands>& layers) {
-    std::vector<double> bits(layers.size(), 32.0);
-    for (std::size_t i = 0; i < layers.size(); ++i) {
+std::vector<double> layerOutputBits(const SimConfig& c, const std::vector<TraceLayer>& layers,
+                                    const std::vector<QuantizedOperands>& ops) {
+    std::vector<double> bits(ops.size(), 32.0);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
         switch (c.outputPrecision.kind) {
             case OutputPrecisionKind::PartialSums: break;
             case OutputPrecisionKind::Bits: bits[i] = c.outputPrecision.bits; break;
             case OutputPrecisionKind::NextLayer:
-                bits[i] = storedDataBitsOf(c, layers[i + 1 < layers.size() ? i + 1 : i]);
+                bits[i] = layers[i].nextLayerDataBits > 0 ? layers[i].nextLayerDataBits
+                                                          : storedDataBitsOf(c, ops[i + 1 < ops.size() ? i + 1 : i]);
                 break;
         }
     }

@@ -6,7 +6,7 @@
 //    next one reads them at; the last layer of the run writes at its own data
 //    width (as if a layer of the same precision followed; the authors'
 //    relu_quantizer.v requantizes every layer's outputs to 8 bits). "Next" is
-//    execution order: in graph networks a layer's consumers (residual adds,
+//    the trace's execution order, also under a layer selection: in graph networks a layer's consumers (residual adds,
 //    squeeze-and-excitation branches) may be others, and the traces here keep
 //    every layer's data at one width, so the two agree;
 //  - partial_sums: 32 bits, no output stage;
@@ -24,7 +24,10 @@ namespace trsim {
 // Bits per stored data value of a layer with these (QT'd) operands.
 double storedDataBitsOf(const SimConfig& c, const QuantizedOperands& layer);
 
-// Bits per output value of each layer, in the order of `layers` (the run's layers).
-std::vector<double> layerOutputBits(const SimConfig& c, const std::vector<QuantizedOperands>& layers);
+// Bits per output value of each of the run's layers (`layers`, their operands `ops` after QT). The next
+// layer is the trace's: a layer whose next one a selection (simulation.layers) dropped carries that
+// layer's width (TraceLayer::nextLayerDataBits), so a subset writes what the whole run writes.
+std::vector<double> layerOutputBits(const SimConfig& c, const std::vector<TraceLayer>& layers,
+                                    const std::vector<QuantizedOperands>& ops);
 
 }  // namespace trsim

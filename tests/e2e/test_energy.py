@@ -24,7 +24,7 @@ def run(out, *sets):
 def test_qt4_mac_writes_half_the_dram_bytes_of_qt8(tmp_path):
     """MLP 784-512-512-10, 64 rows; outputs at the next layer's width (the last: its own), partial sums stay on
     chip (a 64 x 32 tile of 32-bit sums fits 128 KiB). QT 8 stores post-ReLU data in 8, 8 and 7 bits (fc3's largest
-    input, 110, has 7); QT 4 in 4 bits everywhere: 64 x 512 x 8 / 8 + 64 x 512 x 7 / 8 + 64 x 10 x 7 / 8 = 61,904
+    input, 110, has 7); QT 4 in 4 bits everywhere: 64 x 512 x 8 / 8 + 64 x 512 x 7 / 8 + 64 x 10 x 7 / 8 = 62,000
     bytes against 64 x 512 x 4 / 8 x 2 + 64 x 10 x 4 / 8 = 33,088."""
     writes = {}
     for bits in (8, 4):
