@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures, isoaccuracy, paper, terms
+from . import energy, export, figures, isoaccuracy, paper, terms
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     pap.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
                      help="which layers' cycles and energy count (as isoaccuracy --layers; the choice of settings "
                           "does not depend on it)")
+    sub.add_parser("energy", parents=[inputs, outdir], help="energy by component per layer (analysis/energy.py)")
+    sub.add_parser("accelergy", parents=[inputs, outdir], help="ERT.yaml and ART.yaml: the energies and areas a run used")
     return p
 
 
@@ -279,6 +281,9 @@ COMMANDS = {
     "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
     "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info, "terms": _cmd_terms,
     "isoaccuracy": _cmd_isoaccuracy, "paper": _cmd_paper,
+    "energy": lambda res, args, written: [print(p) or written.append(p) for p in energy.plot_energy(args.inputs, args.out)],
+    "accelergy": lambda res, args, written: [print(p) or written.append(p)
+                                             for p in energy.export_accelergy(args.inputs, args.out)],
 }
 
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "modules/array/GemmJobServer.hpp"
+#include "modules/pe/PeKind.hpp"
 
 namespace trsim {
 namespace {
@@ -190,6 +191,13 @@ void StructuralArray::execute(GemmJob& job) {
     jobCycles_ = 0;
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};
+    job.foldAverages = FoldAverages{};
+    // Useful work so far: the PEs count their own work, the sequencer the cycles.
+    auto workSoFar = [this] {
+        ArrayCounters sum;
+        for (StructuralPe* p : pes_) sum += p->counters();
+        return spec_.pe->usefulWork(sum);
+    };
     int64_t previousCompute = 0;
     FoldTraffic previous;
     auto stall = [&](int64_t n) {
@@ -206,7 +214,11 @@ void StructuralArray::execute(GemmJob& job) {
         // fold's write-back share the DRAM channel while the previous fold computes.
         stall(memory_.dramCycles(t.dramReadBytes + previous.dramWriteBytes) - previousCompute);
         // As in SystolicArray, the next fold's loads overlap this fold's steps.
+        const double workBefore = workSoFar();
+        const int64_t cyclesBefore = foldCounters_.computeCycles;
         previousCompute = runFold();
+        job.foldAverages.addFold(spec_, plan_->fold(), foldCounters_.computeCycles - cyclesBefore,
+                                 workSoFar() - workBefore);
         previous = t;
         job.traffic += t;
         if (foldDone_) foldDone_(plan_->fold().index + 1, plan_->foldCount());

@@ -27,6 +27,15 @@ std::string simModeName(SimMode m) {
     return names[static_cast<int>(m)];
 }
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
+std::string weightStorageName(WeightStorage s) { return s == WeightStorage::Terms ? "terms" : "values"; }
+std::string outputPrecisionText(const OutputPrecisionConfig& p) {
+    switch (p.kind) {
+        case OutputPrecisionKind::NextLayer: return "next_layer";
+        case OutputPrecisionKind::PartialSums: return "partial_sums";
+        case OutputPrecisionKind::Bits: return std::to_string(p.bits);
+    }
+    return "";
+}
 
 const std::vector<std::string>& requiredEnergyEntries() {
     static const std::vector<std::string> names{
@@ -43,6 +52,10 @@ const std::vector<std::string>& requiredEnergyEntries() {
         "serial_bit_step",   // stripes: one activation bit against a parallel weight, shift-add
         "term_shift_add",    // pragmatic: the weight shifted by one activation term and added
         "exponent_mac",      // dnateq: two exponents added and one exponent counter stepped
+        "requantize_output", // the output stage: one 32-bit sum requantized to the output width
+        "sram_reference_capacity",  // the capacity sram_read_64b and sram_write_64b are quoted at (KiB)
+        "leakage_logic",     // leakage power per mm2 of logic (PEs, data path)
+        "leakage_sram",      // leakage power per mm2 of on-chip buffer
     };
     return names;
 }
@@ -130,8 +143,18 @@ std::string inputBeside(StrictYaml& y, const std::string& configPath, const std:
     return resolved;
 }
 
-// Units an energy table or override may use, and their factors to pJ.
-const std::vector<std::pair<std::string, double>> kEnergyUnits{{"pJ", 1.0}, {"fJ", 1e-3}, {"nJ", 1e3}};
+// Units an energy table or override may use, and their factors to the entry's
+// base unit: pJ for energies per action, mW/mm2 for leakage power densities
+// (entries leakage_*), KiB for capacities (entries *_capacity).
+const std::vector<std::pair<std::string, double>> kEnergyUnits{{"pJ", 1.0},     {"fJ", 1e-3},   {"nJ", 1e3},
+                                                               {"mW/mm2", 1.0}, {"uW/mm2", 1e-3}, {"KiB", 1.0}};
+
+// The units an energy-table entry may have, by its name.
+std::vector<std::string> energyEntryUnits(const std::string& name) {
+    if (name.rfind("leakage_", 0) == 0) return {"mW/mm2", "uW/mm2"};
+    if (name.size() > 9 && name.compare(name.size() - 9, 9, "_capacity") == 0) return {"KiB"};
+    return {"pJ", "fJ", "nJ"};
+}
 
 // The config's `energy:` block overrides entries of the energy table (and so
 // --set energy.<entry>.value=... works like any other key). An entry keeps the
@@ -157,9 +180,7 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
         }
         y.onlyKeys(kv.second, p, {"value", "unit", "source"});
         CostEntry& e = it->second;
-        std::vector<std::string> unitNames;
-        for (const auto& u : kEnergyUnits) unitNames.push_back(u.first);
-        const std::string unit = y.choice(kv.second, p, "unit", unitNames, e.unit);
+        const std::string unit = y.choice(kv.second, p, "unit", energyEntryUnits(name), e.unit);
         if (kv.second["value"]) {
             const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
             for (const auto& u : kEnergyUnits)
@@ -229,7 +250,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << c.pe.kind << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
       << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::Key << "dnateq_exponent_bits"
-      << YAML::Value << c.pe.dnateqExponentBits << YAML::EndMap;
+      << YAML::Value << c.pe.dnateqExponentBits << YAML::Key << "weight_storage" << YAML::Value
+      << weightStorageName(c.pe.weightStorage) << YAML::EndMap;
     e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "lanes_per_row" << YAML::Value
       << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
@@ -239,6 +261,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
     emitOperand(e, "weights", c.weights, c.quantize.weightBits);
     emitOperand(e, "data", c.data, c.quantize.dataBits);
+    e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "precision" << YAML::Value
+      << outputPrecisionText(c.outputPrecision) << YAML::EndMap;
     e << YAML::EndMap;
     e << YAML::Key << "clock_mhz" << YAML::Value << c.clockMhz;
     e << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap << YAML::Key << "weights_kib" << YAML::Value
@@ -249,8 +273,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "energy_table" << YAML::Value << c.energy.path;
     e << YAML::Key << "energy" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, entry] : c.energy.entries)
-        e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
-          << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+        e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+          << (energyEntryUnits(name).front() == "pJ" ? "pj" : energyEntryUnits(name).front() == "KiB" ? "kib" : "mw_per_mm2")
+          << YAML::Value << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
     // Only when set, so configs without an area model keep the hashes they had.
     if (!c.area.path.empty()) {
@@ -287,7 +312,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
 std::map<std::string, CostEntry> loadCostTable(const std::string& path,
                                                const std::vector<std::pair<std::string, double>>& units,
                                                double maxValue, const std::vector<std::string>& required,
-                                               const std::string& every) {
+                                               const std::string& every,
+                                               const std::function<std::vector<std::string>(const std::string&)>&
+                                                   unitsFor = nullptr) {
     const YAML::Node root = loadYamlFile(path);
     StrictYaml y(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
@@ -310,7 +337,7 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
         y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
         CostEntry e;
         const double v = y.number(kv.second, p, "value", 0, maxValue, std::nullopt);
-        e.unit = y.choice(kv.second, p, "unit", unitNames, std::nullopt);
+        e.unit = y.choice(kv.second, p, "unit", unitsFor ? unitsFor(name) : unitNames, std::nullopt);
         e.source = y.text(kv.second, p, "source", std::nullopt);
         if (kv.second["source"] && e.source.empty()) y.problem(p + ".source", "must not be empty");
         for (const auto& u : units)
@@ -329,7 +356,7 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
 EnergyTable loadEnergyTable(const std::string& path) {
     EnergyTable t;
     t.path = path;
-    t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table");
+    t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table", energyEntryUnits);
     return t;
 }
 
@@ -400,7 +427,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.array.linkLatency = y.integer(array, "array", "link_latency", 1, 64, 1);
 
     const YAML::Node pe = y.map(root, "", "pe", true);
-    y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
+    y.onlyKeys(pe, "pe",
+               {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits", "weight_storage"});
     c.pe.kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
     c.pe.dnateqExponentBits = y.integer(pe, "pe", "dnateq_exponent_bits", 1, 8, 4);
     c.pe.coefficientCounters = y.integer(pe, "pe", "coefficient_counters", 1, 64, 17);
@@ -408,6 +436,9 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
                         ? TrScheduleKind::Fixed
                         : TrScheduleKind::Lockstep;
     c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
+    c.pe.weightStorage = y.choice(pe, "pe", "weight_storage", {"terms", "values"}, std::string("terms")) == "terms"
+                             ? WeightStorage::Terms
+                             : WeightStorage::Values;
 
     const YAML::Node dataPath = y.map(root, "", "data_path", false);
     y.onlyKeys(dataPath, "data_path",
@@ -422,9 +453,27 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         y.integer(dataPath, "data_path", "comparator_values_per_cycle", 1, 4096, c.dataPath.lanesPerRow);
 
     const YAML::Node operands = y.map(root, "", "operands", true);
-    y.onlyKeys(operands, "operands", {"weights", "data"});
+    y.onlyKeys(operands, "operands", {"weights", "data", "outputs"});
     c.weights = readOperand(y, operands, "weights", c.quantize.weightBits);
     c.data = readOperand(y, operands, "data", c.quantize.dataBits);
+    const YAML::Node outputsOperand = y.map(operands, "operands", "outputs", false);
+    y.onlyKeys(outputsOperand, "operands.outputs", {"precision"});
+    if (outputsOperand && outputsOperand["precision"]) {
+        const YAML::Node p = outputsOperand["precision"];
+        const std::string text = p.IsScalar() ? p.Scalar() : std::string();
+        if (text == "next_layer" || text == "partial_sums") {
+            c.outputPrecision.kind = text == "next_layer" ? OutputPrecisionKind::NextLayer : OutputPrecisionKind::PartialSums;
+        } else {
+            const bool digits = !text.empty() && text.size() <= 2 && text.find_first_not_of("0123456789") == std::string::npos;
+            const int bits = digits ? std::stoi(text) : 0;
+            if (bits < 1 || bits > 32)
+                y.problem("operands.outputs.precision", "'" + printable(text) +
+                                                            "' is not allowed (allowed: next_layer, partial_sums, or "
+                                                            "bits per output value 1..32)");
+            c.outputPrecision.kind = OutputPrecisionKind::Bits;
+            c.outputPrecision.bits = bits;
+        }
+    }
 
     c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
 

@@ -47,6 +47,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
          "fixed: every step gets the slot the budgets allow; lockstep: a step lasts as long as its busiest PE"},
         {"pe.term_pairs_per_cycle", T::Integer, "1..64", "1", false, "term pairs a tr or laconic PE does per cycle"},
         {"pe.dnateq_exponent_bits", T::Integer, "1..8", "4", false, "exponent bits of DNA-TEQ operands"},
+        {"pe.weight_storage", T::Choice, "terms, values", "terms", false,
+         "tr with a weight budget: terms stores the kept terms, k slots of (sign, exponent, index) per group (the "
+         "authors' design); values stores the weights at their width and reveals them when loaded into the array "
+         "(an encoder lane per group element and a term comparator per column, energy and area counted)"},
         {"data_path.lanes_per_row", T::Integer, "1..4096", "8", false,
          "HESE encoders per array row (the authors' top level: 8)"},
         {"data_path.encoder_bits_per_cycle", T::Integer, "0..64", "0", false,
@@ -58,6 +62,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
     };
     for (const char* op : {"weights", "data"})
         for (auto& d : operandKeys(op)) k.push_back(std::move(d));
+    k.push_back({"operands.outputs.precision", T::Text, "", "next_layer", false,
+                 "width of a layer's outputs as they leave the array: next_layer (requantized by the output stage to "
+                 "the width the next layer stores its data at; the last layer: its own data width), partial_sums "
+                 "(32-bit sums, no output stage), or bits per value 1..32 (sim/run/OutputPrecision.hpp)"});
     const std::vector<ConfigKeyDoc> rest{
         {"clock_mhz", T::Number, "1..100000", "", true, "array clock; converts cycles to time and DRAM GB/s to bytes per cycle"},
         {"buffers.weights_kib", T::Number, "0.125..1048576", "256", false, "on-chip weight buffer (KiB)"},
@@ -139,7 +147,8 @@ std::string configReferenceMarkdown() {
          "## Energy table (`energy_table`)\n\n"
          "```yaml\ndescription: free text\nentries:\n  NAME: {value: 0.2, unit: pJ, source: where it comes from, "
          "derivation: optional}\n```\n\n"
-         "`unit` is one of pJ, fJ, nJ; `value` 0..1e9; `source` must not be empty. Every table defines these "
+         "`unit` is one of pJ, fJ, nJ for energies per action, mW/mm2 or uW/mm2 for the leakage_* entries, KiB "
+         "for the *_capacity entries; `value` 0..1e9; `source` must not be empty. Every table defines these "
          "entries:\n\n";
     for (const auto& name : requiredEnergyEntries()) s << "- `" << name << "`\n";
     return s.str();

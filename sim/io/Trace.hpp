@@ -37,6 +37,9 @@ struct TraceLayer {
     int hiddenSize = 0;        // lstm only: weights has N = 4 * hiddenSize rows (gates i, f, g, o)
     IntTensor weights;         // fc/lstm [N,K], conv [N,C/groups,KH,KW]
     IntTensor inputs;          // fc/lstm [M,K], conv [B,C,H,W]
+    // Bits per stored data value of the trace's next layer (sim/run/OutputPrecision.hpp), set when a layer
+    // selection drops that layer from the run; 0: the run's next layer is the trace's.
+    double nextLayerDataBits = 0;
 };
 
 // The trace's metric with weights and data through TR (the /tr_accuracy table

@@ -20,6 +20,7 @@
 #include "sim/io/TemporaryFiles.hpp"
 #include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/OutputPrecision.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/ThreadPool.hpp"
 #include "sim/run/QuantizedOperands.hpp"
@@ -141,6 +142,11 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
         throw TraceConfigMismatch(trace.path + ": simulation.layers = '" + c.simulation.layers + "': " + e.what());
     }
     std::vector<TraceLayer> layers;
+    for (std::size_t i : kept) {
+        // A layer writes its outputs at the width of the trace's next layer, kept or not.
+        if (i + 1 < trace.layers.size())
+            trace.layers[i].nextLayerDataBits = storedDataBitsOf(c, QuantizedOperands(trace.layers[i + 1], c.quantize));
+    }
     for (std::size_t i : kept) layers.push_back(std::move(trace.layers[i]));
     trace.layers = std::move(layers);
 }
@@ -156,6 +162,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         tasks.push_back({l.name, l.type == LayerType::Conv, l.conv, &q.inputs(), &q.weights()});
         result.layerOrder.push_back(l.name);
     }
+    const std::vector<double> outputBits = layerOutputBits(config, trace.layers, operands);  // operands.outputs.precision
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i].outputBits = outputBits[i];
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
