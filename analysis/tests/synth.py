@@ -161,8 +161,8 @@ def write_run_group(g, *, network, config_yaml, layers, pe_util=None, accuracy=N
     rg = g.create_group("run", track_order=True)
     stat_names = list(dict.fromkeys(k for layer in layers for k in layer["stats"]))
     for k in stat_names:
-        if k in ("utilization", "error_rel_l2", "error_max_abs"):
-            continue
+        if k in ("utilization", "error_rel_l2", "error_max_abs", "sync_loss_cycles", "pe_cycles"):
+            continue  # as trsim's /run: no per-layer-only statistics
         _stat(rg, k, sum(layer["stats"].get(k, 0.0) for layer in layers))
     if accuracy is not None:
         _stat(rg, "accuracy", accuracy)
