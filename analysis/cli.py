@@ -211,7 +211,7 @@ def _cmd_info(res, args, written):
     print(f"swept keys: {', '.join(res.swept_keys) or '(none)'}")
     print(f"networks: {', '.join(res.networks()) or '(none)'}")
     for p in res.points:
-        line = f"  point {p.index} {p.config_hash} {p.status}: {p.network} ({p.describe(figures._describe_keys(res))})"
+        line = f"  point {p.index} {p.config_hash} {p.status}: {p.network} ({p.describe(figures.describe_keys(res))})"
         if not p.ok:
             line += f" error: {p.error}"
         print(line)

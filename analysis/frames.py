@@ -23,7 +23,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from .results import PLOT_KEYS, SUMMED, AnalysisError, NO_BUDGET, Results, _join, _open_h5, _read_summary, load
+from .results import SUMMED, AnalysisError, NO_BUDGET, Results, _join, _open_h5, _read_summary, load
 
 LEVELS = ("point", "layer")
 ID_POINT = ("point", "config_hash", "status", "error", "network", "file")

@@ -398,11 +398,11 @@ COLUMN_WIDTH = 3.5
 def plot_ratios(results: list, rows: list):
     """Per network: trsim's QT/TR latency and energy ratios on the same tMAC array beside the paper's FPGA
     table and the authors' term-pair ratio; the tolerance and test-set noise in each tick label."""
-    from .figures import Figure, _new_figure
+    from .figures import Figure, new_figure
     qt_rows = [r for r in rows if r["baseline"].startswith("QT")]
     if not qt_rows:
         return Figure("isoaccuracy", None, notes=["isoaccuracy: no network has both a QT and a TR point"])
-    fig = _new_figure(COLUMN_WIDTH, 1.0 + 0.55 * len(qt_rows))
+    fig = new_figure(COLUMN_WIDTH, 1.0 + 0.55 * len(qt_rows))
     ax = fig.add_subplot(1, 1, 1)
     series = [("latency_ratio", "trsim latency", "#1f77b4", ""), ("energy_ratio", "trsim energy", "#ff7f0e", ""),
               ("on_chip_energy_ratio", "trsim on-chip energy", "#ffbb78", ""),
@@ -441,8 +441,8 @@ def plot_accuracy_cost(nr: NetworkResult):
     (INT-b labels), TR budgets as another, INT-b MAC arrays as a third; the tolerance band shaded."""
     from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-    from .figures import Figure, _new_figure, safe_name
-    fig = _new_figure(COLUMN_WIDTH, 2.0)
+    from .figures import Figure, new_figure, safe_name
+    fig = new_figure(COLUMN_WIDTH, 2.0)
     axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
     arrays = list(dict.fromkeys(c.array for c in nr.candidates))
     arr = arrays[0]  # the paper's setting: one array (the first); other arrays are in the CSV

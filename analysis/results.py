@@ -224,6 +224,19 @@ _SHORT = {
 }
 
 
+def array_config(point) -> str:
+    """The array a point's design asks for: 'area 0.641 mm2' when array.area_mm2 is set (trsim sizes the
+    array to that area, so points of different kinds run on different arrays), else 'ROWSxCOLS'."""
+    area = point.get("array.area_mm2")
+    if area is not None and str(area).strip().lower() not in NO_BUDGET:
+        try:
+            text = f"{float(area):.6g}"
+        except ValueError:
+            text = str(area)
+        return f"area {text} mm2"
+    return f"{point.get('array.rows', '?')}x{point.get('array.cols', '?')}"
+
+
 def short_key(key: str) -> str:
     return _SHORT.get(key, key)
 

@@ -8,7 +8,7 @@ import analysis
 from analysis.results import AnalysisError
 
 from . import synth
-from .conftest import D_BUDGETS, SWEPT, W_BUDGETS, accuracy
+from .conftest import SWEPT, accuracy
 
 
 def wd(w, d):
