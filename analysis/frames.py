@@ -23,7 +23,7 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from .results import SUMMED, AnalysisError, NO_BUDGET, Results, _join, _open_h5, _read_summary, load
+from .results import SUMMED, AnalysisError, Results, _join, _open_h5, _read_summary, load, typed_value
 
 LEVELS = ("point", "layer")
 ID_POINT = ("point", "config_hash", "status", "error", "network", "file")
@@ -39,25 +39,6 @@ def _pandas():
     except ImportError:  # pragma: no cover - Debian's python3-pandas is a listed dependency
         raise AnalysisError("analysis.frame needs pandas (Debian: apt-get install python3-pandas)") from None
     return pandas
-
-
-def typed_value(text):
-    """A config value as written in YAML -> int, float, bool, None (none/null/~/empty) or the text."""
-    if text is None:
-        return None
-    s = str(text).strip()
-    if s.lower() in NO_BUDGET:
-        return None
-    if s in ("true", "false"):
-        return s == "true"
-    try:
-        return int(s)
-    except ValueError:
-        pass
-    try:
-        return float(s)
-    except ValueError:
-        return s
 
 
 def _key_column(pd, values):

@@ -7,8 +7,9 @@ from matplotlib.ticker import EngFormatter
 
 from ..results import AnalysisError, Results, short_key
 from .common import (DATA_BUDGET, NETWORK_KEYS, WEIGHT_BUDGET, along_key, array_text, budget_text, common,
-                     dependent_keys, keys_label, need_points, numeric_positions, reference_groups, unique)
-from .style import Figure, maybe_log, new_figure, palette, ref_style, suptitle
+                     dependent_keys, keys_label, matching_series, merge_array_keys, need_points, numeric_positions,
+                     reference_groups, unique, value_of)
+from .style import Figure, fmt_value, legend_outside, maybe_log, new_figure, palette, ref_style, suptitle
 
 
 def plot_budget(res: Results, x_key: str = None) -> Figure:
@@ -28,7 +29,7 @@ def plot_budget(res: Results, x_key: str = None) -> Figure:
         x_key = along_key(tr_all) or WEIGHT_BUDGET
     if any(p.get(x_key) is None for p in tr_all):
         raise AnalysisError(f"{res.name}: key '{x_key}' not found in the swept params nor in config_yaml")
-    candidates = [k for k in res.swept_keys if k not in (x_key, "pe.kind") and k not in NETWORK_KEYS]
+    candidates = merge_array_keys([k for k in res.swept_keys if k not in (x_key, "pe.kind") and k not in NETWORK_KEYS])
     nets = unique(p.network for p in ok)
     dependent = []
     for net in nets:
@@ -61,13 +62,23 @@ def plot_budget(res: Results, x_key: str = None) -> Figure:
     for row, net in zip(axes, nets):
         pts = [p for p in ok if p.network == net]
         tr = [p for p in pts if p.is_tr]
-        skeys = [k for k in series_keys if len(unique(str(p.get(k)) for p in tr)) > 1]
+        skeys = [k for k in series_keys if len(unique(str(value_of(p, k)) for p in tr)) > 1]
         series = {}
         for p in tr:
-            series.setdefault(tuple((k, p.get(k)) for k in skeys), []).append(p)
+            series.setdefault(tuple((k, value_of(p, k)) for k in skeys), []).append(p)
         colors = dict(zip(series, palette(len(series))))
+        compact = len(series) > 6 and len(skeys) > 1  # many lines: values in the labels, keys in the title
+        names = {sk: "TR" + ((", " + ", ".join(fmt_value(v) for _, v in sk)) if compact else
+                             (f", {keys_label(sk)}" if sk else "")) for sk in series}
         refs = reference_groups(res, pts)
-        ndata = {"series": {}, "baselines": {}}
+        # A reference design that matches exactly one TR line (same array, same other keys) is drawn
+        # in that line's colour; the others get black and grey dash styles of their own.
+        matched = {}
+        for label, _, parts in refs:
+            m = matching_series(parts, series) if parts else []
+            if len(m) == 1:
+                matched[label] = m[0]
+        ndata = {"series": {}, "baselines": {}, "matched": {lab: names[sk] for lab, sk in matched.items()}}
         handles = []
         for ax, (mname, col, ylabel, scale) in zip(row, metrics):
             allv = []
@@ -76,20 +87,25 @@ def plot_budget(res: Results, x_key: str = None) -> Figure:
                 x = np.array([pos[p.get(x_key)] for p in spts])
                 y = np.array([tot[col][at[p.index]] * scale for p in spts])
                 allv += list(y)
-                label = "TR" + (f", {keys_label(sk)}" if sk else "")
+                label = names[sk]
                 line, = ax.plot(x, y, marker="o", color=colors[sk], label=label, lw=1.8, ms=5)
                 ndata["series"].setdefault(label, {})["x"] = [p.get(x_key) for p in spts]
                 ndata["series"][label][mname] = y
                 if mname == "cycles":
                     handles.append(line)
-            for i, (label, rpts) in enumerate(refs):
-                v = float(np.mean([tot[col][at[p.index]] * scale for p in rpts]))
+            own_style = 0
+            for label, rpts, _ in refs:
+                v = float(np.mean([tot[col][at[p.index]] * scale for p in rpts]))  # one design: equal values
                 allv.append(v)
-                color, dashes = ref_style(i)
-                line = ax.axhline(v, color=color, ls="--", dashes=dashes, lw=1.4, label=label)
+                if label in matched:
+                    line = ax.axhline(v, color=colors[matched[label]], ls="--", dashes=(5, 2), lw=1.2, label=label)
+                else:
+                    color, dashes = ref_style(own_style)
+                    own_style += 1
+                    line = ax.axhline(v, color=color, ls="--", dashes=dashes, lw=1.4, label=label)
+                    if mname == "cycles":
+                        handles.append(line)
                 ndata["baselines"].setdefault(label, {})[mname] = v
-                if mname == "cycles":
-                    handles.append(line)
             log = maybe_log(ax, allv)
             ax.set_ylabel(ylabel + (" [log]" if log else ""))
             finite = [v for v in allv if np.isfinite(v)]
@@ -104,7 +120,11 @@ def plot_budget(res: Results, x_key: str = None) -> Figure:
         if not any(p.is_baseline for p in pts):
             notes.append(f"{net}: no INT8 baseline (no pe.kind=mac point for this network)")
             handles.append(Line2D([], [], ls="none", label="(no INT8 MAC point)"))
-        row[1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+        for kind in unique(lab.split(" (")[0] for lab in matched):
+            handles.append(Line2D([], [], color="#555555", ls="--", dashes=(5, 2), lw=1.2,
+                                  label=f"{kind} (dashed): of the TR line\nof its colour (same design)"))
+        title = ("TR lines: " + ", ".join(short_key(k) if k != "array" else "array" for k in skeys)) if compact else None
+        legend_outside(row[1], handles, title=title, title_fontsize=8)
         data["networks"][net] = ndata
     arr = array_text(ok)
     suptitle(fig, "TR term budget vs INT8 baseline" + (f" ({arr})" if arr else ""))

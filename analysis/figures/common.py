@@ -22,9 +22,58 @@ def common(points, key):
     return vals[0] if len(vals) == 1 and vals[0] != "None" else None
 
 
+ARRAY_KEYS = ("array.rows", "array.cols", "array.area_mm2")
+# Keys that apply to some PE kinds only: a reference design never differs by the others.
+USES_BUDGET = {"tr"}
+USES_ENCODING = {"tr", "pragmatic", "laconic"}
+
+
+def applies(kind: str, key: str) -> bool:
+    """Whether a config key changes a design of this PE kind (budgets: tr only; encodings: the kinds
+    that code terms; group sizes: tr only)."""
+    if key.endswith(".budget") or key.endswith(".group_size"):
+        return kind in USES_BUDGET
+    if key.endswith(".encoding"):
+        return kind in USES_ENCODING
+    return True
+
+
+def merge_array_keys(keys) -> list:
+    """`keys` with array.rows, array.cols and array.area_mm2 replaced by the pseudo key 'array' (one
+    array configuration, results.array_config), at the place of the first of them."""
+    out = []
+    for k in keys:
+        k = "array" if k in ARRAY_KEYS else k
+        if k not in out:
+            out.append(k)
+    return out
+
+
+def value_of(p: Point, key: str):
+    """A point's value of a config key, or of the pseudo keys 'network' and 'array'."""
+    if key == "network":
+        return p.network
+    if key == "array":
+        return array_config(p)
+    return p.get(key)
+
+
+def array_phrase(config: str) -> str:
+    """'16x16 array' or 'array of 0.641 mm2' for an array configuration (results.array_config)."""
+    return f"array of {config[5:]}" if config.startswith("area ") else f"{config} array"
+
+
 def keys_label(parts: tuple) -> str:
-    """'rows=16, data budget=3' from ((key, value), ...); the network by its name."""
-    return ", ".join(f"{short_key(k)}={fmt_value(v)}" if k != "network" else str(v) for k, v in parts)
+    """'16x16 array, data budget=3' from ((key, value), ...); the network by its name."""
+    out = []
+    for k, v in parts:
+        if k == "network":
+            out.append(str(v))
+        elif k == "array":
+            out.append(array_phrase(str(v)))
+        else:
+            out.append(f"{short_key(k)}={fmt_value(v)}")
+    return ", ".join(out)
 
 
 def numeric_positions(values):
@@ -67,13 +116,12 @@ def numeric_positions(values):
 
 
 def array_text(points) -> str:
-    """'32×32 array' (or 'array of 0.641 mm2') when every point has the same array configuration
+    """'32x32 array' (or 'array of 0.641 mm2') when every point has the same array configuration
     (results.array_config), else ''."""
     configs = unique(array_config(p) for p in points)
     if len(configs) != 1 or "?" in configs[0]:
         return ""
-    c = configs[0]
-    return f"array of {c[5:]}" if c.startswith("area ") else f"{c} array"
+    return array_phrase(configs[0])
 
 
 def need_points(res: Results, what: str, min_points=1):
@@ -101,25 +149,33 @@ def dependent_keys(points, x_key, keys):
 
 
 def reference_groups(res: Results, points):
-    """Non-TR points (mac, stripes, ...) grouped into reference designs: by kind and, for kinds other
-    than mac, by the swept keys that vary among that kind's points (budgets never apply to them).
-    Returns [(label, [points])], INT8 MAC first."""
-    keys = [k for k in res.swept_keys if k != "pe.kind" and not k.endswith(".budget") and k not in NETWORK_KEYS]
+    """Non-TR points (mac, stripes, ...) grouped into reference designs: by kind and by the swept keys
+    that vary among that kind's points and apply to it (budgets never do; encodings only to the kinds
+    that code terms; the array as one key), so two MAC designs are two baselines, never their mean.
+    Returns [(label, [points], {key: value})], INT8 MAC first; the dict holds the keys that tell the
+    group apart (empty: one design of its kind), for matching it to the TR line of the same design."""
+    keys = merge_array_keys([k for k in res.swept_keys if k != "pe.kind" and k not in NETWORK_KEYS])
     groups = {}
     for p in points:
         if p.is_tr:
             continue
         kpts = [q for q in points if q.pe_kind == p.pe_kind]
-        varying = [] if p.is_baseline else [k for k in keys if len(unique(str(q.get(k)) for q in kpts)) > 1]
-        gk = (p.pe_kind,) + tuple((k, p.get(k)) for k in varying)
+        varying = [k for k in keys if applies(p.pe_kind, k) and len(unique(str(value_of(q, k)) for q in kpts)) > 1]
+        gk = (p.pe_kind,) + tuple((k, value_of(p, k)) for k in varying)
         groups.setdefault(gk, []).append(p)
     out = []
     for gk, pts in sorted(groups.items(), key=lambda kv: (kv[0][0] != "mac", kv[1][0].index)):
         label = kind_label(gk[0]) + (" baseline" if gk[0] == "mac" else "")
         if len(gk) > 1:
             label += f" ({keys_label(gk[1:])})"
-        out.append((label, pts))
+        out.append((label, pts, dict(gk[1:])))
     return out
+
+
+def matching_series(parts: dict, series_keys) -> list:
+    """The series (tuples of (key, value)) whose values agree with a reference design's `parts` on
+    every key both have."""
+    return [sk for sk in series_keys if all(dict(sk).get(k, v) == v for k, v in parts.items())]
 
 
 def budget_text(p: Point, keys=(WEIGHT_BUDGET, DATA_BUDGET)) -> str:
@@ -130,13 +186,13 @@ def budget_text(p: Point, keys=(WEIGHT_BUDGET, DATA_BUDGET)) -> str:
         return "INT8" if p.is_baseline else p.kind_label
     parts = []
     for k in keys:
-        v = p.get(k)
+        v = value_of(p, k)
         if k == WEIGHT_BUDGET:
             parts.append(f"w{v}")
         elif k == DATA_BUDGET:
             parts.append(f"d{v}")
-        elif not parts or parts[-1] != str(v):
-            parts.append(str(v))
+        elif not parts or parts[-1] != fmt_value(v):
+            parts.append(fmt_value(v))
     return "/".join(parts)
 
 
@@ -151,8 +207,8 @@ def along_key(points):
 
 def tr_label_keys(res: Results, tr_points):
     """Keys that tell TR points apart in labels: both budgets, then the other swept keys that vary."""
-    extra = [k for k in res.swept_keys if k not in ("pe.kind", WEIGHT_BUDGET, DATA_BUDGET)
-             and k not in NETWORK_KEYS and len(unique(str(p.get(k)) for p in tr_points)) > 1]
+    extra = [k for k in merge_array_keys(res.swept_keys) if k not in ("pe.kind", WEIGHT_BUDGET, DATA_BUDGET)
+             and k not in NETWORK_KEYS and len(unique(str(value_of(p, k)) for p in tr_points)) > 1]
     return [WEIGHT_BUDGET, DATA_BUDGET] + extra
 
 

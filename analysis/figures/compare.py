@@ -1,35 +1,63 @@
 """A bar per design point: cycles, energy by component, utilization, quality (`compare`)."""
 from __future__ import annotations
 
-import numpy as np
 import matplotlib.patches
+import numpy as np
 from matplotlib.ticker import EngFormatter
 
-from ..results import AnalysisError, Point, Results, kind_label
-from .common import (DATA_BUDGET, ERROR_LABEL, NETWORK_KEYS, WEIGHT_BUDGET, array_text, budget_text, metric_for,
-                     need_points, unique)
-from .style import ENERGY_COLORS, ENERGY_COMPONENTS, Figure, KIND_MARKERS, new_figure, safe_name, suptitle
+from ..results import AnalysisError, Point, Results, array_config, kind_label
+from .common import (DATA_BUDGET, ERROR_LABEL, NETWORK_KEYS, WEIGHT_BUDGET, applies, array_text, budget_text,
+                     merge_array_keys, metric_for, need_points, unique, value_of)
+from .style import (ENERGY_COLORS, ENERGY_COMPONENTS, KIND_MARKERS, Figure, fmt_value, new_figure, safe_name,
+                    suptitle)
 
 
-USES_BUDGET = {"tr"}
 MAX_COMPARE = 40
-USES_ENCODING = {"tr", "pragmatic", "laconic"}
+# Keys a MAC baseline of the same design may differ in: budgets, encodings and group sizes do not apply
+# to it, and QT widths are what an INT-b MAC array is.
+NOT_DESIGN = (".budget", ".encoding", ".group_size", ".quantize_bits")
 
 
-def _design_label(p: Point, varying) -> str:
-    """Bar label of a design point: its kind, then the varying swept values that apply to it."""
-    keys = [k for k in varying
-            if not (k.endswith(".budget") and p.pe_kind not in USES_BUDGET)
-            and not (k.endswith(".encoding") and p.pe_kind not in USES_ENCODING)]
+def _array_label(p: Point) -> str:
+    """'16x16'; an array sized to an area: '0.641 mm2 (20x20)', the array the point got."""
+    config = array_config(p)
+    if not config.startswith("area "):
+        return config
+    return config[5:] + (f" ({p.ran_on[0]}x{p.ran_on[1]})" if p.ran_on else "")
+
+
+def _design_label(p: Point, varying, tr_budgets) -> str:
+    """Bar label of a design point: its kind, the budgets that vary among the TR points (TR), the other
+    varying swept values that apply to its kind, and the array when that varies."""
+    keys = [k for k in varying if applies(p.pe_kind, k) and k not in (WEIGHT_BUDGET, DATA_BUDGET, "array")]
     if p.is_tr:
-        return "TR " + budget_text(p, [k for k in (WEIGHT_BUDGET, DATA_BUDGET)] + [
-            k for k in keys if k not in (WEIGHT_BUDGET, DATA_BUDGET)])
-    extra = []
-    for k in keys:
-        v = str(p.get(k))
-        if not extra or extra[-1] != v:
-            extra.append(v)
-    return p.kind_label + (f" {'/'.join(extra)}" if extra else "")
+        text = "TR " + budget_text(p, tr_budgets + keys)
+    else:
+        extra = []
+        for k in keys:
+            v = fmt_value(value_of(p, k))
+            if not extra or extra[-1] != v:
+                extra.append(v)
+        text = p.kind_label + (f" {'/'.join(extra)}" if extra else "")
+    return text + (f" {_array_label(p)}" if "array" in varying else "")
+
+
+def _mac_of(p: Point, macs, keys):
+    """The INT8 MAC point of p's design: same values of `keys` (the design keys), INT8 preferred."""
+    same = [m for m in macs if all(str(value_of(m, k)) == str(value_of(p, k)) for k in keys)]
+    int8 = [m for m in same if all(str(m.get(k)).lower() in ("none", "null", "8", "")
+                                   for k in ("operands.weights.quantize_bits", "operands.data.quantize_bits"))]
+    return (int8 or same or [None])[0]
+
+
+def too_many(res: Results, network: str, pts) -> str:
+    """Why a comparison of `pts` is refused, with the keys to split it by."""
+    keys = [k for k in merge_array_keys(res.swept_keys) if k not in NETWORK_KEYS]
+    counts = [(k, len(unique(str(value_of(p, k)) for p in pts))) for k in keys]
+    split = ", ".join(f"{k} ({n} values)" for k, n in counts if n > 1)
+    return (f"{res.name}: {len(pts)} points of {network} are too many bars for a comparison (at most "
+            f"{MAX_COMPARE}): split them with --facet KEY (keys that vary: {split}) or choose points with "
+            f"--where KEY=VALUE")
 
 
 def plot_compare(res: Results, network: str = None, metric: str = "auto", error_agg: str = "mean") -> Figure:
@@ -44,14 +72,16 @@ def plot_compare(res: Results, network: str = None, metric: str = "auto", error_
         raise AnalysisError(f"{res.name}: no network '{network}' (networks: {', '.join(nets)})")
     pts = [p for p in ok if p.network == network]
     if len(pts) > MAX_COMPARE:
-        raise AnalysisError(f"{res.name}: {len(pts)} points of {network} are too many bars for a comparison "
-                            f"(at most {MAX_COMPARE}); use the budget, tradeoff and pareto figures")
+        raise AnalysisError(too_many(res, network, pts))
     tot = res.totals(error_agg)
     at = {int(p): i for i, p in enumerate(tot["point"])}
     m = metric_for(pts, tot, at, metric)
-    varying = [k for k in res.swept_keys if k != "pe.kind" and k not in NETWORK_KEYS
-               and len(unique(str(p.get(k)) for p in pts)) > 1]
-    names = [_design_label(p, varying) for p in pts]
+    varying = [k for k in merge_array_keys(res.swept_keys) if k != "pe.kind" and k not in NETWORK_KEYS
+               and len(unique(str(value_of(p, k)) for p in pts)) > 1]
+    tr = [p for p in pts if p.is_tr]
+    tr_budgets = [k for k in (WEIGHT_BUDGET, DATA_BUDGET) if len(unique(str(p.get(k)) for p in tr)) > 1] \
+        or [WEIGHT_BUDGET, DATA_BUDGET]
+    names = [_design_label(p, varying, tr_budgets) for p in pts]
     if len(set(names)) < len(names):  # still ambiguous: add the point index
         names = [f"{n} [p{p.index}]" for n, p in zip(names, pts)]
     n = len(pts)
@@ -59,8 +89,12 @@ def plot_compare(res: Results, network: str = None, metric: str = "auto", error_
     g = lambda col: np.array([tot[col][at[p.index]] for p in pts], dtype=float)  # noqa: E731
     cycles, compute, ideal, stall = g("cycles"), g("compute_cycles"), g("ideal_cycles"), g("stall_cycles")
     sync = np.clip(compute - ideal, 0, None)
-    mac = [i for i, p in enumerate(pts) if p.is_baseline]
-    ref = cycles[mac[0]] if mac else None
+    # Each bar against the INT8 MAC point of its own design (same array and other design keys).
+    macs = [p for p in pts if p.is_baseline]
+    design = [k for k in varying if not k.endswith(NOT_DESIGN)]
+    base = {p.index: _mac_of(p, macs, design) for p in pts}
+    ref = np.array([cycles[pts.index(base[p.index])] if base[p.index] else np.nan for p in pts])
+    has_ref = bool(np.isfinite(ref).any())
 
     fig = new_figure(max(9.5, 4.5 + 0.95 * n), 11.0)
     ax_c, ax_e, ax_u, ax_q = fig.subplots(4, 1, sharex=True)
@@ -74,14 +108,16 @@ def plot_compare(res: Results, network: str = None, metric: str = "auto", error_
         bottom += v
     data["cycles"] = {name: v for name, v, _ in parts}
     data["cycles_total"] = cycles
-    if ref:
+    if has_ref:
         data["cycles_vs_int8"] = cycles / ref
-        for xi, c in zip(x, cycles):
-            ax_c.annotate(f"{c / ref:.2f}\u00d7", (xi, c), xytext=(0, 2), textcoords="offset points", ha="center",
-                          va="bottom", fontsize=8)
+        for xi, c, r in zip(x, cycles, ref):
+            if np.isfinite(r):
+                ax_c.annotate(f"{c / r:.2f}\u00d7", (xi, c), xytext=(0, 2), textcoords="offset points",
+                              ha="center", va="bottom", fontsize=8)
     ax_c.set_ylabel("cycles")
     ax_c.yaxis.set_major_formatter(EngFormatter(sep=""))
-    ax_c.set_title("Cycles" + (" (above bars: relative to INT8 MAC)" if ref else ""))
+    ax_c.set_title("Cycles" + ((" (above bars: relative to the INT8 MAC" + (" of the same design" if design else "")
+                                + ")") if has_ref else ""))
     h, lab = ax_c.get_legend_handles_labels()
     ax_c.legend(h[::-1], lab[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     # energy by component, from each point's own per-layer table

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..results import Results, kind_label
 from .common import ERROR_LABEL, budget_text, metric_for, network_panels, tr_label_keys, unique
-from .style import Figure, KIND_MARKERS, palette, maybe_log, place_labels, suptitle
+from .style import legend_outside, Figure, KIND_MARKERS, palette, maybe_log, place_labels, suptitle
 
 
 def pareto_front(energy, quality, maximize=False) -> np.ndarray:
@@ -57,7 +57,7 @@ def plot_pareto(res: Results, metric: str = "auto", error_agg: str = "mean") -> 
         ax.set_ylabel("accuracy (fraction correct)" if m == "accuracy" else ERROR_LABEL[error_agg])
         better = "up-left" if m == "accuracy" else "down-left"
         ax.set_title(f"{net}: energy vs {'accuracy' if m == 'accuracy' else 'output error'} (better: {better})")
-        ax.legend(loc="best", title="front labels: wK/dK = weight/data budget", title_fontsize=7.5)
+        legend_outside(ax, title="front labels:\nwK/dK = weight/data budget", title_fontsize=7.5)
         data["panels"][net] = {
             "metric": m,
             "energy_uj": e,

@@ -7,7 +7,6 @@ backend and never open a window.
 """
 from __future__ import annotations
 
-import math
 import os
 import re
 import textwrap
@@ -19,6 +18,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.transforms import Bbox
+
+from ..results import fmt_value  # noqa: F401 (the data layer's; the figures import it from here)
 
 STYLE = {
     "font.size": 10,
@@ -150,6 +151,15 @@ def suptitle(fig, text: str, fontsize: float = 12.0):
     for part in text.split("\n"):
         lines += textwrap.wrap(part, width_chars, break_on_hyphens=False) or [""]
     fig.suptitle("\n".join(lines), fontsize=fontsize)
+    fig.trsim_title = (text, fontsize)  # unwrapped, for add_to_title
+
+
+def add_to_title(fig, text: str):
+    """Appends a line to a figure's title (e.g. the facet it shows): a new title when it has none."""
+    title, fontsize = getattr(fig, "trsim_title", ("", 12.0))
+    if text in title:  # the figure says it already (e.g. "32x32 array" of a single-array figure)
+        return
+    suptitle(fig, f"{title}\n{text}" if title else text, fontsize)
 
 
 def pct(share: float) -> str:
@@ -180,31 +190,15 @@ KIND_MARKERS = {"tr": ("o", "#7f7f7f"), "mac": ("s", "#1f77b4"), "stripes": ("^"
                  "pragmatic": ("v", "#ff7f0e"), "laconic": ("D", "#9467bd"), "dnateq": ("P", "#8c564b")}
 
 
-def fmt_value(value) -> str:
-    """A config value or number as a label shows it: integers without '.0', other numbers with at most
-    6 significant digits (a YAML double written as 0.64100000000000001 is 0.641), text as it is."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return "n/a"
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
-    text = str(value).strip()
-    if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text) and not re.fullmatch(r"[-+]?\d+", text):
-        return fmt_value(float(text))
-    return text
-
-
 def legend_outside(ax, handles=None, **kwargs):
-    """A legend to the right of the axes, outside the data (the figure grows to hold it)."""
+    """A legend to the right of the axes, outside the data (the figure grows to hold it); entries
+    longer than 50 characters are wrapped."""
     kwargs.setdefault("loc", "upper left")
     kwargs.setdefault("bbox_to_anchor", (1.02, 1.0))
     kwargs.setdefault("borderaxespad", 0.0)
-    if handles is not None:
-        kwargs["handles"] = handles
-    return ax.legend(**kwargs)
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
+    labels = ["\n".join(textwrap.wrap(t, 50, break_on_hyphens=False)) or t for t in labels]
+    return ax.legend(handles, labels, **kwargs)

@@ -6,8 +6,9 @@ from matplotlib.ticker import EngFormatter
 
 from ..results import Results, short_key
 from .common import (DATA_BUDGET, ERROR_LABEL, NETWORK_KEYS, WEIGHT_BUDGET, along_key, budget_text,
-                     dependent_keys, keys_label, metric_for, network_panels, reference_groups, unique)
-from .style import Figure, maybe_log, palette, place_labels, ref_style, suptitle
+                     dependent_keys, keys_label, merge_array_keys, metric_for, network_panels,
+                     reference_groups, unique, value_of)
+from .style import Figure, fmt_value, legend_outside, maybe_log, palette, place_labels, ref_style, suptitle
 
 
 def plot_tradeoff(res: Results, metric: str = "auto", error_agg: str = "mean") -> Figure:
@@ -26,40 +27,61 @@ def plot_tradeoff(res: Results, metric: str = "auto", error_agg: str = "mean") -
         m = metric_for(pts, tot, at, metric)
         col = "accuracy" if m == "accuracy" else "error"
         along = along_key(tr)
-        others = [k for k in res.swept_keys if k not in ("pe.kind", along) and k not in NETWORK_KEYS]
+        others = merge_array_keys([k for k in res.swept_keys if k not in ("pe.kind", along) and k not in NETWORK_KEYS])
         moving = dependent_keys(tr, along, others) if along else []
-        curve_keys = [k for k in others if k not in moving and len(unique(str(p.get(k)) for p in tr)) > 1]
+        curve_keys = [k for k in others if k not in moving and len(unique(str(value_of(p, k)) for p in tr)) > 1]
         text_keys = [k for k in (WEIGHT_BUDGET, DATA_BUDGET) if k == along or k in moving] + \
                     [k for k in moving if k not in (WEIGHT_BUDGET, DATA_BUDGET)]
         panel = {"metric": m, "along": along, "moves_with": moving, "curves": {}, "baseline": None,
                  "references": {}}
         curves = {}
         for p in tr:
-            curves.setdefault(tuple((k, p.get(k)) for k in curve_keys), []).append(p)
-        colors = palette(len(curves))
-        allx, ally = [], []
-        for (ck, cpts), color in zip(curves.items(), colors):
+            curves.setdefault(tuple((k, value_of(p, k)) for k in curve_keys), []).append(p)
+        # Curves whose points coincide (settings that change neither term pairs nor quality, e.g. the
+        # dataflow or DRAM bandwidth) are drawn once, their settings counted in the label.
+        drawn = {}
+        for ck, cpts in curves.items():
             cpts = sorted(cpts, key=lambda p: (tot["term_pairs"][at[p.index]], p.index))
             x = np.array([tot["term_pairs"][at[p.index]] for p in cpts])
             y = np.array([tot[col][at[p.index]] for p in cpts])
-            label = "TR" + (f", {keys_label(ck)}" if ck else "")
+            sig = (tuple(x), tuple(np.round(y, 12)), tuple(budget_text(p, text_keys) for p in cpts))
+            drawn.setdefault(sig, []).append((ck, cpts, x, y))
+        colors = palette(len(drawn))
+        compact = len(drawn) > 6 and len(curve_keys) > 1
+        allx, ally = [], []
+        for same, color in zip(drawn.values(), colors):
+            ck, cpts, x, y = same[0]
+            if len(same) > 1:
+                varied = [k for k in curve_keys if len(unique(str(dict(c)[k]) for c, *_ in same)) > 1]
+                label = f"TR, {len(same)} settings of " + ", ".join(
+                    "array" if k == "array" else short_key(k) for k in varied) + " (equal values)"
+            elif compact:
+                label = "TR, " + ", ".join(fmt_value(v) for _, v in ck)
+            else:
+                label = "TR" + (f", {keys_label(ck)}" if ck else "")
             ax.plot(x, y, marker="o", color=color, label=label, lw=1.6, ms=5)
             for p, xi, yi in zip(cpts, x, y):
                 obstacles.append((ax, xi, yi))
-                if text_keys and len(tr) <= 60:
+                if text_keys and len(tr) <= 60 * len(same):
                     labels.append((ax, xi, yi, budget_text(p, text_keys), color))
-            panel["curves"][label] = {"x": x, "y": y, "points": [p.index for p in cpts]}
+            panel["curves"][label] = {"x": x, "y": y, "points": [p.index for _, ps, *_ in same for p in ps]}
             allx += list(x)
             ally += list(y)
         exact = []
-        for i, (rlabel, rpts) in enumerate(reference_groups(res, pts)):
+        # Reference designs of one kind with the same quality (e.g. INT8 MAC on two arrays) share a line.
+        lines = {}
+        for rlabel, rpts, parts in reference_groups(res, pts):
             vals = np.array([tot[col][at[p.index]] for p in rpts], dtype=float)
             if not np.isfinite(vals).any():
                 continue
             v = float(np.nanmean(vals))
-            panel["references"][rlabel] = v
-            if rpts[0].is_baseline:
+            lines.setdefault((rpts[0].pe_kind, v), []).append((rlabel, parts))
+            if rpts[0].is_baseline and panel["baseline"] is None:
                 panel["baseline"] = v
+        for i, ((kind, v), named) in enumerate(lines.items()):
+            rlabel = named[0][0] if len(named) == 1 else \
+                f"{named[0][0].split(' (')[0]} ({len(named)} designs)"
+            panel["references"][rlabel] = v
             if m == "error" and v == 0:
                 exact.append(rlabel.replace(" baseline", ""))
                 continue
@@ -84,7 +106,10 @@ def plot_tradeoff(res: Results, metric: str = "auto", error_agg: str = "mean") -
             title = "point labels: " + ", ".join(
                 {"operands.weights.budget": "wK = weight budget", "operands.data.budget": "dK = data budget"}
                 .get(k, short_key(k)) for k in text_keys)
-        ax.legend(loc="best", title=title, title_fontsize=8)
+        if compact:
+            title = (title + "\n" if title else "") + "TR curves: " + ", ".join(
+                "array" if k == "array" else short_key(k) for k in curve_keys)
+        legend_outside(ax, title=title, title_fontsize=8)
         data["panels"][net] = panel
     for ax in axes[len(nets):]:
         ax.set_visible(False)

@@ -54,8 +54,8 @@ def test_config_columns_are_typed(sweep_file):
     # a filter reads as it would on any DataFrame
     sel = df[(df["operands.weights.budget"] == 8) & (df["operands.data.budget"] == 3)]
     assert sel["point"].tolist() == [4, 11]
-    assert analysis.frames.typed_value("0.641") == 0.641 and analysis.frames.typed_value("true") is True
-    assert analysis.frames.typed_value("null") is None and analysis.frames.typed_value("hese") == "hese"
+    assert analysis.results.typed_value("0.641") == 0.641 and analysis.results.typed_value("true") is True
+    assert analysis.results.typed_value("null") is None and analysis.results.typed_value("hese") == "hese"
 
 
 def test_failed_points_have_a_row_without_statistics(sweep_file):
