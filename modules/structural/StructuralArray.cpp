@@ -1,3 +1,5 @@
+// sc_spawn (the cycle-level waveform process) needs the dynamic-process API.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "modules/structural/StructuralArray.hpp"
 
 #include <algorithm>
@@ -82,8 +84,19 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
     SC_THREAD(run);
 }
 
-void StructuralArray::traceSignals(sc_core::sc_trace_file* tf) {
+void StructuralArray::traceSignals(sc_core::sc_trace_file* tf, bool cycleLevel) {
     traced_ = true;
+    if (cycleLevel) {
+        cycleTraced_ = true;
+        sc_core::sc_trace(tf, clock_, std::string(name()) + ".clk");
+        for (StructuralPe* p : pes_) p->traceCycleSignals(tf);
+        sc_core::sc_spawn_options options;
+        options.spawn_method();
+        options.dont_initialize();
+        options.set_sensitivity(&clock_.posedge_event());
+        options.set_sensitivity(&control_.acted);
+        sc_core::sc_spawn([this] { showCycle(); }, (std::string(basename()) + "_waveform").c_str(), &options);
+    }
     const std::string n = name();
     sc_core::sc_trace(tf, layerSignal_, n + ".layer");
     sc_core::sc_trace(tf, jobSignal_, n + ".gemm");
@@ -110,6 +123,12 @@ void StructuralArray::cycles(int64_t n) {
 void StructuralArray::actOnEdge() {
     control_.act.notify();      // every PE runs in this evaluation phase
     wait(sc_core::SC_ZERO_TIME);  // ... and its link writes are visible after it
+    if (cycleTraced_) control_.acted.notify();
+}
+
+void StructuralArray::showCycle() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    for (StructuralPe* p : pes_) p->showCycle(now, clock_.period());
 }
 
 void StructuralArray::run() {

@@ -143,9 +143,16 @@ struct OutputPrecisionConfig {
 };
 std::string outputPrecisionText(const OutputPrecisionConfig& p);
 
+// What the VCD waveform shows: step: per step, every PE's operand indices,
+// partial sums and work (every mode); cycle: the clock and, per PE and cycle, its
+// operands' values and kept terms, the term pair in progress, the coefficient
+// counters and the partial sum (simulation.mode structural; docs/structural.md).
+enum class VcdLevel { Step, Cycle };
+
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
+    VcdLevel vcdLevel = VcdLevel::Step;
     bool termHistograms = true;  // per-layer term histograms (sim/run/TermHistograms.hpp)
 };
 

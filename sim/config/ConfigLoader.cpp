@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "modules/array/SystolicArrayCore.hpp"
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/config/AreaModel.hpp"
@@ -231,7 +232,7 @@ void emitOperand(YAML::Emitter& e, const std::string& name, const OperandCoding&
 }
 
 // Keys that change no simulated number stay out of the hash, so changing them
-// does not force a sweep to re-run: outputs.vcd and simulation.progress only add
+// does not force a sweep to re-run: outputs.vcd, outputs.vcd_level and simulation.progress only add
 // output, and simulation.mode's fast and detailed models are proven identical
 // (tests/systolic_array_core_test.cpp, tests/systemc/simulation_sc_test.cpp).
 enum class Emit { Everything, HashedOnly };
@@ -289,6 +290,7 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs;
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
+    if (all) e << YAML::Key << "vcd_level" << YAML::Value << (c.outputs.vcdLevel == VcdLevel::Cycle ? "cycle" : "step");
     if (all) e << YAML::Key << "term_histograms" << YAML::Value << c.outputs.termHistograms;
     e << YAML::EndMap;
     e << YAML::Key << "mapping" << YAML::Value << YAML::BeginMap << YAML::Key << "depthwise" << YAML::Value
@@ -358,6 +360,27 @@ EnergyTable loadEnergyTable(const std::string& path) {
     t.path = path;
     t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table", energyEntryUnits);
     return t;
+}
+
+// The cycle-level waveform shows what the structural array's PEs do cycle by
+// cycle, as their kind's rule records it (PeArrayCore.hpp: the traced sliceStep).
+void checkCycleWaveform(StrictYaml& y, const SimConfig& c) {
+    if (!y.problems().empty() || c.outputs.vcdLevel != VcdLevel::Cycle) return;
+    if (c.simulation.mode != SimMode::Structural)
+        y.problem("outputs.vcd_level", "cycle needs simulation.mode: structural (the array as modules); fast and "
+                                       "detailed mode write step-level waveforms (vcd_level: step)");
+    std::vector<std::string> able;
+    bool ok = false;
+    for (const PeKind* k : peKinds()) {
+        ArraySpec spec;
+        spec.pe = k;
+        if (!k->makeCore(spec)->tracesSliceSteps()) continue;
+        able.push_back(k->name());
+        ok = ok || k->name() == c.pe.kind;
+    }
+    if (!ok)
+        y.problem("outputs.vcd_level", "cycle is available for pe.kind " + joinWords(able) + ", not " + c.pe.kind +
+                                           " (vcd_level: step works for every kind)");
 }
 
 // Rules of the run-time data path in the structural array and in the models
@@ -488,12 +511,15 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.dram.bandwidthGBps = y.number(dram, "dram", "bandwidth_gb_per_s", 1e-3, 1e5, c.dram.bandwidthGBps);
 
     const YAML::Node outputs = y.map(root, "", "outputs", false);
-    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "term_histograms"});
+    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "vcd_level", "term_histograms"});
     c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
     // Relative to the config file, like every path in it.
     const std::string vcd = y.text(outputs, "outputs", "vcd", std::string());
     if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
     c.outputs.termHistograms = y.boolean(outputs, "outputs", "term_histograms", true);
+    c.outputs.vcdLevel = y.choice(outputs, "outputs", "vcd_level", {"step", "cycle"}, std::string("step")) == "cycle"
+                             ? VcdLevel::Cycle
+                             : VcdLevel::Step;
 
     const YAML::Node mapping = y.map(root, "", "mapping", false);
     y.onlyKeys(mapping, "mapping", {"depthwise"});
@@ -522,6 +548,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
 
     checkStructuralRules(y, c);
+    checkCycleWaveform(y, c);
 
     const std::string energyTable = inputBeside(y, path, "energy_table", y.text(root, "", "energy_table", std::nullopt));
     const YAML::Node energy = y.map(root, "", "energy", false);

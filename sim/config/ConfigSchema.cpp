@@ -83,6 +83,11 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"outputs.save_layer_outputs", T::Boolean, "", "false", false, "also store each layer's integer outputs"},
         {"outputs.vcd", T::Path, "", "\"\"", false,
          "VCD waveform of the array; time in 1 ps units at clock_mhz (period rounded to 1 ps); empty: none"},
+        {"outputs.vcd_level", T::Choice, "step, cycle", "step", false,
+         "what the VCD shows: step: per step, operand indices, partial sums and work (every mode); cycle: the clock "
+         "and per PE and cycle its operands' values and kept terms, the term pair in progress, the coefficient "
+         "counters and the partial sum (simulation.mode structural; pe.kind tr, laconic, mac, dnateq; "
+         "docs/structural.md); not part of the config hash"},
         {"outputs.term_histograms", T::Boolean, "", "true", false,
          "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
          "they cost about half a run's time on large layers"},

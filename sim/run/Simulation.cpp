@@ -288,7 +288,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         vcd = sc_core::sc_create_vcd_trace_file(vcdTmp->path().substr(0, vcdTmp->path().size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
         if (structural)
-            structural->traceSignals(vcd);
+            structural->traceSignals(vcd, config.outputs.vcdLevel == VcdLevel::Cycle);
         else
             array->traceSignals(vcd);
     }

@@ -219,3 +219,21 @@ def test_sweep_points_resolve_trace_paths_and_settings_like_trsim():
     assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
     assert pts[1][1] == mlp and pts[1][2].key() == "w=hese:g8:k4:qnone;d=hese:g1:k2:qnone"
     assert pts[13][1].endswith("cnn_fashion_mnist.h5") and pts[13][2].key() == "w=exact:qnone;d=exact:qnone"
+
+
+@pytest.mark.skipif(not os.path.exists(TRSIM), reason="needs the trsim binary (TRSIM_BIN)")
+def test_sweep_points_of_a_block_list_take_each_points_own_keys(tmp_path):
+    # Block 1 varies the weight budget only; its points keep block 0's keys at their defaults
+    # (the base config's budgets 12 and 3), and its first point repeats block 0's point 1.
+    sweep = tmp_path / "blocks.yaml"
+    sweep.write_text(
+        f"base: {os.path.join(ROOT, 'configs', 'default.yaml')}\n"
+        "sweep:\n"
+        "  - zip:\n      pe.kind: [mac, tr]\n"
+        "  - product:\n      operands.weights.budget: [12, 8]\n")
+    pts = score.sweep_points(str(sweep), TRSIM)
+    assert [p[0] for p in pts] == [0, 1, 2]
+    mlp = os.path.join(ROOT, "traces", "bundled", "mlp_fashion_mnist.h5")
+    assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
+    assert pts[1][2].key() == "w=hese:g8:k12:qnone;d=hese:g1:k3:qnone"
+    assert pts[2][2].key() == "w=hese:g8:k8:qnone;d=hese:g1:k3:qnone"
