@@ -219,3 +219,31 @@ def test_sweep_points_resolve_trace_paths_and_settings_like_trsim():
     assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
     assert pts[1][1] == mlp and pts[1][2].key() == "w=hese:g8:k4:qnone;d=hese:g1:k2:qnone"
     assert pts[13][1].endswith("cnn_fashion_mnist.h5") and pts[13][2].key() == "w=exact:qnone;d=exact:qnone"
+
+
+def test_a_stored_test_set_is_read_back_exactly_and_checked(tmp_path):
+    """Traces from the PyTorch importer carry their test set (/model test_inputs as uint8 over 255 when exact,
+    test_labels); the scorer evaluates on it (and on nothing else), the validator checks it."""
+    from trsim_trace import intmodel as im
+    rng = np.random.default_rng(4)
+    trace, _ = _graph_trace(rng)
+    x = (rng.integers(0, 256, size=(7, 1, 8, 8)) / 255.0).astype(np.float32)
+    y = rng.integers(0, 3, size=7)
+    trace.model.update({"test_inputs": np.rint(x * 255).astype(np.uint8), "test_inputs_divisor": 255,
+                        "test_labels": y})
+    path = str(tmp_path / "t.h5")
+    write_trace(path, trace)
+    t = read_trace(path)
+    assert im.has_test_set(t)
+    xs, ys = im.eval_data(t)
+    np.testing.assert_array_equal(xs, x)
+    np.testing.assert_array_equal(ys, y)
+    want = float((tra.graph_logits(t, x).argmax(axis=1) == y).mean())
+    assert im.Scorer(t).evaluate() == want
+    t.model["test_labels"] = y[:3]
+    assert any("'test_labels' must be N integer class indices" in p for p in check_trace(t))
+    del t.model["test_labels"]
+    assert any("come together" in p for p in check_trace(t))
+    t.model.pop("test_inputs")
+    with pytest.raises(ValueError, match="stores no test set"):
+        im.eval_data(t)
