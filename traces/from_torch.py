@@ -112,6 +112,9 @@ def main(argv=None) -> int:
     except Failure as f:
         print(f"from-torch: {f}", file=sys.stderr)
         return f.status
+    except Exception as exc:  # a failure of the importer itself: one line, never a half-written trace
+        print(f"from-torch: {path}: the import failed: {_one_line(exc)}", file=sys.stderr)
+        return 1
     metric = (f", float accuracy {trace.float_metric:.4f}, int8 {trace.int8_metric:.4f}"
               if trace.int8_metric is not None else ", no test set: no accuracy")
     print(f"wrote {a.output}: {trace.network}, {len(trace.layers)} layers{metric} "
