@@ -232,11 +232,16 @@ TEST(ConfigLoader, EnergyEntriesCanBeSet) {
 TEST(ConfigLoader, OutputOnlyKeysLeaveTheHash) {
     ConfigFile f(defaultText());
     const SimConfig base = loadConfig(f.path());
-    for (const std::string set : {"outputs.vcd=w.vcd", "simulation.progress=false", "simulation.mode=detailed"}) {
+    for (const std::string set : {"outputs.vcd=w.vcd", "simulation.progress=false", "simulation.mode=detailed",
+                                  "accuracy.score=off", "accuracy.score=cached"}) {
         const SimConfig c = loadConfig(f.path(), {set});
         EXPECT_EQ(c.hash, base.hash) << set;
     }
     EXPECT_NE(loadConfig(f.path(), {"simulation.mode=detailed"}).resolvedYaml, base.resolvedYaml);
+    const SimConfig cached = loadConfig(f.path(), {"accuracy.score=cached"});
+    EXPECT_EQ(cached.accuracy.score, AccuracyScoring::Cached);
+    EXPECT_EQ(base.accuracy.score, AccuracyScoring::Auto);
+    EXPECT_NE(cached.resolvedYaml.find("score: cached"), std::string::npos);
     EXPECT_NE(loadConfig(f.path(), {"outputs.save_layer_outputs=true"}).hash, base.hash);
     EXPECT_NE(loadConfig(f.path(), {"clock_mhz=151"}).hash, base.hash);
 }

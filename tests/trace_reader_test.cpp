@@ -228,6 +228,24 @@ IntTensor tensorOf(const DatasetSpec& d) {
 
 // ----------------------------------------------------------------- valid traces
 
+// What the accuracy lookup of a sweep reads: everything but the operands.
+TEST_F(TraceReaderTest, SummaryReadsAttributesWithoutOperands) {
+    writeFile(path(), validSpec());
+    const Trace full = readTrace(path());
+    const Trace t = readTraceSummary(path());
+    EXPECT_EQ(t.network, full.network);
+    EXPECT_EQ(t.metric, full.metric);
+    EXPECT_EQ(t.int8Metric, full.int8Metric);
+    ASSERT_EQ(t.layers.size(), full.layers.size());
+    for (std::size_t i = 0; i < t.layers.size(); ++i) {
+        EXPECT_EQ(t.layers[i].name, full.layers[i].name);
+        EXPECT_EQ(t.layers[i].wBits, full.layers[i].wBits);
+        EXPECT_EQ(t.layers[i].xBits, full.layers[i].xBits);
+        EXPECT_TRUE(t.layers[i].weights.data.empty() && t.layers[i].inputs.data.empty());
+        EXPECT_FALSE(full.layers[i].weights.data.empty());
+    }
+}
+
 TEST_F(TraceReaderTest, ReadsEveryFieldOfAnH5pyStyleTrace) {
     const FileSpec spec = validSpec();
     const Trace t = writeAndRead(spec);

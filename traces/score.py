@@ -9,9 +9,13 @@ find it.
 
 A key is ``w=<operand>;d=<operand>``, operand ``exact:q<b>`` or ``<enc>:g<g>:k<k>:q<b>`` with ``b`` the
 ``quantize_bits`` or ``none`` (trsim_trace/setting.py); ``trsim run`` prints the key of a configuration it
-has no score for. Scoring re-runs the trace's integer model on its whole test set with exactly trsim's
-operand rules (traces/tr_accuracy.py); settings the trace already knows (the int8 model: no budget and no
-QT; rows of its /tr_accuracy table) are not re-scored. ``sweep`` reads the points with ``trsim sweep
+has no score for (and, with accuracy.score: auto, runs this itself). Scoring re-runs the trace's integer
+model on its whole test set with exactly trsim's operand rules (traces/trsim_trace/intmodel.py, through the
+simulator's own functional model; traces/tr_accuracy.py is the reference it equals); settings the trace
+already knows (the int8 model: no budget and no QT; rows of its /tr_accuracy table) are not re-scored.
+``setting`` options: --threads N (batches at once, default every core), --values (stdout: only
+KEY<TAB>VALUE per key, what trsim reads; the rest on stderr), --quiet (errors only). Errors are one line
+on stderr, exit status 1. ``sweep`` reads the points with ``trsim sweep
 --list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
 with a progress bar and its time.
 """
@@ -30,7 +34,8 @@ sys.path.insert(0, HERE)
 
 import tr_accuracy as tra  # noqa: E402
 from score_cache import ScoreCache  # noqa: E402
-from trsim_trace import Trace, read_trace  # noqa: E402
+from trsim_trace import intmodel as im  # noqa: E402
+from trsim_trace import Trace, TraceError, read_trace  # noqa: E402
 from trsim_trace.setting import Operand, Setting  # noqa: E402
 
 EXACT_KINDS = ("mac", "stripes", "pragmatic", "laconic")  # PE kinds whose products are exact
@@ -54,46 +59,70 @@ def why_unscorable(trace: Trace) -> Optional[str]:
     if trace.source != "trained" or trace.metric is None:
         return f"{trace.network} is a {trace.source} trace without a metric: there is no accuracy to score"
     try:
-        tra.architecture(trace)
+        arch = im.architecture(trace)
     except ValueError as exc:
         return str(exc)
+    if arch != "lstm_lm_tied" and not im.has_test_set(trace) and not trace.network.endswith(im.FASHION_MNIST):
+        return (f"{trace.network} stores no test set (/model datasets test_inputs, test_labels; "
+                f"`trsim trace from-torch` writes them): no data to score it on")
     return None
 
 
-def score(trace_path: str, keys: List[str], data=None, out=sys.stdout) -> Dict[str, float]:
-    """Score every key not yet known for the trace; returns key -> value."""
+def score(trace_path: str, keys: List[str], data=None, out=sys.stdout, threads: Optional[int] = None,
+          values_to=None, progress: bool = True) -> Dict[str, float]:
+    """Score every key not yet known for the trace; returns key -> value. ``values_to`` (a stream) gets one
+    ``KEY<TAB>VALUE`` line per requested key, as given (what trsim reads back)."""
     trace = read_trace(trace_path)
     problem = why_unscorable(trace)
     if problem:
-        raise SystemExit(f"{trace_path}: {problem}")
+        raise ScoreError(f"{trace_path}: {problem}")
     cache = ScoreCache(trace_path, trace.metric)
     if cache.stale:
         print(f"{cache.path}: scores of another version of the trace, discarded", file=out)
     values = {}
     todo = []
+    asked = {}
     for key in keys:
         setting = Setting.parse(key).for_trace(trace)
+        asked[key] = setting.key()
         v, where = known_value(trace, setting)
         if v is None:
             v = cache.get(setting.key())
             where = "cached"
         if v is None:
-            todo.append(setting)
+            if setting.key() not in [t.key() for t in todo]:
+                todo.append(setting)
         else:
             values[setting.key()] = v
             print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({where})", file=out)
-    if todo and data is None and tra.architecture(trace) != "lstm_lm_tied":
-        data = tra.load_eval_data(trace)
+    if todo and data is None and im.architecture(trace) != "lstm_lm_tied":
+        data = im.eval_data(trace)
+    scorer = None
     for i, setting in enumerate(todo):
         t0 = time.time()
-        label = f"[{i + 1}/{len(todo)}] {trace.network} {setting.describe()}"
-        v = tra.evaluate(trace, setting, data=data, progress=tra.Progress(label))
+        label = f"scoring [{i + 1}/{len(todo)}] {trace.network} {setting.describe()}"
+        if scorer is None:
+            scorer = im.Scorer(trace, setting, threads=threads)
+        else:
+            scorer.set_settings(setting)
+        v = scorer.evaluate(data, progress=tra.Progress(label) if progress else None)
         dt = time.time() - t0
-        cache.put(setting.key(), v, dt)
         values[setting.key()] = v
-        print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  (scored in {dt:.1f} s)", file=out,
-              flush=True)
+        try:
+            cache.put(setting.key(), v, dt)
+            note = f"scored in {dt:.1f} s"
+        except OSError as exc:
+            note = f"scored in {dt:.1f} s, not cached: {exc}"
+        print(f"{trace.network}  {setting.key()}  {trace.metric} {v:.6g}  ({note})", file=out, flush=True)
+    if values_to is not None:
+        for key, canonical in asked.items():
+            values_to.write(f"{key}\t{values[canonical]!r}\n")
+        values_to.flush()
     return values
+
+
+class ScoreError(Exception):
+    """A trace or setting that cannot be scored: one line, exit status 1."""
 
 
 # --------------------------------------------------------------------------- settings of a sweep's points
@@ -203,23 +232,33 @@ def main(argv=None) -> int:
     p = sub.add_parser("setting", help="score settings of one trace")
     p.add_argument("trace")
     p.add_argument("keys", nargs="+")
+    p.add_argument("--threads", type=int, default=None, help="batches scored at once (default: every core)")
+    p.add_argument("--values", action="store_true",
+                   help="stdout: only KEY<TAB>VALUE per key (what trsim reads); the rest goes to stderr")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no lines but errors")
     p = sub.add_parser("sweep", help="score every point of a sweep file")
     p.add_argument("sweep")
     p.add_argument("--trsim", default=os.path.join(os.path.dirname(HERE), "build", "trsim"))
     p = sub.add_parser("show", help="the cached scores of a trace")
     p.add_argument("trace")
     a = ap.parse_args(argv)
-    if a.cmd == "setting":
-        for k in a.keys:
-            try:
-                Setting.parse(k)
-            except ValueError as exc:
-                ap.error(str(exc))
-        score(a.trace, a.keys)
-        return 0
-    if a.cmd == "sweep":
-        return score_sweep(a.sweep, a.trsim)
-    return show(a.trace)
+    try:
+        if a.cmd == "setting":
+            for k in a.keys:
+                try:
+                    Setting.parse(k)
+                except ValueError as exc:
+                    ap.error(str(exc))
+            out = open(os.devnull, "w") if a.quiet else (sys.stderr if a.values else sys.stdout)
+            score(a.trace, a.keys, out=out, threads=a.threads, values_to=sys.stdout if a.values else None,
+                  progress=not a.quiet)
+            return 0
+        if a.cmd == "sweep":
+            return score_sweep(a.sweep, a.trsim)
+        return show(a.trace)
+    except (ScoreError, TraceError, ValueError, OSError) as exc:
+        print(f"score.py: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

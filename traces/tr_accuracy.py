@@ -112,8 +112,9 @@ class LayerRules:
         return conv_tr(self.data(q), self.weights, layer.stride, layer.padding, layer.groups, self.d_coding, None)
 
 
-def layer_rules(trace: Trace, setting: Setting) -> List[LayerRules]:
-    return [LayerRules(la, setting) for la in trace.layers]
+def layer_rules(trace: Trace, setting) -> List[LayerRules]:
+    """Every layer's rules under one Setting, or a {layer name: Setting} mapping (per-layer settings)."""
+    return [LayerRules(la, setting[la.name] if isinstance(setting, dict) else setting) for la in trace.layers]
 
 
 def architecture(trace: Trace) -> str:

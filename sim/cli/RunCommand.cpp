@@ -1,6 +1,7 @@
 #include <ostream>
 
 #include "modules/pe/PeRegistry.hpp"
+#include "sim/cli/AccuracyScoring.hpp"
 #include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/cli/ErrorHandler.hpp"
@@ -30,6 +31,9 @@ CommandSpec runSpec() {
         "  --set operands.data.budget=4 --set array.rows=64 --set pe.kind=mac\n"
         "--report-csv DIR also writes DIR/COMPUTE_REPORT.csv and DIR/BANDWIDTH_REPORT.csv\n"
         "with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
+        "The model accuracy of the config's setting comes from the trace or its score cache\n"
+        "<trace>.scores.tsv; with accuracy.score: auto (the default) a missing one is scored\n"
+        "first (traces/score.py on the trace's test set) and cached (docs/import.md).\n"
         "PE kinds (pe.kind):\n" +
         peKindHelp() +
         "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";
@@ -41,7 +45,8 @@ CommandSpec runSpec() {
         "simulate only these layers (0-based A <= index < B); the same as --set simulation.layers=...")(
         "report-csv", po::value<std::string>()->value_name("DIR"),
         "also write SCALE-Sim style COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv into DIR");
-    spec.hidden.add_options()("config", po::value<std::string>(), "");
+    // --no-score: the sweep's workers, whose sweep has scored what their points lack (AccuracyScoring.hpp).
+    spec.hidden.add_options()("config", po::value<std::string>(), "")("no-score", "");
     spec.positional.add("config", 1);
     return spec;
 }
@@ -78,12 +83,14 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
 
         file = config.tracePath;
         Trace trace = readTrace(config.tracePath);
+        // The network's accuracy: keyed on the whole trace, before simulation.layers picks layers.
+        const AccuracyLookup accuracy = accuracyForRun(trace, config, !vm.count("no-score"), err);
         keepSelectedLayers(trace, config);
         checkTraceFitsConfig(trace, config);
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
             << " array, config hash " << config.hash << "\n";
-        const SimulationResult result = simulate(config, trace, err);
+        const SimulationResult result = simulate(config, trace, err, &accuracy);
         RunRecord record;
         record.configYaml = config.resolvedYaml;
         record.configHash = config.hash;

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "sim/cli/AccuracyScoring.hpp"
 #include "sim/cli/CommandLine.hpp"
 #include "sim/cli/Commands.hpp"
 #include "sim/cli/ErrorHandler.hpp"
@@ -40,6 +41,8 @@ CommandSpec sweepSpec() {
         "Under mpirun (OMPI_COMM_WORLD_* or PMI_* in the environment) every rank runs\n"
         "its shard and rank 0 merges once all points are done; OUT.h5.parts/ must be on\n"
         "a file system every rank sees.\n"
+        "Before the points run, the model accuracies they lack (accuracy.score: auto) are\n"
+        "scored, each distinct setting once, -j at a time, into the traces' score caches.\n"
         "Exit codes: 0 all points ok, 1 invalid sweep, 2 usage, 4 error, 5 some points failed.\n";
     spec.options.add_options()("help,h", "print this help")(
         "output,o", po::value<std::string>()->value_name("OUT.h5"), "sweep results file")(
@@ -206,6 +209,7 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
             err << "trsim sweep: " << spec.points.size() << " points"
                 << (a.shards > 1 ? ", shard " + std::to_string(a.shard) + "/" + std::to_string(a.shards) : "")
                 << ": " << todo.size() << " to run, " << resumed << " already done, " << a.jobs << " at once\n";
+            if (!todo.empty()) scoreSweepAccuracy(spec, todo, a.jobs, parts, err);
             SweepRunOptions options;
             options.jobs = a.jobs;
             options.partsDir = parts;

@@ -156,6 +156,18 @@ struct OutputConfig {
     bool termHistograms = true;  // per-layer term histograms (sim/run/TermHistograms.hpp)
 };
 
+// Where a run's model accuracy comes from when the trace's own values and its score cache lack the
+// setting (accuracy.score; sim/cli/AccuracyScoring.hpp). It changes no simulated number: not hashed.
+enum class AccuracyScoring {
+    Auto,    // score the setting now (traces/score.py) and cache it beside the trace
+    Cached,  // only what the trace and its cache hold (NaN and the command that scores it otherwise)
+    Off,     // no accuracy at all
+};
+struct AccuracyConfig {
+    AccuracyScoring score = AccuracyScoring::Auto;
+};
+std::string accuracyScoringName(AccuracyScoring s);
+
 struct SimConfig {
     std::string configPath;
     std::string tracePath;  // resolved relative to the config file
@@ -174,6 +186,7 @@ struct SimConfig {
     OutputConfig outputs;
     MappingConfig mapping;
     SimulationConfig simulation;
+    AccuracyConfig accuracy;
 
     // Canonical YAML of every resolved value (defaults filled in), and its hash:
     // two runs with the same hash simulate the same thing.

@@ -27,6 +27,10 @@ std::string simModeName(SimMode m) {
     static const char* const names[] = {"fast", "detailed", "structural"};
     return names[static_cast<int>(m)];
 }
+std::string accuracyScoringName(AccuracyScoring s) {
+    static const char* const names[] = {"auto", "cached", "off"};
+    return names[static_cast<int>(s)];
+}
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
 std::string weightStorageName(WeightStorage s) { return s == WeightStorage::Terms ? "terms" : "values"; }
 std::string outputPrecisionText(const OutputPrecisionConfig& p) {
@@ -82,7 +86,7 @@ namespace {
 // then work for it unchanged.
 const std::vector<std::string> kTopKeys{"trace", "array", "pe", "operands", "clock_mhz",
                                         "buffers", "dram", "energy_table", "energy", "area_table", "outputs",
-                                        "simulation", "data_path", "mapping"};
+                                        "simulation", "data_path", "mapping", "accuracy"};
 
 fs::path resolveBeside(const std::string& file, const std::string& relative) {
     if (relative.empty()) return {};
@@ -297,6 +301,10 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << (c.mapping.depthwise == DepthwiseMapping::Packed ? "packed" : "per_channel") << YAML::EndMap;
     // progress and threads change no result, so they stay out of the resolved config too. simulation.layers changes
     // what runs, but enters the hash only when set, so configs without it keep their hashes.
+    // accuracy.score changes no simulated number (only whether a missing accuracy is computed): not hashed.
+    if (all)
+        e << YAML::Key << "accuracy" << YAML::Value << YAML::BeginMap << YAML::Key << "score" << YAML::Value
+          << accuracyScoringName(c.accuracy.score) << YAML::EndMap;
     if (all || !c.simulation.layers.empty()) {
         e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
         if (all)
@@ -542,6 +550,12 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         y.problem("simulation.layers", e.what());
     }
     c.simulation.threads = y.integer(simulation, "simulation", "threads", 1, 256, defaultThreads());
+
+    const YAML::Node accuracy = y.map(root, "", "accuracy", false);
+    y.onlyKeys(accuracy, "accuracy", {"score"});
+    const std::string scoring = y.choice(accuracy, "accuracy", "score", {"auto", "cached", "off"}, std::string("auto"));
+    for (AccuracyScoring s : {AccuracyScoring::Auto, AccuracyScoring::Cached, AccuracyScoring::Off})
+        if (accuracyScoringName(s) == scoring) c.accuracy.score = s;
 
     // The kind's own rules across keys, on an otherwise valid config.
     if (y.problems().empty())

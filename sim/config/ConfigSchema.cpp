@@ -103,6 +103,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"simulation.layers", T::Text, "", "\"\"", false,
          "layers to simulate: NAME,NAME,... or A:B (0-based, A <= index < B, either end may be left out; quote "
          "it in YAML); empty: all"},
+        {"accuracy.score", T::Choice, "auto, cached, off", "auto", false,
+         "the model accuracy of a setting the trace and its score cache lack: auto scores it now (traces/score.py on "
+         "the trace's test set, cached beside the trace), cached reports NaN and the command that scores it, off "
+         "reports none (not part of the config hash; docs/import.md)"},
     };
     k.insert(k.end(), rest.begin(), rest.end());
     return k;

@@ -249,7 +249,7 @@ void checkConvShapes(const std::string& where, const TraceLayer& l) {
 
 // ----------------------------------------------------------------- layers
 
-TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::string& name) {
+TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::string& name, bool operands) {
     const std::string where = fileWhere + ": layer '" + name + "'";
     if (h5read::objectKind(layers, name) != ObjectKind::Group)
         fail(where, "every member of '/layers' must be a group (one per layer)");
@@ -272,6 +272,7 @@ TraceLayer readLayer(hid_t layers, const std::string& fileWhere, const std::stri
     }
     if (l.type == LayerType::Lstm) l.hiddenSize = requiredIntInRange(g, where, "hidden_size", 1, INT_MAX);
 
+    if (!operands) return l;
     l.weights = readOperand(g, where, "weights", l.type, l.wBits, "w_bits");
     l.inputs = readOperand(g, where, "inputs", l.type, l.xBits, "x_bits");
     if (l.type == LayerType::Conv)
@@ -372,7 +373,7 @@ void readPublishedAccuracy(hid_t file, const std::string& path, Trace& t) {
     }
 }
 
-Trace readOpenFile(hid_t file, const std::string& path) {
+Trace readOpenFile(hid_t file, const std::string& path, bool operands) {
     Trace t;
     t.path = path;
     readRootAttributes(file, path, t);
@@ -386,7 +387,7 @@ Trace readOpenFile(hid_t file, const std::string& path) {
     if (!layers.valid()) fail(path, "group '/layers' cannot be opened");
     const std::vector<std::string> names = h5read::memberNames(layers);
     if (names.empty()) fail(path, "group '/layers' has no layers");
-    for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name));
+    for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name, operands));
     sortAndCheckIndices(path, t.layers);
     readTrAccuracy(file, path, t);
     readPublishedAccuracy(file, path, t);
@@ -394,9 +395,7 @@ Trace readOpenFile(hid_t file, const std::string& path) {
     return t;
 }
 
-}  // namespace
-
-Trace readTrace(const std::string& path) {
+Trace readTraceFile(const std::string& path, bool operands) {
     if (path.empty()) fail("(empty trace path)", "the trace file name is empty");
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
@@ -409,11 +408,17 @@ Trace readTrace(const std::string& path) {
     Hdf5File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file.valid()) fail(path, "cannot be opened as HDF5");
     try {
-        return readOpenFile(file, path);
+        return readOpenFile(file, path, operands);
     } catch (const Hdf5ReadError& e) {
         // Safety net: the helpers' messages normally arrive already wrapped with a location.
         fail(path, e.what());
     }
 }
+
+}  // namespace
+
+Trace readTrace(const std::string& path) { return readTraceFile(path, true); }
+
+Trace readTraceSummary(const std::string& path) { return readTraceFile(path, false); }
 
 }  // namespace trsim

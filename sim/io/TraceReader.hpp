@@ -13,4 +13,8 @@ namespace trsim {
 // Throws TraceError at the first problem found.
 Trace readTrace(const std::string& path);
 
+// The same without the layers' operands (weights and inputs stay empty, unchecked): what the accuracy
+// lookup reads (metric, /tr_accuracy, layer bits, the score cache), cheap even for large traces.
+Trace readTraceSummary(const std::string& path);
+
 }  // namespace trsim

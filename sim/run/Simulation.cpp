@@ -151,7 +151,8 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
     trace.layers = std::move(layers);
 }
 
-SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress) {
+SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
+                          const AccuracyLookup* given) {
     checkTraceFitsConfig(trace, config);
     SimulationResult result;
     std::vector<QuantizedOperands> operands;
@@ -315,11 +316,12 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     recordArea(result.stats, config);
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
-    const AccuracyLookup accuracy = lookupAccuracy(trace, config);
+    const AccuracyLookup accuracy = given ? *given : lookupAccuracy(trace, config);
     const std::string metric = accuracyMetric(trace);
     result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")), metric,
                      "the trace's model " + metric + " for this configuration: " + accuracy.note);
-    if (!accuracy.value && showProgress) progress << "trsim: " << accuracy.note << "\n";
+    if (!accuracy.value && showProgress && config.accuracy.score != AccuracyScoring::Off)
+        progress << "trsim: " << accuracy.note << "\n";
     return result;
 }
 

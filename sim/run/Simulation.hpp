@@ -11,6 +11,7 @@
 #include "sim/io/ResultsWriter.hpp"
 #include "sim/run/StatsRegistry.hpp"
 #include "sim/io/Trace.hpp"
+#include "sim/run/AccuracyKey.hpp"
 
 namespace trsim {
 
@@ -37,7 +38,10 @@ double clockPeriodPs(double clockMhz);
 // SystemC elaborates once per process: call this at most once. A layer's
 // values are released as soon as it is done (its shapes stay), so a large
 // network never holds all of them and its run's memory stays near the trace's.
-SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress);
+// `accuracy` is what run/accuracy records (the caller's lookup on the whole trace, see
+// sim/cli/AccuracyScoring.hpp); without it, lookupAccuracy on `trace`.
+SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
+                          const AccuracyLookup* accuracy = nullptr);
 
 // The trace's model quality (accuracy, perplexity: trace.metric) for this
 // configuration (lookupAccuracy in sim/run/AccuracyKey.hpp: the 8-bit value, a

@@ -46,8 +46,9 @@ std::string clock(double seconds) {
 }
 
 pid_t spawnWorker(const SweepSpec& spec, const SweepPoint& p, const SweepRunOptions& o) {
+    // --no-score: the sweep scored the accuracies its points lack before starting them (AccuracyScoring.hpp).
     std::vector<std::string> args{o.trsimExecutable, "run", spec.baseConfigPath, "-o",
-                                  partPath(o.partsDir, p.configHash, ".h5")};
+                                  partPath(o.partsDir, p.configHash, ".h5"), "--no-score"};
     for (const auto& ov : p.overrides) {
         args.push_back("--set");
         args.push_back(ov);

@@ -199,7 +199,7 @@ def test_graph_problems_are_named():
     assert check_graph(graph, names) == []
     bad = [dict(n) for n in graph]
     bad[1]["input"] = "nowhere"
-    bad[3]["act"] = "tanh"
+    bad[3]["act"] = "gelu"
     msgs = "\n".join(check_graph(bad, names))
     assert "node 1 (layer): input 'nowhere'" in msgs and "node 3 (layer): 'act' must be one of" in msgs
     assert any("every trace layer must appear exactly once" in m for m in check_graph(graph[2:], names))
@@ -237,3 +237,31 @@ def test_sweep_points_of_a_block_list_take_each_points_own_keys(tmp_path):
     assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
     assert pts[1][2].key() == "w=hese:g8:k12:qnone;d=hese:g1:k3:qnone"
     assert pts[2][2].key() == "w=hese:g8:k8:qnone;d=hese:g1:k3:qnone"
+
+
+def test_a_stored_test_set_is_read_back_exactly_and_checked(tmp_path):
+    """Traces from the PyTorch importer carry their test set (/model test_inputs as uint8 over 255 when exact,
+    test_labels); the scorer evaluates on it (and on nothing else), the validator checks it."""
+    from trsim_trace import intmodel as im
+    rng = np.random.default_rng(4)
+    trace, _ = _graph_trace(rng)
+    x = (rng.integers(0, 256, size=(7, 1, 8, 8)) / 255.0).astype(np.float32)
+    y = rng.integers(0, 3, size=7)
+    trace.model.update({"test_inputs": np.rint(x * 255).astype(np.uint8), "test_inputs_divisor": 255,
+                        "test_labels": y})
+    path = str(tmp_path / "t.h5")
+    write_trace(path, trace)
+    t = read_trace(path)
+    assert im.has_test_set(t)
+    xs, ys = im.eval_data(t)
+    np.testing.assert_array_equal(xs, x)
+    np.testing.assert_array_equal(ys, y)
+    want = float((tra.graph_logits(t, x).argmax(axis=1) == y).mean())
+    assert im.Scorer(t).evaluate() == want
+    t.model["test_labels"] = y[:3]
+    assert any("'test_labels' must be N integer class indices" in p for p in check_trace(t))
+    del t.model["test_labels"]
+    assert any("come together" in p for p in check_trace(t))
+    t.model.pop("test_inputs")
+    with pytest.raises(ValueError, match="stores no test set"):
+        im.eval_data(t)

@@ -473,8 +473,31 @@ def _check_published(where: str, view: _AttrView, columns: Dict[str, object], pr
         problems.append(f"{where}: columns differ in length: {lengths}")
 
 
+def _check_test_set(where: str, model: Dict[str, object], problems: List[str]):
+    """The optional stored test set (``test_inputs`` [N, ...], ``test_labels`` [N] integer class indices;
+    ``test_inputs_divisor`` when the inputs are stored as integers). ``model`` holds arrays or datasets."""
+    has_x, has_y = "test_inputs" in model, "test_labels" in model
+    if not has_x and not has_y:
+        return
+    w = f"{where}: group '/model'"
+    if has_x != has_y:
+        problems.append(f"{w}: 'test_inputs' and 'test_labels' come together, found only "
+                        f"{'test_inputs' if has_x else 'test_labels'}")
+        return
+    x, y = model["test_inputs"], model["test_labels"]
+    if not hasattr(x, "shape") or not hasattr(y, "shape"):
+        problems.append(f"{w}: 'test_inputs' and 'test_labels' must be datasets")
+        return
+    if len(y.shape) != 1 or len(x.shape) < 2 or x.shape[0] != y.shape[0] or y.dtype.kind not in "iu":
+        problems.append(f"{w}: 'test_labels' must be N integer class indices for 'test_inputs' [N, ...], got "
+                        f"{y.dtype} {tuple(y.shape)} for {tuple(x.shape)}")
+    if "test_inputs_divisor" in model and x.dtype.kind not in "iu":
+        problems.append(f"{w}: 'test_inputs_divisor' needs integer 'test_inputs', got {x.dtype}")
+
+
 def _check_model(where: str, model: Dict[str, object], layer_names: List[str], version, problems: List[str]):
     """The ``graph`` architecture (version 2): a valid graph over exactly the trace's layers."""
+    _check_test_set(where, model, problems)
     if model.get("architecture") != "graph":
         return
     if version != 2:
@@ -628,8 +651,9 @@ def check_file(path: str) -> List[str]:
         if "model" in f and not isinstance(f["model"], h5py.Group):
             problems.append(f"{where}: '/model' must be a group")
         elif "model" in f:
-            _check_model(where, {k: _py(v) for k, v in f["model"].attrs.items()}, list(layers.keys()),
-                         _py(f.attrs.get("format_version")), problems)
+            entries = {k: _py(v) for k, v in f["model"].attrs.items()}
+            entries.update({k: ds for k, ds in f["model"].items() if k in ("test_inputs", "test_labels")})
+            _check_model(where, entries, list(layers.keys()), _py(f.attrs.get("format_version")), problems)
         if "tr_accuracy" in f:
             tr = f["tr_accuracy"]
             if not isinstance(tr, h5py.Group):
