@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from . import export, figures, isoaccuracy, search, terms
+from . import energy, export, figures, isoaccuracy, paper, search, terms
 from .results import AnalysisError, Results, load
 
 DESCRIPTION = """\
@@ -26,6 +26,8 @@ commands:
   info       what an input holds: kind, points, swept keys, layers
   isoaccuracy  TR vs QT at equal accuracy per network: cheapest settings within a tolerance of the
              8-bit model, latency / energy ratios beside the paper's FPGA table; CSV + figures
+  paper      the paper's table on its own settings (sweep of configs/sweeps/paper.yaml): paper_table.csv
+             and paper_table.png/pdf (analysis/paper.py states the rule)
   search     SEARCH.yaml -o DIR: the cheapest per-layer settings within an accuracy tolerance
              (docs/per-layer.md); runs trsim and the accuracy scorer, takes no results file
 
@@ -53,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     inputs = argparse.ArgumentParser(add_help=False)
     inputs.add_argument("inputs", nargs="+", metavar="INPUT.h5",
                         help="a trsim sweep file, or one or more trsim run files")
+    inputs.add_argument("--where", action="append", metavar="KEY=VALUE",
+                        help="keep only the points with this value of a config key, 'network' or 'array' "
+                             "(repeatable: all must hold; several values: KEY=V1,V2)")
+    facet = argparse.ArgumentParser(add_help=False)
+    facet.add_argument("--facet", action="append", metavar="KEY",
+                       help="one figure per value of this config key, 'network' or 'array' (repeatable); points "
+                            "on several array configurations get a figure per array unless KEY is 'none'")
     outdir = argparse.ArgumentParser(add_help=False)
     outdir.add_argument("-o", "--out", default="figures", metavar="DIR",
                         help="output directory for the figures (created if missing; default: figures)")
@@ -76,12 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     heat.add_argument("--autoscale", action="store_true",
                       help="colour scale up to the largest utilization instead of 1")
 
-    sub.add_parser("all", parents=[inputs, outdir, quality, select, budget, heat],
+    sub.add_parser("all", parents=[inputs, outdir, quality, select, budget, heat, facet],
                    help="every figure the input allows, plus CSVs")
-    sub.add_parser("budget", parents=[inputs, outdir, budget], help="cycles and energy vs term budget")
-    sub.add_parser("tradeoff", parents=[inputs, outdir, quality], help="accuracy/error vs term pairs")
-    sub.add_parser("pareto", parents=[inputs, outdir, quality], help="Pareto front energy vs quality")
-    cmp = sub.add_parser("compare", parents=[inputs, outdir, quality],
+    sub.add_parser("budget", parents=[inputs, outdir, budget, facet], help="cycles and energy vs term budget")
+    sub.add_parser("tradeoff", parents=[inputs, outdir, quality, facet], help="accuracy/error vs term pairs")
+    sub.add_parser("pareto", parents=[inputs, outdir, quality, facet], help="Pareto front energy vs quality")
+    cmp = sub.add_parser("compare", parents=[inputs, outdir, quality, facet],
                          help="bars per design point: cycles, energy, utilization, error")
     cmp.add_argument("--network", metavar="NAME", help="network to compare (default: every network, a figure each)")
     sub.add_parser("breakdown", parents=[inputs, outdir, select], help="per-layer energy and cycles")
@@ -104,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "
                           "convs), paper (without the first conv and depthwise convs, as the authors' accounting); "
                           "the layers' kinds come from each point's trace (trace_path)")
+    pap = sub.add_parser("paper", parents=[inputs, outdir],
+                         help="the paper's table on its settings: paper_table.csv and a figure")
+    pap.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
+                     help="which layers' cycles and energy count (as isoaccuracy --layers; the choice of settings "
+                          "does not depend on it)")
+    sub.add_parser("energy", parents=[inputs, outdir], help="energy by component per layer (analysis/energy.py)")
+    sub.add_parser("accelergy", parents=[inputs, outdir], help="ERT.yaml and ART.yaml: the energies and areas a run used")
     search.add_parser(sub)
     return p
 
@@ -153,22 +169,45 @@ def _save(fig, outdir, written):
         written.append(path)
 
 
+def _draw(plot, res, args, written, *plot_args):
+    for fig in figures.facets.draw(plot, res, args.facet, *plot_args):
+        _save(fig, args.out, written)
+
+
 def _cmd_budget(res, args, written):
-    _save(figures.plot_budget(res, args.x_key), args.out, written)
+    _draw(figures.plot_budget, res, args, written, args.x_key)
 
 
 def _cmd_tradeoff(res, args, written):
-    _save(figures.plot_tradeoff(res, args.metric, args.error_agg), args.out, written)
+    _draw(figures.plot_tradeoff, res, args, written, args.metric, args.error_agg)
 
 
 def _cmd_pareto(res, args, written):
-    _save(figures.plot_pareto(res, args.metric, args.error_agg), args.out, written)
+    _draw(figures.plot_pareto, res, args, written, args.metric, args.error_agg)
 
 
 def _cmd_compare(res, args, written):
-    nets = [args.network] if getattr(args, "network", None) else res.networks()
-    for net in nets:
-        _save(figures.plot_compare(res, net, args.metric, args.error_agg), args.out, written)
+    if getattr(args, "network", None) and args.network not in res.networks():
+        raise AnalysisError(f"{res.name}: no network '{args.network}' (networks: {', '.join(res.networks())})")
+    several = len(res.networks()) > 1
+    for part in figures.facets.split(res, args.facet):
+        nets = [args.network] if getattr(args, "network", None) else part.res.networks()
+        for net in nets:
+            if net not in part.res.networks():
+                continue
+            try:
+                fig = figures.plot_compare(part.res, net, args.metric, args.error_agg)
+            except AnalysisError as e:
+                if not part.suffix:
+                    raise
+                _note(f"compare {part.title}: skipped: {e}")
+                continue
+            if several and fig.name == "compare":  # the name says the network whenever the input has several
+                fig.name = f"compare_{figures.safe_name(net)}"
+            if part.suffix:
+                fig.name += f"_{part.suffix}"
+                figures.add_to_title(fig.fig, part.title)
+            _save(fig, args.out, written)
 
 
 def _cmd_breakdown(res, args, written):
@@ -214,7 +253,7 @@ def _cmd_info(res, args, written):
     print(f"swept keys: {', '.join(res.swept_keys) or '(none)'}")
     print(f"networks: {', '.join(res.networks()) or '(none)'}")
     for p in res.points:
-        line = f"  point {p.index} {p.config_hash} {p.status}: {p.network} ({p.describe(figures._describe_keys(res))})"
+        line = f"  point {p.index} {p.config_hash} {p.status}: {p.network} ({p.describe(figures.describe_keys(res))})"
         if not p.ok:
             line += f" error: {p.error}"
         print(line)
@@ -256,13 +295,29 @@ def _cmd_isoaccuracy(res, args, written):
     written.append(csv_path)
     _save(isoaccuracy.plot_ratios(results, rows), args.out, written)
     for nr in results:
-        _save(isoaccuracy.plot_accuracy_cost(nr), args.out, written)
+        for arr in isoaccuracy.arrays_of(nr):  # one figure per array configuration
+            _save(isoaccuracy.plot_accuracy_cost(nr, arr), args.out, written)
+
+
+def _cmd_paper(res, args, written):
+    tables = paper.analyse(res, args.layers)
+    rows = paper.table_rows(tables)
+    print(paper.format_table(tables, rows, args.layers))
+    os.makedirs(args.out, exist_ok=True)
+    csv_path = os.path.join(args.out, "paper_table.csv")
+    paper.write_csv(rows, csv_path)
+    print(csv_path)
+    written.append(csv_path)
+    _save(paper.plot(tables, rows), args.out, written)
 
 
 COMMANDS = {
     "all": _cmd_all, "budget": _cmd_budget, "tradeoff": _cmd_tradeoff, "pareto": _cmd_pareto, "compare": _cmd_compare,
     "breakdown": _cmd_breakdown, "heatmap": _cmd_heatmap, "csv": _cmd_csv, "info": _cmd_info, "terms": _cmd_terms,
-    "isoaccuracy": _cmd_isoaccuracy,
+    "isoaccuracy": _cmd_isoaccuracy, "paper": _cmd_paper,
+    "energy": lambda res, args, written: [print(p) or written.append(p) for p in energy.plot_energy(args.inputs, args.out)],
+    "accelergy": lambda res, args, written: [print(p) or written.append(p)
+                                             for p in energy.export_accelergy(args.inputs, args.out)],
 }
 
 
@@ -273,6 +328,8 @@ def main(argv=None) -> int:
     written = []
     try:
         res = load(args.inputs)
+        if args.where:
+            res = figures.facets.where(res, args.where)
         for p in res.failed_points():
             what = "failed" if p.status == "failed" else f"has status '{p.status}'"
             _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))

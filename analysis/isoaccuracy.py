@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .results import AnalysisError, Results, budget_value
+from .results import AnalysisError, Results, array_config, budget_value, fmt_num
 
 # The paper's FPGA table (section 1 of the TR paper; SPEC section 6): TR over QT on the same tMAC array.
 PAPER_FPGA = {  # row: (latency ratio, energy-efficiency ratio)
@@ -75,7 +75,8 @@ class Candidate:
     energy_pj: float
     on_chip_pj: float    # NaN when unknown
     term_pairs_per_mac: float  # the authors' accounting
-    array: str           # "area 1.0 mm2" or "32x32"
+    array: str           # "area 1 mm2" or "32x32": the array configuration the point asked for
+    ran_on: str = ""     # "20x20": the array it ran on (an area gives each kind its own)
 
 
 @dataclass
@@ -205,9 +206,13 @@ def _layer_costs(res: Results, p, layers: str):
 
 
 def _array_of(p) -> str:
-    area = p.get("array.area_mm2")
-    if area is not None and str(area).lower() not in ("none", "null", ""):
-        return f"area {area} mm2"
+    return array_config(p)
+
+
+def _ran_on(p) -> str:
+    """The array the point ran on: /run/array_rows x array_cols, else its configured rows x cols."""
+    if p.ran_on:
+        return f"{p.ran_on[0]}x{p.ran_on[1]}"
     return f"{p.get('array.rows', '?')}x{p.get('array.cols', '?')}"
 
 
@@ -273,7 +278,7 @@ def analyse(res: Results, tolerance: float = None, test_size: int = TEST_SIZE, l
                 raise AnalysisError(f"{res.name}: network {net}: point {p.index} has layers {names}, "
                                     f"point {pts[0].index} {counted}")
             cands.append(Candidate(p, fam, label, float(tot["accuracy"][i]), cyc, energy, on_chip, tpm,
-                                   _array_of(p)))
+                                   _array_of(p), _ran_on(p)))
         refs = [c for c in cands if c.family in ("qt", "mac") and c.label.startswith("INT8")]
         if not refs:
             raise AnalysisError(f"{res.name}: network {net}: no 8-bit reference point (pe.kind tr without budgets "
@@ -321,6 +326,13 @@ def comparisons(results: list) -> list:
                            layers_left_out=" ".join(nr.left_out), array=arr, baseline=view,
                            baseline_setting=base.label if base else "", baseline_accuracy=base.accuracy if base else math.nan,
                            tr_setting=tr.label if tr else "", tr_accuracy=tr.accuracy if tr else math.nan,
+                           baseline_array=base.ran_on if base else "", tr_array=tr.ran_on if tr else "",
+                           baseline_cycles=base.cycles if base else math.nan,
+                           tr_cycles=tr.cycles if tr else math.nan,
+                           baseline_energy_pj=base.energy_pj if base else math.nan,
+                           tr_energy_pj=tr.energy_pj if tr else math.nan,
+                           baseline_on_chip_pj=base.on_chip_pj if base else math.nan,
+                           tr_on_chip_pj=tr.on_chip_pj if tr else math.nan,
                            latency_ratio=_ratio(base.cycles, tr.cycles) if base and tr else math.nan,
                            energy_ratio=_ratio(base.energy_pj, tr.energy_pj) if base and tr else math.nan,
                            on_chip_energy_ratio=_ratio(base.on_chip_pj, tr.on_chip_pj) if base and tr else math.nan,
@@ -344,14 +356,23 @@ def comparisons(results: list) -> list:
 
 CSV_COLUMNS = ("network", "paper_row", "metric", "reference", "tolerance", "threshold", "noise_se", "layers",
                "layers_counted", "layers_left_out", "array",
-               "baseline", "baseline_setting", "baseline_accuracy", "tr_setting", "tr_accuracy", "latency_ratio",
+               "baseline", "baseline_setting", "baseline_accuracy", "tr_setting", "tr_accuracy",
+               "baseline_array", "tr_array", "baseline_cycles", "tr_cycles", "baseline_energy_pj", "tr_energy_pj",
+               "baseline_on_chip_pj", "tr_on_chip_pj", "latency_ratio",
                "energy_ratio", "on_chip_energy_ratio", "term_pair_ratio", "paper_latency_ratio",
                "paper_energy_ratio", "note")
 
 
-def _cell(v):
+# Absolute numbers are written in full (repr precision, integers without '.0'); ratios and accuracies to 6 digits.
+EXACT_COLUMNS = ("baseline_cycles", "tr_cycles", "baseline_energy_pj", "tr_energy_pj", "baseline_on_chip_pj",
+                 "tr_on_chip_pj")
+
+
+def _cell(v, exact=False):
     if isinstance(v, float):
-        return "" if not np.isfinite(v) else f"{v:.6g}"
+        if not np.isfinite(v):
+            return ""
+        return fmt_num(v) if exact else f"{v:.6g}"
     return str(v)
 
 
@@ -361,7 +382,7 @@ def write_csv(rows: list, path: str) -> None:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in rows:
-            w.writerow([_cell(r[c]) for c in CSV_COLUMNS])
+            w.writerow([_cell(r[c], c in EXACT_COLUMNS) for c in CSV_COLUMNS])
 
 
 def format_table(results: list, rows: list) -> str:
@@ -398,11 +419,11 @@ COLUMN_WIDTH = 3.5
 def plot_ratios(results: list, rows: list):
     """Per network: trsim's QT/TR latency and energy ratios on the same tMAC array beside the paper's FPGA
     table and the authors' term-pair ratio; the tolerance and test-set noise in each tick label."""
-    from .figures import Figure, _new_figure
+    from .figures import Figure, new_figure
     qt_rows = [r for r in rows if r["baseline"].startswith("QT")]
     if not qt_rows:
         return Figure("isoaccuracy", None, notes=["isoaccuracy: no network has both a QT and a TR point"])
-    fig = _new_figure(COLUMN_WIDTH, 1.0 + 0.55 * len(qt_rows))
+    fig = new_figure(COLUMN_WIDTH, 1.0 + 0.55 * len(qt_rows))
     ax = fig.add_subplot(1, 1, 1)
     series = [("latency_ratio", "trsim latency", "#1f77b4", ""), ("energy_ratio", "trsim energy", "#ff7f0e", ""),
               ("on_chip_energy_ratio", "trsim on-chip energy", "#ffbb78", ""),
@@ -436,16 +457,25 @@ def plot_ratios(results: list, rows: list):
     return Figure("isoaccuracy", fig, data={"rows": qt_rows, **data})
 
 
-def plot_accuracy_cost(nr: NetworkResult):
-    """Accuracy (zoomed, error bars = test-set SE) vs cycles and vs energy: QT bit widths as one curve
-    (INT-b labels), TR budgets as another, INT-b MAC arrays as a third; the tolerance band shaded."""
+def arrays_of(nr: NetworkResult) -> list:
+    """The array configurations a network's points ran on (results.array_config), in point order."""
+    return list(dict.fromkeys(c.array for c in nr.candidates))
+
+
+def plot_accuracy_cost(nr: NetworkResult, arr: str = None):
+    """Accuracy (zoomed, error bars = test-set SE) vs cycles and vs energy on one array configuration
+    (default: the first; a figure per array, `accuracy_cost_<network>_<array>`, when the network has
+    several): QT bit widths as one curve (INT-b labels), TR budgets as another, INT-b MAC arrays as a
+    third; the tolerance band shaded."""
     from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-    from .figures import Figure, _new_figure, safe_name
-    fig = _new_figure(COLUMN_WIDTH, 2.0)
+    from .figures import Figure, new_figure, safe_name
+    fig = new_figure(COLUMN_WIDTH, 2.2)
     axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
-    arrays = list(dict.fromkeys(c.array for c in nr.candidates))
-    arr = arrays[0]  # the paper's setting: one array (the first); other arrays are in the CSV
+    arrays = arrays_of(nr)
+    arr = arr if arr is not None else arrays[0]
+    if arr not in arrays:
+        raise AnalysisError(f"{nr.network}: no point on array '{arr}' (arrays: {', '.join(arrays)})")
     scale = 100 if nr.metric == "accuracy" else 1
     data = {}
     styles = {"qt": ("QT (tMAC, INT-b)", "o", "#1f77b4"), "tr": ("TR budgets", "s", "#d62728"),
@@ -484,7 +514,12 @@ def plot_accuracy_cost(nr: NetworkResult):
         pad = 0.1 * (ymax - ymin or 1)
         ax.set_ylim(ymin - pad, ymax + pad)  # zoomed: settings far below the tolerance leave the panel
     axes[0].set_ylabel("accuracy (%)" if nr.metric == "accuracy" else "perplexity", fontsize=6.5)
-    axes[0].legend(fontsize=4.5, loc="lower right" if nr.metric == "accuracy" else "upper right")
+    # Below both panels, outside the data (the curves fill the zoomed panels): the layout keeps the
+    # bottom strip of the figure free for it.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.get_layout_engine().set(rect=(0, 0.09, 1, 0.91))
+    fig.legend(handles, labels, fontsize=4.5, loc="lower center", ncol=4, frameon=False, borderaxespad=0.2)
     fig.suptitle(f"{nr.network} [{arr}]: quality vs cost"
                  + ("" if nr.layers == "all" else f" ({nr.layers}: {len(nr.left_out)} layers left out)"), fontsize=7)
-    return Figure(f"accuracy_cost_{safe_name(nr.network)}", fig, data=data)
+    name = f"accuracy_cost_{safe_name(nr.network)}" + (f"_{safe_name(arr)}" if len(arrays) > 1 else "")
+    return Figure(name, fig, data=data)

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .figures import Figure, _new_figure, save
+from .figures import Figure, new_figure, save
 from .results import AnalysisError, Point, Results, load
 
 AREA_KEY = "array.area_mm2"
@@ -54,7 +54,7 @@ def plot_qt_vs_tr(res: Results) -> Figure:
     networks = res.networks()
     designs = list(dict.fromkeys(design_label(p) for p in points))
     sizings = list(dict.fromkeys("equal area" if not _absent(p.get(AREA_KEY)) else "equal PE count" for p in points))
-    fig = _new_figure(4.2 * len(PANELS), 3.4 * len(networks) + 0.6)
+    fig = new_figure(4.2 * len(PANELS), 3.4 * len(networks) + 0.6)
     axes = fig.subplots(len(networks), len(PANELS), squeeze=False)
     data = {"designs": designs, "sizings": sizings, "networks": {}}
     width = 0.8 / len(sizings)

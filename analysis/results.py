@@ -167,6 +167,7 @@ class Point:
     network: str
     file: str  # the HDF5 file holding this point
     group: str  # "/" for a run file, "/points/<hash>" for a sweep point
+    ran_on: tuple = None  # (rows, cols) of the array the point ran on (/run/array_rows, array_cols), if known
 
     @property
     def ok(self) -> bool:
@@ -206,7 +207,7 @@ class Point:
                 continue
             if k.endswith(".budget") and not self.is_tr:
                 continue  # budgets apply to TR only
-            parts.append(f"{short_key(k)}={v}")
+            parts.append(f"{short_key(k)}={fmt_value(v)}")
         return ", ".join(parts)
 
 
@@ -222,6 +223,19 @@ _SHORT = {
     "array.cols": "cols",
     "array.dataflow": "dataflow",
 }
+
+
+def array_config(point) -> str:
+    """The array a point's design asks for: 'area 0.641 mm2' when array.area_mm2 is set (trsim sizes the
+    array to that area, so points of different kinds run on different arrays), else 'ROWSxCOLS'."""
+    area = point.get("array.area_mm2")
+    if area is not None and str(area).strip().lower() not in NO_BUDGET:
+        try:
+            text = f"{float(area):.6g}"
+        except ValueError:
+            text = str(area)
+        return f"area {text} mm2"
+    return f"{point.get('array.rows', '?')}x{point.get('array.cols', '?')}"
 
 
 def short_key(key: str) -> str:
@@ -349,6 +363,15 @@ class Results:
         out["error"] = out[f"error_rel_l2_{error_agg}"].copy()
         out["energy_total_uj"] = out["energy_total_pj"] / 1e6
         return out
+
+    def subset(self, indices) -> "Results":
+        """The same input restricted to the points with these indices (their rows of the table)."""
+        keep = set(int(i) for i in indices)
+        mask = np.array([int(i) in keep for i in self.table["point"]], dtype=bool)
+        return Results(paths=self.paths, kind=self.kind, swept_keys=list(self.swept_keys),
+                       points=[p for p in self.points if p.index in keep],
+                       table={c: v[mask] for c, v in self.table.items()},
+                       params={k: v[mask] for k, v in self.params.items()})
 
     # Access to a point's own run-layout content (energy components, pe_utilization) -------------
 
@@ -500,6 +523,14 @@ def load(paths) -> Results:
     return _load_runs(paths)
 
 
+def _ran_on(g):
+    """(rows, cols) from a run layout's /run/array_rows and array_cols, or None (older files)."""
+    if "run" not in g or "array_rows" not in g["run"] or "array_cols" not in g["run"]:
+        return None
+    rows, cols = float(g["run"]["array_rows"][()]), float(g["run"]["array_cols"][()])
+    return (int(rows), int(cols)) if math.isfinite(rows) and math.isfinite(cols) else None
+
+
 def _point_from_run_group(g, path, group, index) -> tuple:
     """Reads a run layout at group g: returns (Point, summary table)."""
     where = _join(group, "summary")
@@ -525,6 +556,7 @@ def _point_from_run_group(g, path, group, index) -> tuple:
         network=_attr_str(g, "trace_network", "") or "",
         file=path,
         group=group,
+        ran_on=_ran_on(g),
     )
     return point, table
 
@@ -666,6 +698,7 @@ def _load_sweep(path) -> Results:
                 network=network,
                 file=path,
                 group=where,
+                ran_on=_ran_on(g) if status == "ok" else None,
             ))
     points.sort(key=lambda p: p.index)
     known = {p.index for p in points if p.ok}
@@ -674,6 +707,45 @@ def _load_sweep(path) -> Results:
         raise AnalysisError(f"{path}: /summary has rows of point(s) {_ranges(unknown)} that have no ok group in /points")
     res = Results(paths=[path], kind="sweep", swept_keys=swept, points=points, table=table, params=params)
     return res
+
+
+def fmt_value(value) -> str:
+    """A config value or number as a label shows it: integers without '.0', other numbers with at most
+    6 significant digits (a YAML double written as 0.64100000000000001 is 0.641), text as it is."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return "n/a"
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
+    text = str(value).strip()
+    if re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text) and not re.fullmatch(r"[-+]?\d+", text):
+        return fmt_value(float(text))
+    return text
+
+
+def typed_value(text):
+    """A config value as written in YAML -> int, float, bool, None (none/null/~/empty) or the text."""
+    if text is None:
+        return None
+    s = str(text).strip()
+    if s.lower() in NO_BUDGET:
+        return None
+    if s in ("true", "false"):
+        return s == "true"
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    try:
+        return float(s)
+    except ValueError:
+        return s
 
 
 def fmt_num(v) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figures import Figure, _new_figure, _suptitle, safe_name, style
+from .figures import Figure, new_figure, safe_name, style, suptitle
 from .results import AnalysisError, Point, Results
 
 PREFIX = "term_hist_"
@@ -54,7 +54,7 @@ def plot_terms(res: Results, point: Point = None, layers=None) -> Figure:
     h = read_histograms(res, point, layers)
     data = {"point": point.index, "layers": list(layers) if layers else res.layer_names(point), "histograms": h}
     with style():
-        fig = _new_figure(12.5, 7.6)
+        fig = new_figure(12.5, 7.6)
         axes = fig.subplots(2, 2)
         for ax, (op, key) in zip(axes[0], OPERAND_PANELS):
             enc = str(point.get(f"operands.{key}.encoding", "encoded"))
@@ -103,7 +103,7 @@ def plot_terms(res: Results, point: Point = None, layers=None) -> Figure:
         ax.legend(loc="upper right")
         where = f"point {point.index}, " if res.kind != "run" else ""
         which = "all layers" if not layers else ", ".join(layers)
-        _suptitle(fig, f"Term distributions: {point.network} ({where}{which})")
+        suptitle(fig, f"Term distributions: {point.network} ({where}{which})")
     stem = "terms" + ("" if not layers else "_" + safe_name("_".join(layers)))
     if res.kind != "run":
         stem += f"_p{point.index}"

@@ -133,9 +133,17 @@ TEST(ConfigSchema, EveryChoiceIsTheLoadersChoice) {
         EXPECT_NE(loadError({key + "=zz"}).find(key + ": 'zz' is not allowed (allowed: " + k.allowed + ")"),
                   std::string::npos)
             << k.key;
+        // Choices valid only beside another key's value (the loader names that key when it is missing).
+        const std::map<std::string, std::string> needs{{"outputs.vcd_level=cycle", "simulation.mode=structural"}};
         std::stringstream list(k.allowed);
         for (std::string v; std::getline(list, v, ',');) {
             v = v.substr(v.find_first_not_of(' '));
+            const auto need = needs.find(key + "=" + v);
+            if (need != needs.end()) {
+                EXPECT_NE(loadError({key + "=" + v}).find(key + ": "), std::string::npos) << key << " = " << v;
+                EXPECT_EQ(loadError({key + "=" + v, need->second}), "") << key << " = " << v;
+                continue;
+            }
             EXPECT_EQ(loadError({key + "=" + v}), "") << key << " = " << v;
         }
     }

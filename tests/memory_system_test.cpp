@@ -24,9 +24,14 @@ TEST(MemorySystem, WeightStationaryWithEverythingResident) {
     // Next column fold: X (100x64 = 6.4 KB) is still on chip, only weights come in.
     t = mem.foldTraffic(wsFold(0, 1, 32, 32));
     EXPECT_EQ(t.dramReadBytes, 32 * 32);
-    // Buffer words: weights and data written once and read once; sums read-modify-written.
+    // Buffer words: weights written once and read once, data read (it stayed); the sums written
+    // and kept (not read out: nothing of this fold goes to DRAM).
     EXPECT_EQ(t.sramWriteWords, 32 * 32 / 8 + 100 * 32 * 4 / 8);
-    EXPECT_EQ(t.sramReadWords, 32 * 32 / 8 + 100 * 32 / 8 + 100 * 32 * 4 / 8);
+    EXPECT_EQ(t.sramReadWords, 32 * 32 / 8 + 100 * 32 / 8);
+    EXPECT_EQ(t.sramReadsByBuffer.weights, 32 * 32 / 8);
+    EXPECT_EQ(t.sramReadsByBuffer.data, 100 * 32 / 8);
+    EXPECT_EQ(t.sramReadsByBuffer.outputs, 0);
+    EXPECT_EQ(t.sramWritesByBuffer.outputs, 100 * 32 * 4 / 8);
 }
 
 TEST(MemorySystem, SmallBuffersRefetchDataAndSpillSums) {
@@ -56,6 +61,34 @@ TEST(MemorySystem, OutputStationaryKeepsTheWeightTileAcrossRowFolds) {
     f.rowFold = 0;
     t = mem.foldTraffic(f);
     EXPECT_EQ(t.dramReadBytes, 32 * 64);  // a new filter tile; X (6.4 KB) stayed on chip
+}
+
+// operands.outputs.precision: the last reduction fold's sums leave through the output stage at the
+// output width; sums between reduction folds stay 32-bit, on chip or spilled.
+TEST(MemorySystem, FinalOutputsLeaveAtTheOutputWidthAndSpilledSumsStayWide) {
+    for (const double bits : {32.0, 8.0, 4.0}) {
+        MemorySpec spec;
+        spec.outputBufferBytes = 1024;  // a 100 x 32 tile of 32-bit sums (12.8 KB) spills
+        MemorySystem mem(spec, ArrayDataflow::WeightStationary);
+        mem.startJob(100, 64, 64, 2, StoredWidths{8, 8, bits});
+        const FoldTraffic first = mem.foldTraffic(wsFold(0, 0, 32, 32));
+        EXPECT_EQ(first.dramWriteBytes, 100 * 32 * 4) << bits;  // spilled partial sums: 32-bit
+        EXPECT_EQ(first.outputsRequantized, 0) << bits;
+        const FoldTraffic last = mem.foldTraffic(wsFold(1, 0, 32, 32));
+        EXPECT_EQ(last.dramReadBytes, 32 * 32 + 100 * 32 + 100 * 32 * 4) << bits;  // the spilled sums come back
+        EXPECT_EQ(last.dramWriteBytes, static_cast<int64_t>(100 * 32 * bits / 8)) << bits;  // 12800, 3200, 1600
+        EXPECT_EQ(last.arrayByOperand.outputs, static_cast<int64_t>(100 * 32 * bits / 8)) << bits;
+        EXPECT_EQ(last.sramWritesByBuffer.outputs, 100 * 32 * 4 / 8 + static_cast<int64_t>(100 * 32 * bits / 64)) << bits;
+        EXPECT_EQ(last.outputsRequantized, bits < 32 ? 100 * 32 : 0) << bits;
+        EXPECT_EQ(last.arrayValues.outputs, 100 * 32);  // SCALE-Sim's OFMAP words: values, whatever their width
+    }
+    MemorySystem os(MemorySpec{}, ArrayDataflow::OutputStationary);  // every fold's outputs are final
+    os.startJob(100, 64, 64, 4, StoredWidths{8, 8, 6});
+    FoldShape f;
+    f.rowsUsed = 32;
+    f.colsUsed = 32;
+    EXPECT_EQ(os.foldTraffic(f).dramWriteBytes, 32 * 32 * 6 / 8);
+    EXPECT_EQ(os.foldTraffic(f).outputsRequantized, 32 * 32);
 }
 
 TEST(MemorySystem, DramCyclesRoundUp) {

@@ -2,8 +2,13 @@
 // --help offer, the unknown-kind error, and properties every kind must have.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
+#include <random>
+
 #include "modules/array/Controller.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/functional/Encoding.hpp"
 #include "modules/functional/Reference.hpp"
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
@@ -61,6 +66,58 @@ TEST(PeRegistry, EveryKindBuildsItsArrayAndCountsItsPes) {
         EXPECT_EQ(core->output(), gemmWithTr(px, pw, o.dataCoding, o.weightCoding)) << kind->name();
         EXPECT_GT(core->counters().macs + core->counters().termPairs, 0) << kind->name();
     }
+}
+
+// The cycle-level waveform (outputs.vcd_level: cycle) shows the ops a kind's rule records while it computes
+// a structural step: the traced step equals the untraced one, its ops are its work (term pairs, or one
+// product), each op's counter value is the running count of that counter, the last running sum is the step's
+// product, and the ops fill the step's cycles. The kinds that record are the ones docs/CONFIG.md names.
+TEST(PeRegistry, TracedSliceStepsRecordEveryOpOfTheStep) {
+    std::vector<std::string> tracing;
+    std::mt19937 rng(7);
+    for (const PeKind* kind : peKinds()) {
+        const SimConfig c = loadConfig(kDefault, {"pe.kind=" + kind->name(), "array.rows=2", "array.cols=2"});
+        const ArraySpec spec = arraySpecFromConfig(c);
+        const auto core = makeArrayCore(spec);
+        const std::size_t n = static_cast<std::size_t>(spec.reductionPerPe);
+        for (int trial = 0; trial < 200; ++trial) {
+            OperandSlice w, x;
+            for (std::size_t k = 0; k < n; ++k) {
+                const int64_t wv = static_cast<int64_t>(rng() % 255) - 127, xv = rng() % 256;
+                w.values.push_back(wv);
+                x.values.push_back(xv);
+                w.terms.push_back(encode(Encoding::Hese, wv, 8));
+                x.terms.push_back(encode(Encoding::Hese, xv, 8));
+            }
+            ArrayCounters plain, traced;
+            const PeStep expected = core->sliceStep(w, x, 1, plain);
+            StepTrace trace;
+            if (!core->tracesSliceSteps()) {
+                EXPECT_THROW(core->sliceStep(w, x, 1, traced, &trace), std::logic_error) << kind->name();
+                break;
+            }
+            const PeStep s = core->sliceStep(w, x, 1, traced, &trace);
+            EXPECT_EQ(s.product, expected.product) << kind->name();
+            EXPECT_EQ(s.cycles, expected.cycles) << kind->name();
+            ASSERT_EQ(static_cast<int64_t>(trace.ops.size()), std::max<int64_t>(s.work, 0)) << kind->name();
+            EXPECT_EQ(trace.cycles(), s.cycles) << kind->name();
+            std::map<int, int64_t> counters;
+            int64_t sum = 0;
+            for (const TracedOp& op : trace.ops) {
+                if (op.counter >= 0) {
+                    EXPECT_LT(op.counter, core->tracedCounters());
+                    counters[op.counter] += (op.weight < 0) != (op.data < 0) ? -1 : 1;
+                    EXPECT_EQ(op.counterValue, counters[op.counter]);
+                    EXPECT_EQ(std::abs(op.weight * op.data), int64_t{1} << op.counter);
+                }
+                sum += op.weight * op.data;
+                EXPECT_EQ(op.sum, sum);
+            }
+            if (!trace.ops.empty()) EXPECT_EQ(trace.ops.back().sum, s.product) << kind->name();
+        }
+        if (core->tracesSliceSteps()) tracing.push_back(kind->name());
+    }
+    EXPECT_EQ(tracing, (std::vector<std::string>{"mac", "tr", "laconic", "dnateq"}));
 }
 
 }  // namespace

@@ -154,14 +154,15 @@ def _rng(seed: int, network: str, index: int, what: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(network.encode()), index, zlib.crc32(what.encode())])
 
 
-def draw_weights(spec: imagenet.LayerSpec, fit: Dict, rng: np.random.Generator):
+def draw_weights(spec: imagenet.LayerSpec, fit: Dict, rng: np.random.Generator, qmax: int = 127):
+    """GG(beta) weights of the layer's shape, max-quantized to -qmax..qmax (127: int8; 255: 8 magnitude bits)."""
     beta = fit["weights"]["beta"]
     n = spec.weight_count
     w = gg_abs(rng, beta, n, dtype=np.float32)
     w *= np.where(rng.random(n, dtype=np.float32) < 0.5, -1, 1).astype(np.float32)
     m = float(np.abs(w).max())
-    q = np.clip(np.rint(w * (127.0 / m)), -127, 127).astype(np.int8)
-    return q.reshape(spec.weight_shape), m / 127.0
+    q = np.clip(np.rint(w * (qmax / m)), -qmax, qmax).astype(np.int8 if qmax <= 127 else np.int16)
+    return q.reshape(spec.weight_shape), m / qmax
 
 
 def _channel_params(c: int, fit: Dict, rng: np.random.Generator):
@@ -271,13 +272,13 @@ def draw_inputs(spec: imagenet.LayerSpec, fit: Dict, rng: np.random.Generator, b
 # --------------------------------------------------------------------------- traces
 
 def make_trace(network: str, fit: Dict, seed: int = 1, resolution: int = 224, width: float = 1.0,
-               first_layers: Optional[int] = None, batch: int = 1, progress=None) -> Trace:
+               first_layers: Optional[int] = None, batch: int = 1, progress=None, w_qmax: int = 127) -> Trace:
     specs = imagenet.layers(network, resolution, width)
     if first_layers is not None:
         specs = specs[:first_layers]
     layers = []
     for i, spec in enumerate(specs):
-        wq, w_scale = draw_weights(spec, fit, _rng(seed, network, i, "weights"))
+        wq, w_scale = draw_weights(spec, fit, _rng(seed, network, i, "weights"), w_qmax)
         xq, x_scale = draw_inputs(spec, fit, _rng(seed, network, i, "inputs"), batch)
         kw = dict(stride=spec.stride, padding=spec.pad, groups=spec.groups) if spec.type == "conv" else {}
         layers.append(Layer(name=spec.name, type=spec.type, weights=wq, inputs=xq, w_scale=w_scale,

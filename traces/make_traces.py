@@ -4,6 +4,8 @@
     /usr/bin/python3 traces/make_traces.py all                    # everything below, in order
     /usr/bin/python3 traces/make_traces.py trained [mlp cnn lstm resnet mbv2se]  # real models -> traces/bundled/
     /usr/bin/python3 traces/make_traces.py imagenet [resnet18 ...]# synthetic ImageNet-scale -> traces/generated/
+    /usr/bin/python3 traces/make_traces.py paper [resnet18 ...]   # the TR paper's six networks, with the authors'
+                                                                  # published accuracies -> traces/generated/
     /usr/bin/python3 traces/make_traces.py bundled-synthetic      # the small synthetic trace in traces/bundled/
     /usr/bin/python3 traces/make_traces.py tr-accuracy FILE...    # recompute the /tr_accuracy table of traces
     /usr/bin/python3 traces/make_traces.py list                   # what exists, sizes, metrics
@@ -104,6 +106,11 @@ def main(argv=None):
     p.add_argument("networks", nargs="*")
     p.add_argument("--out-dir", default=GENERATED)
     p.add_argument("--seed", type=int, default=1)
+    p = sub.add_parser("paper", help="the TR paper's six networks at their scale, with the authors' published "
+                                     "accuracies (default: all six; traces/make_paper.py)")
+    p.add_argument("networks", nargs="*")
+    p.add_argument("--out-dir", default=GENERATED)
+    p.add_argument("--seed", type=int, default=1)
     sub.add_parser("bundled-synthetic", help="the small synthetic trace in bundled/")
     p = sub.add_parser("tr-accuracy", help="recompute the /tr_accuracy table of trained traces")
     p.add_argument("files", nargs="+")
@@ -126,6 +133,14 @@ def main(argv=None):
         if bad:
             ap.error(f"unknown network(s) {bad}; known: {', '.join(imagenet.NETWORKS)}")
         make_imagenet.generate(nets, out_dir=getattr(args, "out_dir", GENERATED), seed=getattr(args, "seed", 1))
+    if args.cmd == "paper":
+        import make_paper
+        import paper
+        nets = args.networks or list(paper.NETWORKS)
+        bad = [n for n in nets if n not in paper.NETWORKS]
+        if bad:
+            ap.error(f"unknown network(s) {bad}; known: {', '.join(paper.NETWORKS)}")
+        make_paper.generate(nets, out_dir=args.out_dir, seed=args.seed)
     if args.cmd == "tr-accuracy":
         run_tr_accuracy(args.files)
     if args.cmd == "list":

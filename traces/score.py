@@ -9,10 +9,14 @@ find it.
 
 A key is ``w=<operand>;d=<operand>``, operand ``exact:q<b>`` or ``<enc>:g<g>:k<k>:q<b>`` with ``b`` the
 ``quantize_bits`` or ``none`` (trsim_trace/setting.py), or a per-layer key ``<setting>|<layer>=<setting>...``
-(trsim's per_layer: the default setting, then the layers set apart); ``trsim run`` prints the key of a
-configuration it has no score for. Scoring re-runs the trace's integer model on its whole test set with exactly trsim's
-operand rules (traces/tr_accuracy.py); settings the trace already knows (the int8 model: no budget and no
-QT; rows of its /tr_accuracy table) are not re-scored. ``sweep`` reads the points with ``trsim sweep
+(trsim's per_layer: the default setting, then the layers set apart); ``trsim run`` prints the key of a configuration it
+has no score for (and, with accuracy.score: auto, runs this itself). Scoring re-runs the trace's integer
+model on its whole test set with exactly trsim's operand rules (traces/trsim_trace/intmodel.py, through the
+simulator's own functional model; traces/tr_accuracy.py is the reference it equals); settings the trace
+already knows (the int8 model: no budget and no QT; rows of its /tr_accuracy table) are not re-scored.
+``setting`` options: --threads N (batches at once, default every core), --values (stdout: only
+KEY<TAB>VALUE per key, what trsim reads; the rest on stderr), --quiet (errors only). Errors are one line
+on stderr, exit status 1. ``sweep`` reads the points with ``trsim sweep
 --list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
 with a progress bar and its time.
 """

@@ -72,14 +72,15 @@ def config_hash(text: str) -> str:
 OTHER_KINDS = {"stripes": (8.0, 0.0), "pragmatic": (4.0, 0.0), "dnateq": (1.0, 0.02)}
 
 
-def synth_layers(kind: str, wb, db, names=("fc1", "fc2", "fc3"), rows=4, cols=6):
+def synth_layers(kind: str, wb, db, names=("fc1", "fc2", "fc3"), rows=4, cols=6, scale=1.0):
     """Per-layer statistics with simple closed forms, so tests can compute the expected plot data.
     Layer i (0-based), m = i + 1: dense MACs = 1000 m; mac: cycles = 100 m + 10, error 0;
     tr with budgets wb, db (None = 16, 8): term pairs = 10 m wb db, compute = 20 m wb db,
     error = 0.1 m / (wb db). Energy components: compute, clock, encoder, comparator, sram, dram
     = (1, 2, 3, 4, 5, 6) x 1e6 x m pJ x (wb db / 36 for tr, 0.5 for mac). Other kinds are mac
     with OTHER_KINDS[kind] = (cycle factor f, error e): compute 100 f m (ideal 60 f m), stall 10,
-    error e m, energy scale 0.5 f."""
+    error e m, energy scale 0.5 f. `scale` multiplies every cycle count and energy (a design that
+    differs in something else than budgets, e.g. its array size)."""
     out = []
     for i, name in enumerate(names):
         m = i + 1
@@ -108,6 +109,7 @@ def synth_layers(kind: str, wb, db, names=("fc1", "fc2", "fc3"), rows=4, cols=6)
             pairs, macs = 10.0 * m * w * d, 0.0
             err = 0.1 * m / (w * d)
             escale = w * d / 36.0
+        ideal, sync, stall, escale = ideal * scale, sync * scale, stall * scale, escale * scale
         compute = ideal + sync
         cycles = compute + stall
         stats = {
@@ -138,8 +140,9 @@ def _stat(g, name, value):
     ds.attrs["description"] = f"synthetic {name}"
 
 
-def write_run_group(g, *, network, config_yaml, layers, pe_util=None, accuracy=None, chash=None):
-    """Writes the content of a run file into group g (root attrs on g, layers/, run/, summary/)."""
+def write_run_group(g, *, network, config_yaml, layers, pe_util=None, accuracy=None, chash=None, design=None):
+    """Writes the content of a run file into group g (root attrs on g, layers/, run/, summary/);
+    `design`: more /run scalars (e.g. array_rows, array_cols: the array the point ran on)."""
     if "format" not in g.attrs:
         g.attrs["format"] = "trsim-results"
         g.attrs["format_version"] = np.int32(1)
@@ -161,11 +164,13 @@ def write_run_group(g, *, network, config_yaml, layers, pe_util=None, accuracy=N
     rg = g.create_group("run", track_order=True)
     stat_names = list(dict.fromkeys(k for layer in layers for k in layer["stats"]))
     for k in stat_names:
-        if k in ("utilization", "error_rel_l2", "error_max_abs"):
-            continue
+        if k in ("utilization", "error_rel_l2", "error_max_abs", "sync_loss_cycles", "pe_cycles"):
+            continue  # as trsim's /run: no per-layer-only statistics
         _stat(rg, k, sum(layer["stats"].get(k, 0.0) for layer in layers))
     if accuracy is not None:
         _stat(rg, "accuracy", accuracy)
+    for k, v in (design or {}).items():
+        _stat(rg, k, v)
     sg = g.create_group("summary", track_order=True)
     sg.create_dataset("layer", data=[layer["name"] for layer in layers], dtype=STR)
     for k in stat_names:
@@ -225,7 +230,9 @@ def write_sweep(path, points, swept_keys, sweep_yaml="sweep: synthetic\n", base_
                 pe_util=True):
     """A synthetic sweep. points: list of dicts with 'overrides' ({key: value text}), optional
     'network' (default 'net'), 'status' ('ok'/'failed', default ok), 'error', 'accuracy' (float or
-    None). Ok points get `synth_layers` statistics and, with pe_util, a pe_utilization per layer."""
+    None), 'scale' (synth_layers' scale, default 1), 'ran_on' ((rows, cols): /run/array_rows and
+    array_cols, the array an area-sized point got). Ok points get `synth_layers` statistics and, with
+    pe_util, a pe_utilization per layer."""
     rows = []
     with h5py.File(path, "w", track_order=True) as f:
         _write_sweep_root(f, swept_keys, len(points), sweep_yaml, base_config)
@@ -241,12 +248,17 @@ def write_sweep(path, points, swept_keys, sweep_yaml="sweep: synthetic\n", base_
             wb = cfg["operands"]["weights"]["budget"]
             db = cfg["operands"]["data"]["budget"]
             r, c = cfg["array"]["rows"], cfg["array"]["cols"]
+            ran = pt.get("ran_on")
+            if ran is not None:
+                r, c = ran
+            r, c = (int(r) if str(r).isdigit() else 4), (int(c) if str(c).isdigit() else 6)
             layers = synth_layers(cfg["pe"]["kind"], None if str(wb) == "none" else wb,
-                                  None if str(db) == "none" else db, rows=r, cols=c)
+                                  None if str(db) == "none" else db, rows=r, cols=c, scale=pt.get("scale", 1.0))
             util = {layer["name"]: synth_pe_util(r, c, index * 10 + i) for i, layer in enumerate(layers)} \
                 if pe_util else None
+            design = {"array_rows": float(ran[0]), "array_cols": float(ran[1])} if ran is not None else None
             write_run_group(g, network=pt.get("network", "net"), config_yaml=text, layers=layers, pe_util=util,
-                            accuracy=pt.get("accuracy"), chash=chash)
+                            accuracy=pt.get("accuracy"), chash=chash, design=design)
             for layer in layers:
                 stats = dict(layer["stats"])
                 stats["accuracy"] = np.nan if pt.get("accuracy") is None else pt["accuracy"]

@@ -2,6 +2,7 @@
 of every point and layer plus every config key."""
 import csv
 import io
+import os
 
 import pytest
 
@@ -40,8 +41,12 @@ def test_two_sweeps_become_one_set_of_points_labelled_by_what_differs(two_sweeps
 def test_combined_figures_run(two_sweeps, tmp_path, capsys):
     assert main(["tradeoff", *two_sweeps, "-o", str(tmp_path)]) == 0
     assert main(["compare", *two_sweeps, "-o", str(tmp_path)]) == 0
-    written = capsys.readouterr().out.split()
-    assert any(w.endswith("tradeoff.png") for w in written)
+    written = [os.path.basename(w) for w in capsys.readouterr().out.split()]
+    # the sweeps ran on a 4 x 6 and an 8 x 6 array: a figure per array
+    for stem in ("tradeoff", "compare"):
+        assert {f"{stem}_array-4x6.png", f"{stem}_array-8x6.png"} <= set(written), stem
+    assert main(["tradeoff", *two_sweeps, "--facet", "none", "-o", str(tmp_path)]) == 0
+    assert "tradeoff.png" in [os.path.basename(w) for w in capsys.readouterr().out.split()]
 
 
 def test_csv_carries_every_stat_and_every_config_key(two_sweeps, capsys):

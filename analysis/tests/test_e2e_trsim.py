@@ -9,9 +9,10 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas
 import pytest
 
-from analysis import figures
+from analysis import figures, frame
 from analysis.cli import main
 from analysis.results import load
 
@@ -149,3 +150,20 @@ def test_real_sweep(tmp_path, capsys):
     r = subprocess.run([sys.executable, "-m", "analysis", "info", str(out)], cwd=ROOT, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0 and "points: 4 (3 ok, 1 failed)" in r.stdout
+    # the same sweep as pandas frames: a row per point, a row per point and layer, every run statistic
+    df = frame(str(out))
+    dl = frame(str(out), level="layer")
+    assert df["status"].tolist() == ["ok", "ok", "ok", "failed"]
+    assert df["operands.data.bits"].tolist() == [8, 8, 8, 4] and df["pe.kind"].tolist() == ["mac", "tr", "tr", "tr"]
+    assert df["operands.weights.budget"].tolist()[:3] == [pandas.NA, 4, 12]
+    with h5py.File(out) as f:
+        for i, h in enumerate(list(f["points"])[:3]):
+            run = f["points"][h]["run"]
+            for name in ("cycles", "energy_total_pj", "array_rows", "array_cols", "area_total_mm2", "accuracy"):
+                np.testing.assert_equal(df.loc[i, name], run[name][()])
+            layers = dl[dl["point"] == i]
+            assert layers["layer"].tolist() == ["conv1", "conv2", "fc3"]
+            np.testing.assert_array_equal(layers["cycles"], f["points"][h]["summary/cycles"][:])
+            np.testing.assert_array_equal(layers["sram_read_words"], f["points"][h]["summary/sram_read_words"][:])
+            assert df.loc[i, "sram_read_words"] == f["points"][h]["summary/sram_read_words"][:].sum()
+    np.testing.assert_array_equal(dl["cycles"], cycles)  # the sweep's own summary, row for row

@@ -111,16 +111,16 @@ def test_equal_area_points_are_compared_within_their_area(tmp_path):
     res = load([_sweep(str(tmp_path / "s.h5"), pts)])
     rows = isoaccuracy.comparisons(isoaccuracy.analyse(res))
     byarr = {(r["array"], r["baseline"][:2]): r for r in rows}
-    assert byarr[("area 1.0 mm2", "IN")]["latency_ratio"] == pytest.approx(2.0)
+    assert byarr[("area 1 mm2", "IN")]["latency_ratio"] == pytest.approx(2.0)
     assert byarr[("4x6", "QT")]["latency_ratio"] == pytest.approx(2.5)
     # The area has no QT point and 4x6 no MAC point: no row for either (nothing was asked), not empty ones.
-    assert set(byarr) == {("area 1.0 mm2", "IN"), ("4x6", "QT")}
+    assert set(byarr) == {("area 1 mm2", "IN"), ("4x6", "QT")}
     # A QT point in the area that misses the tolerance gives a row that says so.
     pts.append((n, dict(qt(4), **area), 0.85, 100, 10e6, 1e6))
     res = load([_sweep(str(tmp_path / "s2.h5"), pts)])
     byarr = {(r["array"], r["baseline"][:2]): r for r in isoaccuracy.comparisons(isoaccuracy.analyse(res))}
-    assert byarr[("area 1.0 mm2", "QT")]["note"] == "no QT point within tolerance"
-    assert math.isnan(byarr[("area 1.0 mm2", "QT")]["latency_ratio"])
+    assert byarr[("area 1 mm2", "QT")]["note"] == "no QT point within tolerance"
+    assert math.isnan(byarr[("area 1 mm2", "QT")]["latency_ratio"])
 
 
 def test_cli_prints_the_settings_writes_csv_and_figures(tmp_path, capsys):

@@ -89,6 +89,7 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
     outcome.stallCycles += job.stallCycles;
     outcome.counters += job.counters;
     outcome.traffic += job.traffic;
+    outcome.foldAverages += job.foldAverages;
     if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
     for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
     if (layer.dataCoded) outcome.dataKeptTerms += gemm.x.keptTerms();
@@ -110,7 +111,7 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     prepared.dataCoded = xc.has_value();
     prepared.weightsCoded = wc.has_value();
     prepared.stored = StoredWidths{operands.weightStoredBits.value_or(packedBinaryBits(w)),
-                                   operands.dataStoredBits.value_or(packedBinaryBits(x))};
+                                   operands.dataStoredBits.value_or(packedBinaryBits(x)), task.outputBits};
     prepared.weightMagnitudeBits = bitLength(largestMagnitude(w));
     prepared.dataMagnitudeBits = bitLength(largestMagnitude(x));
     if (xc) {
@@ -120,6 +121,12 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         prepared.dataValues = static_cast<int64_t>(x.size());
         const TermTable& table = TermTable::get(xc->encoding, xc->bits);
         for (int64_t v : x.data) prepared.dataEncodedTerms += table.count(table.magnitude(v));
+    }
+    if (wc && operands.weightsRevealedAtLoad) {
+        // What an encoder on the weight path would see (pe.weight_storage: values).
+        prepared.weightValues = static_cast<int64_t>(w.size());
+        const TermTable& table = TermTable::get(wc->encoding, wc->bits);
+        for (int64_t v : w.data) prepared.weightEncodedTerms += table.count(table.magnitude(v));
     }
     const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
     auto reveal = [&](const IntTensor& xg, const IntTensor& wg) {
@@ -169,6 +176,8 @@ LayerOutcome Controller::runLayer(std::size_t index, const PreparedLayer& prepar
     outcome.weightMagnitudeBits = prepared.weightMagnitudeBits;
     outcome.dataMagnitudeBits = prepared.dataMagnitudeBits;
     outcome.dataEncodedTerms = prepared.dataEncodedTerms;
+    outcome.weightValues = prepared.weightValues;
+    outcome.weightEncodedTerms = prepared.weightEncodedTerms;
     if (!task.isConv) {
         onProgress_(index, 0, 1);
         runGemm(prepared, prepared.gemms[0], outcome, outcome.output);

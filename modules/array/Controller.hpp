@@ -29,6 +29,7 @@ struct LayerTask {
     // The layer's own array spec when its settings give another (per-layer group size, budgets): its
     // GEMMs carry it and depthwise packing plans for it; nullopt: the array's.
     std::optional<ArraySpec> array;
+    double outputBits = 32;              // bits per output value leaving the array (OperandStorage.hpp)
 };
 
 // What one layer did on the array, summed over its GEMMs.
@@ -38,10 +39,13 @@ struct LayerOutcome {
     int64_t totalCycles = 0, stallCycles = 0;
     ArrayCounters counters;
     FoldTraffic traffic;
+    FoldAverages foldAverages;     // SCALE-Sim's per-fold averages (GemmJob.hpp)
     int64_t dataValues = 0;        // values through the data path (HESE encoder), once per input value
     int64_t dataEncodedTerms = 0;  // terms those values had before TR (term comparator inputs)
     int64_t dataKeptTerms = 0;     // data terms the PEs consumed (im2col repeats counted)
     int64_t weightKeptTerms = 0;
+    int64_t weightValues = 0;        // values of the layer's weight tensor
+    int64_t weightEncodedTerms = 0;  // terms those values have in the weights' encoding, before TR
     std::vector<int64_t> peWork;   // useful MACs or term pairs of each PE, [rows * cols]
     StoredWidths stored;           // bits per stored weight and data value (OperandStorage.hpp)
     int weightMagnitudeBits = 0;   // bits of the largest weight magnitude the PEs got
@@ -60,6 +64,9 @@ struct LayerOperands {
     // nullopt: packed at the layer's precision. Data likewise.
     std::optional<double> weightStoredBits;
     std::optional<double> dataStoredBits;
+    // Weights stored as values and revealed as they are loaded into the array
+    // (tr, pe.weight_storage: values): the controller counts their terms.
+    bool weightsRevealedAtLoad = false;
 
     const IntTensor& inputsOr(const IntTensor& trace) const { return inputs ? *inputs : trace; }
     const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
@@ -80,6 +87,7 @@ struct PreparedLayer {
     StoredWidths stored;                             // as LayerOutcome's
     int weightMagnitudeBits = 0, dataMagnitudeBits = 0;
     int64_t dataValues = 0, dataEncodedTerms = 0;
+    int64_t weightValues = 0, weightEncodedTerms = 0;
     bool dataCoded = false, weightsCoded = false;
 };
 

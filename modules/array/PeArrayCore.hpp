@@ -23,13 +23,20 @@
 //   // of one PE step, with their kept terms where the operand is coded): the
 //   // PE model cycle by cycle, as detailedStep.
 //   PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot);
+//   // Optional, for the cycle-level waveform (outputs.vcd_level: cycle): the same
+//   // step recording each operation into `trace` when it is given, and the
+//   // coefficient counters that waveform shows (modules/pe/StepTrace.hpp).
+//   PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, StepTrace* trace);
+//   int tracedCounters() const;
 //   // Counts `steps` PE-steps that did `work` units of work in total.
 //   static void count(ArrayCounters&, int64_t steps, int64_t work);
 //   // The work of one value step (0 for a rule without value tiles).
 //   static int64_t valueWork(int64_t slot);
 #pragma once
 #include <algorithm>
+#include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 #include "modules/array/SystolicArrayCore.hpp"
 
@@ -92,14 +99,37 @@ public:
         return true;
     }
 
-    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters) override {
-        const PeStep s = rule_.sliceStep(w, x, slot);
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters,
+                     StepTrace* trace) override {
+        PeStep s;
+        if constexpr (HasTracedSlice<Rule>::value) {
+            s = rule_.sliceStep(w, x, slot, trace);
+        } else {
+            if (trace) throw std::logic_error("this PE kind's step rule does not record its steps (cycle-level VCD)");
+            s = rule_.sliceStep(w, x, slot);
+        }
         Rule::count(counters, 1, s.work);
         counters.activePeSteps++;
         return s;
     }
 
+    bool tracesSliceSteps() const override { return HasTracedSlice<Rule>::value; }
+    int tracedCounters() const override {
+        if constexpr (HasTracedSlice<Rule>::value)
+            return rule_.tracedCounters();
+        else
+            return 0;
+    }
+
 private:
+    // Rule::sliceStep with a StepTrace (optional): the cycle-level waveform.
+    template <class R, class = void>
+    struct HasTracedSlice : std::false_type {};
+    template <class R>
+    struct HasTracedSlice<R, std::void_t<decltype(std::declval<R&>().sliceStep(
+                                 std::declval<const OperandSlice&>(), std::declval<const OperandSlice&>(), int64_t{},
+                                 static_cast<StepTrace*>(nullptr)))>> : std::true_type {};
+
     // Rule::fastColumn (optional): fastStep of PE (n, elements [k0, k0 + len)) with
     // every data row m of the slice at once, vectorized over m; adds each product to
     // products[m], writes each step's cycles to cycles[m], returns the work.

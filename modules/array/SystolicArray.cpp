@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/array/GemmJobServer.hpp"
+#include "modules/pe/PeKind.hpp"
 
 namespace trsim {
 
@@ -50,6 +51,7 @@ void SystolicArray::execute(GemmJob& job) {
     memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds(), job.stored);
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};
+    job.foldAverages = FoldAverages{};
     int64_t previousCompute = 0;  // cycles the previous fold computed, hiding this fold's loads
     FoldTraffic previous;
     const auto start = sc_core::sc_time_stamp();
@@ -66,7 +68,8 @@ void SystolicArray::execute(GemmJob& job) {
             stallSignal.write(false);
             job.stallCycles += stall;
         }
-        const int64_t before = core_->counters().computeCycles;
+        const ArrayCounters countersBefore = core_->counters();
+        const int64_t before = countersBefore.computeCycles;
         waitCycles(core_->foldSetupCycles());
         if (timing_ == ArrayTiming::Fast) {
             // Nothing outside the array can see inside a fold (its operands are
@@ -87,6 +90,10 @@ void SystolicArray::execute(GemmJob& job) {
         }
         core_->endFold();
         previousCompute = core_->counters().computeCycles - before;
+        const PeKind& kind = *core_->spec().pe;
+        // SCALE-Sim counts the fold's preload too (previousCompute leaves it out: it hides no loads).
+        job.foldAverages.addFold(core_->spec(), core_->fold(), previousCompute + core_->foldSetupCycles(),
+                                 kind.usefulWork(core_->counters()) - kind.usefulWork(countersBefore));
         previous = t;
         job.traffic += t;
         if (foldDone_) foldDone_(core_->fold().index + 1, core_->foldCount());

@@ -27,6 +27,7 @@
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/RevealedOperand.hpp"
 #include "modules/pe/OperandSlice.hpp"
+#include "modules/pe/StepTrace.hpp"
 
 namespace trsim {
 
@@ -112,8 +113,15 @@ public:
     virtual bool tickDetailed() = 0;
     // Structural: one PE's step on the operand slices that reached its ports
     // (modules/structural/StructuralPe), through the kind's rule, counted into
-    // `counters` as a step of this core would be. Needs no job.
-    virtual PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters) = 0;
+    // `counters` as a step of this core would be. Needs no job. With `trace`
+    // (the cycle-level waveform; only when tracesSliceSteps()), the rule records
+    // each of the step's operations into it as it does them.
+    virtual PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t slot, ArrayCounters& counters,
+                             StepTrace* trace = nullptr) = 0;
+    // Whether the kind's rule records its steps for the cycle-level waveform, and
+    // how many coefficient counters that waveform shows (0: none, value PEs).
+    virtual bool tracesSliceSteps() const = 0;
+    virtual int tracedCounters() const = 0;
 
     // Writes the fold's results to the output; returns the fold's ideal cycles.
     void endFold();

@@ -15,7 +15,10 @@
 //    more than the 8 of binary storage; k = 4: 4 bits per weight.
 //  - data is always stored as binary values: TR of data happens in the data
 //    path in front of the array, after the buffers.
-// Partial sums stay 32-bit.
+// Partial sums that spill across reduction folds stay 32-bit; a layer's final
+// outputs leave at `outputBits` (operands.outputs.precision, resolved per layer
+// by sim/run/OutputPrecision.hpp): the array's output stage requantizes them to
+// the next layer's data width before they are written.
 #pragma once
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/TermReveal.hpp"
@@ -25,6 +28,7 @@ namespace trsim {
 struct StoredWidths {
     double weightBits = 8;  // bits per stored weight
     double dataBits = 8;    // bits per stored data value
+    double outputBits = 32; // bits per final output value written out of the array
 };
 
 // Bits per value of a tensor packed at its precision (at least 1).

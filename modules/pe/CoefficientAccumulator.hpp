@@ -39,6 +39,8 @@ public:
         return sum;
     }
     int size() const { return size_; }
+    // Counter i's value (the cycle-level waveform reads it after each pair).
+    int32_t count(int i) const { return counters_[static_cast<std::size_t>(i)]; }
 
 private:
     int size_;

@@ -29,9 +29,10 @@ public:
         o.inputs = quantizeExponentialFitted(inputs, c.pe.dnateqExponentBits);
         o.weights = quantizeExponentialFitted(weights, c.pe.dnateqExponentBits);
         // Stored as a sign and an exponent code per value.
-        o.weightStoredBits = o.dataStoredBits = c.pe.dnateqExponentBits + 1;
+        o.weightStoredBits = o.dataStoredBits = storedDataBits(c);
         return o;
     }
+    std::optional<double> storedDataBits(const SimConfig& c) const override { return c.pe.dnateqExponentBits + 1; }
     double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.macs); }
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
         return {{EnergyComponent::PeCompute, "exponent_mac", static_cast<double>(o.counters.macs)}};

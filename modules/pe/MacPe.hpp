@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/pe/StepTrace.hpp"
 
 namespace trsim {
 
@@ -29,9 +30,16 @@ struct MacStepRule {
                         int64_t len, int64_t slot) const {
         return fastStep(w, n, x, m, k0, len, slot);  // one cycle: nothing happens inside it
     }
-    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t) const {
-        return PeStep{MacPe::step(0, w.values[0], x.values[0]), 1, MacPe::kCyclesPerStep};
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t, StepTrace* trace = nullptr) const {
+        const int64_t product = MacPe::step(0, w.values[0], x.values[0]);
+        if (trace) {
+            trace->clear();
+            trace->opsPerCycle = 1;
+            trace->ops.push_back(TracedOp{0, w.values[0], x.values[0], -1, 0, product});
+        }
+        return PeStep{product, 1, MacPe::kCyclesPerStep};
     }
+    int tracedCounters() const { return 0; }  // no coefficient counters
     static void count(ArrayCounters& k, int64_t steps, int64_t) { k.macs += steps; }
     static int64_t valueWork(int64_t) { return 1; }
 };

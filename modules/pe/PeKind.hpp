@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trsim {
@@ -48,14 +49,23 @@ struct OperandCoding;
 class StatsRegistry;
 class SystolicArrayCore;
 
-// Where an energy action is reported (the layer's energy_<component>_pj stat).
-enum class EnergyComponent { PeCompute, Comparator };
+// Where an energy action is reported (the layer's energy_<component>_pj stat,
+// sim/run/EnergyModel.hpp).
+enum class EnergyComponent { PeCompute, Encoder, Comparator };
 
-// `count` actions of the energy-table entry `entry`.
+// `count` actions, each costing `scale` times the energy-table entry `entry`
+// (e.g. a 4 x 4 multiply: 16/64 of multiply_8b). `name` names the action in the
+// results' per-action breakdown (default: the entry).
 struct EnergyAction {
+    EnergyAction(EnergyComponent component_, std::string entry_, double count_, double scale_ = 1,
+                 std::string name_ = {})
+        : component(component_), entry(std::move(entry_)), count(count_), scale(scale_), name(std::move(name_)) {}
     EnergyComponent component;
     std::string entry;
     double count = 0;
+    double scale = 1;
+    std::string name;
+    const std::string& actionName() const { return name.empty() ? entry : name; }
 };
 
 // `count` instances of one component of `eachUm2` square micrometres (a PE, an
@@ -104,7 +114,13 @@ public:
     virtual double usefulWork(const ArrayCounters& counters) const = 0;
     virtual double workPerPeCycle(const SimConfig&) const { return 1; }
 
-    // Energy-table actions of a layer beyond PE clocking, encoders and memory.
+    // Bits per stored data value when the kind stores data otherwise than packed
+    // binary (DNA-TEQ: exponent codes); nullopt: packed at the layer's precision.
+    // A layer's outputs are written at the width its next layer stores data at.
+    virtual std::optional<double> storedDataBits(const SimConfig&) const { return std::nullopt; }
+
+    // Energy-table actions of a layer beyond PE clocking, data encoding, the
+    // output stage, memory and leakage (sim/run/EnergyModel.hpp adds those).
     virtual std::vector<EnergyAction> energyActions(const SimConfig& config, const LayerOutcome& outcome) const = 0;
 
     // The components of one array of this kind (config.area must be loaded);

@@ -73,7 +73,8 @@ public:
     // term_shift_add shifts and adds an 8-bit weight; it scales with the weight width.
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
         const double widthScale = std::max(1, o.weightMagnitudeBits) / 8.0;
-        return {{EnergyComponent::PeCompute, "term_shift_add", static_cast<double>(o.counters.serialSteps) * widthScale}};
+        return {{EnergyComponent::PeCompute, "term_shift_add", static_cast<double>(o.counters.serialSteps), widthScale,
+                 "term_shift_add_" + std::to_string(std::max(1, o.weightMagnitudeBits)) + "b"}};
     }
     // A barrel shifter of the weight over the data encoding's exponents
     // ((wb + E) bits x ceil(log2(E + 1)) mux stages), the accumulator's adder,

@@ -71,7 +71,8 @@ public:
     // serial_bit_step is an 8-bit weight's gated shift-add; it scales with the weight width.
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
         const double widthScale = std::max(1, o.weightMagnitudeBits) / 8.0;
-        return {{EnergyComponent::PeCompute, "serial_bit_step", static_cast<double>(o.counters.serialSteps) * widthScale}};
+        return {{EnergyComponent::PeCompute, "serial_bit_step", static_cast<double>(o.counters.serialSteps), widthScale,
+                 "serial_bit_step_" + std::to_string(std::max(1, o.weightMagnitudeBits)) + "b"}};
     }
     // The weight gated by one activation bit (wb gates), the accumulator's adder,
     // registers for the weight, the activation bit and the shifting partial sum.

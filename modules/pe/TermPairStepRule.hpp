@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/pe/StepTrace.hpp"
 #include "modules/pe/TrPe.hpp"
 
 namespace trsim {
@@ -100,18 +101,32 @@ public:
 
     // The tMAC on the terms at its ports: every weight term of element k meets
     // every data term of element k, pairsPerCycle pairs per cycle, counted into
-    // the coefficient counters, which become the step's binary product.
-    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t) {
+    // the coefficient counters, which become the step's binary product. With a
+    // trace (cycle-level waveform), each pair is recorded as it is counted.
+    PeStep sliceStep(const OperandSlice& w, const OperandSlice& x, int64_t, StepTrace* trace = nullptr) {
         CoefficientAccumulator& counters = sliceCounters_;
         int64_t pairs = 0;
+        if (trace) {
+            trace->clear();
+            trace->opsPerCycle = pairsPerCycle_;
+        }
+        int64_t sum = 0;
         for (std::size_t k = 0; k < x.values.size(); ++k)
             for (const Term& wt : w.termsAt(k))
                 for (const Term& xt : x.termsAt(k)) {
                     counters.addPair(wt, xt);
                     ++pairs;
+                    if (trace) {
+                        const int c = wt.exponent + xt.exponent;
+                        sum += wt.sign * xt.sign * (int64_t{1} << c);
+                        trace->ops.push_back(
+                            TracedOp{static_cast<int>(k), wt.value(), xt.value(), c, counters.count(c), sum});
+                    }
                 }
         return PeStep{counters.flush(), pairs, std::max<int64_t>(1, (pairs + pairsPerCycle_ - 1) / pairsPerCycle_)};
     }
+    // Counters the cycle-level waveform shows.
+    int tracedCounters() const { return sliceCounters_.size(); }
 
     static void count(ArrayCounters& k, int64_t steps, int64_t pairs) {
         if (kCountsMacs) k.macs += steps;

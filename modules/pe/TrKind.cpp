@@ -81,8 +81,11 @@ public:
         x.bits = std::min(x.bits, magnitudeBits(inputs));
         o.stepSlot = slotCycles(c, TrPe::slotPairs(w, x));
         // Weights with a group budget are stored as their kept terms, k slots per
-        // group (OperandStorage.hpp); data as binary values, revealed after the buffers.
-        if (c.weights.budget) o.weightStoredBits = keptTermBitsPerValue(c.weights);
+        // group (OperandStorage.hpp), or as values revealed when loaded
+        // (pe.weight_storage); data as binary values, revealed after the buffers.
+        if (c.weights.budget && c.pe.weightStorage == WeightStorage::Terms)
+            o.weightStoredBits = keptTermBitsPerValue(c.weights);
+        o.weightsRevealedAtLoad = revealsWeightsAtLoad(c);
         return o;
     }
 
@@ -96,6 +99,15 @@ public:
         // A streaming comparator compares every incoming term once against the running threshold.
         if (c.data.budget)
             a.push_back({EnergyComponent::Comparator, "term_compare", static_cast<double>(o.dataEncodedTerms)});
+        // Weights stored as values: every weight value loaded into the array is
+        // encoded, and every term it has enters the column's comparator.
+        if (revealsWeightsAtLoad(c)) {
+            const double loaded = static_cast<double>(o.traffic.arrayValues.weights);
+            const double termsPerValue =
+                o.weightValues > 0 ? static_cast<double>(o.weightEncodedTerms) / static_cast<double>(o.weightValues) : 0.0;
+            a.push_back({EnergyComponent::Encoder, "hese_encode", loaded, 1, "weight_hese_encode"});
+            a.push_back({EnergyComponent::Comparator, "term_compare", loaded * termsPerValue, 1, "weight_term_compare"});
+        }
         return a;
     }
 
@@ -105,11 +117,20 @@ public:
     std::vector<AreaComponent> areaComponents(const SimConfig& c) const override {
         const OperandCoding w{weightDesignBits(c), c.weights.encoding, c.weights.groupSize, c.weights.budget};
         const OperandCoding x{dataDesignBits(c), c.data.encoding, c.data.groupSize, c.data.budget};
+        // The tMAC holds its group as kept terms however the weights are stored.
         const double group = w.budget ? keptTermBitsPerValue(w) * w.groupSize : static_cast<double>(w.bits) * w.groupSize;
         const double rows = c.array.rows;
         std::vector<AreaComponent> a{{"pe", termPairPeUm2(c, w, x, group), rows * c.array.cols},
                                      {"hese_encoder_lane", encoderLaneUm2(c.area, x), rows * c.dataPath.lanesPerRow}};
         if (x.budget) a.push_back({"term_comparator", comparatorUm2(c.area, x), rows});
+        // Weights stored as values: each column reveals the weight groups shifted
+        // into it during the preload, a group per cycle: g encoder lanes and a
+        // comparator keeping the group's k terms.
+        if (revealsWeightsAtLoad(c)) {
+            const double cols = c.array.cols;
+            a.push_back({"weight_encoder_lane", encoderLaneUm2(c.area, w), cols * w.groupSize});
+            a.push_back({"weight_term_comparator", comparatorUm2(c.area, w), cols});
+        }
         return a;
     }
 
@@ -131,6 +152,10 @@ public:
     }
 
 private:
+    // pe.weight_storage: values with a weight budget: an encoder and a comparator per column.
+    static bool revealsWeightsAtLoad(const SimConfig& c) {
+        return c.weights.budget && c.pe.weightStorage == WeightStorage::Values;
+    }
     // Cycles of a slot of `pairs` term pairs at pe.term_pairs_per_cycle.
     static int64_t slotCycles(const SimConfig& c, int64_t pairs) {
         return std::max<int64_t>(1, (pairs + c.pe.termPairsPerCycle - 1) / c.pe.termPairsPerCycle);

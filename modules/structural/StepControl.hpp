@@ -18,7 +18,8 @@ enum class ArrayPhase {
 };
 
 struct StepControl {
-    sc_core::sc_event act;  // notified on the clock edges where PEs act
+    sc_core::sc_event act;    // notified on the clock edges where PEs act
+    sc_core::sc_event acted;  // notified once they have (the cycle-level waveform shows their new step)
     ArrayPhase phase = ArrayPhase::Step;
     int64_t slot = 1;       // the job's fixed step length
     int64_t slowest = 0;    // max of the cycles the PEs reported for the current step

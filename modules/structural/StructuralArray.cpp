@@ -1,3 +1,5 @@
+// sc_spawn (the cycle-level waveform process) needs the dynamic-process API.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "modules/structural/StructuralArray.hpp"
 
 #include <algorithm>
@@ -5,6 +7,7 @@
 #include <string>
 
 #include "modules/array/GemmJobServer.hpp"
+#include "modules/pe/PeKind.hpp"
 
 namespace trsim {
 namespace {
@@ -81,8 +84,19 @@ StructuralArray::StructuralArray(const sc_core::sc_module_name& name, const Arra
     SC_THREAD(run);
 }
 
-void StructuralArray::traceSignals(sc_core::sc_trace_file* tf) {
+void StructuralArray::traceSignals(sc_core::sc_trace_file* tf, bool cycleLevel) {
     traced_ = true;
+    if (cycleLevel) {
+        cycleTraced_ = true;
+        sc_core::sc_trace(tf, clock_, std::string(name()) + ".clk");
+        for (StructuralPe* p : pes_) p->traceCycleSignals(tf);
+        sc_core::sc_spawn_options options;
+        options.spawn_method();
+        options.dont_initialize();
+        options.set_sensitivity(&clock_.posedge_event());
+        options.set_sensitivity(&control_.acted);
+        sc_core::sc_spawn([this] { showCycle(); }, (std::string(basename()) + "_waveform").c_str(), &options);
+    }
     const std::string n = name();
     sc_core::sc_trace(tf, layerSignal_, n + ".layer");
     sc_core::sc_trace(tf, jobSignal_, n + ".gemm");
@@ -109,6 +123,12 @@ void StructuralArray::cycles(int64_t n) {
 void StructuralArray::actOnEdge() {
     control_.act.notify();      // every PE runs in this evaluation phase
     wait(sc_core::SC_ZERO_TIME);  // ... and its link writes are visible after it
+    if (cycleTraced_) control_.acted.notify();
+}
+
+void StructuralArray::showCycle() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    for (StructuralPe* p : pes_) p->showCycle(now, clock_.period());
 }
 
 void StructuralArray::run() {
@@ -190,6 +210,13 @@ void StructuralArray::execute(GemmJob& job) {
     jobCycles_ = 0;
     job.stallCycles = 0;
     job.traffic = FoldTraffic{};
+    job.foldAverages = FoldAverages{};
+    // Useful work so far: the PEs count their own work, the sequencer the cycles.
+    auto workSoFar = [this] {
+        ArrayCounters sum;
+        for (StructuralPe* p : pes_) sum += p->counters();
+        return spec_.pe->usefulWork(sum);
+    };
     int64_t previousCompute = 0;
     FoldTraffic previous;
     auto stall = [&](int64_t n) {
@@ -206,7 +233,11 @@ void StructuralArray::execute(GemmJob& job) {
         // fold's write-back share the DRAM channel while the previous fold computes.
         stall(memory_.dramCycles(t.dramReadBytes + previous.dramWriteBytes) - previousCompute);
         // As in SystolicArray, the next fold's loads overlap this fold's steps.
+        const double workBefore = workSoFar();
+        const int64_t cyclesBefore = foldCounters_.computeCycles;
         previousCompute = runFold();
+        job.foldAverages.addFold(spec_, plan_->fold(), foldCounters_.computeCycles - cyclesBefore,
+                                 workSoFar() - workBefore);
         previous = t;
         job.traffic += t;
         if (foldDone_) foldDone_(plan_->fold().index + 1, plan_->foldCount());

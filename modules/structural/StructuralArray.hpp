@@ -42,8 +42,11 @@ public:
                     const sc_core::sc_time& cycle, const std::optional<RowDataPathSpec>& dataPath = std::nullopt);
 
     // Every PE's operand in, partial sum, term pairs and busy; the array's job,
-    // fold, step, phase and stall markers. One clock period per cycle.
-    void traceSignals(sc_core::sc_trace_file* tf);
+    // fold, step, phase and stall markers. One clock period per cycle. With
+    // `cycleLevel` (outputs.vcd_level: cycle) also the clock and every PE's
+    // cycle-level signals (StructuralPe::traceCycleSignals), written by one
+    // process on every clock edge and after the PEs act on a step's first edge.
+    void traceSignals(sc_core::sc_trace_file* tf, bool cycleLevel = false);
     void onFoldDone(std::function<void(int64_t, int64_t)> callback) { foldDone_ = std::move(callback); }
     std::exception_ptr error() const { return error_; }
 
@@ -52,6 +55,7 @@ private:
     void execute(GemmJob& job);
     void cycles(int64_t n);  // waits n clock edges
     void actOnEdge();        // the PEs act on this edge (returns once they have)
+    void showCycle();        // the cycle-level waveform process
     int64_t runFold();  // returns the cycles of the fold's steps
 
     ArraySpec spec_;
@@ -71,6 +75,7 @@ private:
     sc_core::sc_signal<int> layerSignal_, jobSignal_, foldSignal_, stepSignal_, phaseSignal_;
     sc_core::sc_signal<bool> stallSignal_;
     bool traced_ = false;
+    bool cycleTraced_ = false;
     int64_t jobCycles_ = 0;  // clock edges the current job has taken
     ArrayCounters foldCounters_;  // folds, steps, compute and ideal cycles of the job (PEs count their work)
     std::exception_ptr error_;

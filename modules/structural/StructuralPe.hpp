@@ -17,10 +17,12 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <systemc>
 
 #include "modules/array/SystolicArrayCore.hpp"
+#include "modules/pe/StepTrace.hpp"
 #include "modules/structural/LinkTokens.hpp"
 #include "modules/structural/StepControl.hpp"
 
@@ -50,6 +52,17 @@ public:
     // Waveform: operand in, weight held or passing, partial sum out, term pairs of
     // the step and busy (an operand pair this step).
     void traceSignals(sc_core::sc_trace_file* tf);
+    // Cycle-level waveform (outputs.vcd_level: cycle; the kind's rule must record
+    // its steps, SystolicArrayCore::tracesSliceSteps): per reduction element the
+    // data and weight values and their kept terms (masks of + and - exponents),
+    // the op in progress (pair_*: element, weight term, data term, counter), the
+    // coefficient counters, the running binary value of the step (acc), the
+    // partial sum in and out. The PE computes a whole step on its first edge
+    // (its rule records each op); showCycle, called on every clock edge by the
+    // array's one waveform process (the signals' only writer), shows op i in
+    // cycle i / pairsPerCycle of the step.
+    void traceCycleSignals(sc_core::sc_trace_file* tf);
+    void showCycle(const sc_core::sc_time& now, const sc_core::sc_time& period);
 
 private:
     void onEdge();  // SC_METHOD on control.act
@@ -68,6 +81,28 @@ private:
     bool traced_ = false;
     sc_core::sc_signal<int64_t> pairsSignal_;
     sc_core::sc_signal<bool> busySignal_;
+
+    // Cycle-level waveform: what the PE took and did on its last step's first
+    // edge (copied: the slices belong to the fold's operand buffer), and the signals.
+    struct OperandView {
+        std::vector<int64_t> values;
+        std::vector<uint32_t> plus, minus;  // bit e set: a kept term +2^e (-2^e)
+        void take(const OperandSlice* slice, std::size_t elements);
+    };
+    template <typename T>
+    using Signals = std::vector<std::unique_ptr<sc_core::sc_signal<T>>>;
+    void stepTaken(const OperandSlice* x, int64_t base);
+    bool cycleLevel_ = false;
+    StepTrace stepTrace_;
+    OperandView dataView_, weightView_;
+    int64_t stepBase_ = 0;        // partial sum entering the step (output stationary: the PE's sum so far)
+    sc_core::sc_time stepStart_;  // the step's first edge
+    bool stepped_ = false;        // a step has been taken in this job
+    Signals<int64_t> dataSig_, weightSig_;
+    Signals<uint32_t> dataPlusSig_, dataMinusSig_, weightPlusSig_, weightMinusSig_;
+    Signals<int64_t> pairElementSig_, pairWeightSig_, pairDataSig_, pairCounterSig_;  // one per op lane
+    Signals<int64_t> counterSig_;
+    std::unique_ptr<sc_core::sc_signal<int64_t>> accSig_, psumInSig_, psumOutSig_, stepCycleSig_;
 };
 
 }  // namespace trsim

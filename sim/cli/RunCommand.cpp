@@ -88,7 +88,7 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         // per_layer selections refer to the whole trace too: resolved before simulation.layers picks layers.
         const LayerConfigs layers(config, trace);
         const AccuracyLookup accuracy = accuracyForRun(trace, config, !vm.count("no-score"), err);
-        keepSelectedLayers(trace, config);
+        keepSelectedLayers(trace, config, layers);
         checkTraceFitsConfig(trace, layers);
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind

@@ -31,7 +31,8 @@ CommandSpec sweepSpec() {
     spec.usage = "trsim sweep SWEEP.yaml -o OUT.h5 [-j N] [--shard I/N] [--no-merge | --merge-only] [--list]\n"
                  "                   [--slurm-script FILE --slurm-tasks N] [--layers NAME,...|A:B]";
     spec.description =
-        "Runs every point of a sweep (a base config and key paths to vary, see README)\n"
+        "Runs every point of a sweep (a base config and key paths to vary, as one block\n"
+        "or a list of blocks whose points are united; see docs/sweeps.md)\n"
         "as separate trsim run processes and writes all results to one HDF5 file: one\n"
         "group per point plus a summary table. Points already in OUT.h5 are skipped, so\n"
         "re-running resumes; points of other sweeps already in OUT.h5 are kept beside\n"
@@ -155,10 +156,14 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
         file = a.sweep;
         const SweepSpec spec = loadSweep(a.sweep, a.layers.empty() ? std::vector<std::string>{}
                                                                    : std::vector<std::string>{layersOverride(a.layers)});
+        for (const SweepBlockCount& b : spec.blocks)
+            if (b.repeated > 0)
+                err << "trsim sweep: " << spec.path << ": " << b.where << ": " << b.repeated << " of its " << b.listed
+                    << " points resolve to the config of a point of an earlier block and run once, as that point\n";
         if (a.list) {
             for (const SweepPoint& p : spec.points) {
                 out << p.index << " " << p.configHash;
-                for (std::size_t k = 0; k < p.values.size(); ++k) out << " " << spec.sweptKeys[k] << "=" << p.values[k];
+                for (std::size_t k = 0; k < p.values.size(); ++k) out << " " << p.keys[k] << "=" << p.values[k];
                 out << "\n";
             }
             return exit_status::kOk;

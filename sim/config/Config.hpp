@@ -32,6 +32,15 @@ struct ArrayConfig {
 enum class TrScheduleKind { Fixed, Lockstep };
 std::string trScheduleName(TrScheduleKind s);
 
+// How a TR array keeps its weights in DRAM and the buffers (pe.weight_storage):
+//  terms:  the kept terms, revealed offline, in k fixed slots per group (the
+//          authors' design: its array takes weight terms, exponent and sign
+//          fields, and has no encoder on the weight path);
+//  values: the weights at their width; an encoder and a term comparator per
+//          array column reveal them as they are loaded into the array.
+enum class WeightStorage { Terms, Values };
+std::string weightStorageName(WeightStorage s);
+
 struct PeConfig {
     std::string kind = "tr";  // a registered PE kind (modules/pe/PeRegistry.hpp)
     // tMAC coefficient accumulator: one small counter per power of two
@@ -41,6 +50,7 @@ struct PeConfig {
     TrScheduleKind schedule = TrScheduleKind::Fixed;
     int termPairsPerCycle = 1;  // the authors' tMAC: one term pair per cycle (laconic too)
     int dnateqExponentBits = 4; // dnateq: exponent bits of both operands
+    WeightStorage weightStorage = WeightStorage::Terms;  // tr with a weight budget
 };
 
 // The run-time data path of a TR array: per array row, `lanesPerRow` HESE
@@ -122,9 +132,29 @@ struct AreaTable : CostTable {
     double um2(const std::string& name) const { return valueOf(name); }
 };
 
+// The precision a layer's outputs leave the array at (operands.outputs.precision;
+// sim/run/OutputPrecision.hpp resolves it per layer):
+//  next_layer:   requantized by the array's output stage to the width the next
+//                layer's data are stored at (the last layer: its own data width);
+//  partial_sums: the 32-bit sums as they are, no output stage;
+//  bits:         requantized to `bits` bits per value.
+enum class OutputPrecisionKind { NextLayer, PartialSums, Bits };
+struct OutputPrecisionConfig {
+    OutputPrecisionKind kind = OutputPrecisionKind::NextLayer;
+    int bits = 8;  // kind Bits only
+};
+std::string outputPrecisionText(const OutputPrecisionConfig& p);
+
+// What the VCD waveform shows: step: per step, every PE's operand indices,
+// partial sums and work (every mode); cycle: the clock and, per PE and cycle, its
+// operands' values and kept terms, the term pair in progress, the coefficient
+// counters and the partial sum (simulation.mode structural; docs/structural.md).
+enum class VcdLevel { Step, Cycle };
+
 struct OutputConfig {
     bool saveLayerOutputs = false;
     std::string vcdPath;  // empty: no waveform
+    VcdLevel vcdLevel = VcdLevel::Step;
     bool termHistograms = true;  // per-layer term histograms (sim/run/TermHistograms.hpp)
 };
 
@@ -159,6 +189,7 @@ struct SimConfig {
     OperandCoding weights;
     OperandCoding data;
     QuantizeConfig quantize;
+    OutputPrecisionConfig outputPrecision;
     double clockMhz = 200;
     BufferConfig buffers;
     DramConfig dram;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "modules/array/SystolicArrayCore.hpp"
 #include "modules/pe/PeRegistry.hpp"
 #include "sim/config/LayerSelection.hpp"
 #include "sim/config/AreaModel.hpp"
@@ -32,6 +33,15 @@ std::string accuracyScoringName(AccuracyScoring s) {
     return names[static_cast<int>(s)];
 }
 std::string trScheduleName(TrScheduleKind s) { return s == TrScheduleKind::Fixed ? "fixed" : "lockstep"; }
+std::string weightStorageName(WeightStorage s) { return s == WeightStorage::Terms ? "terms" : "values"; }
+std::string outputPrecisionText(const OutputPrecisionConfig& p) {
+    switch (p.kind) {
+        case OutputPrecisionKind::NextLayer: return "next_layer";
+        case OutputPrecisionKind::PartialSums: return "partial_sums";
+        case OutputPrecisionKind::Bits: return std::to_string(p.bits);
+    }
+    return "";
+}
 
 const std::vector<std::string>& requiredEnergyEntries() {
     static const std::vector<std::string> names{
@@ -48,6 +58,10 @@ const std::vector<std::string>& requiredEnergyEntries() {
         "serial_bit_step",   // stripes: one activation bit against a parallel weight, shift-add
         "term_shift_add",    // pragmatic: the weight shifted by one activation term and added
         "exponent_mac",      // dnateq: two exponents added and one exponent counter stepped
+        "requantize_output", // the output stage: one 32-bit sum requantized to the output width
+        "sram_reference_capacity",  // the capacity sram_read_64b and sram_write_64b are quoted at (KiB)
+        "leakage_logic",     // leakage power per mm2 of logic (PEs, data path)
+        "leakage_sram",      // leakage power per mm2 of on-chip buffer
     };
     return names;
 }
@@ -135,8 +149,18 @@ std::string inputBeside(StrictYaml& y, const std::string& configPath, const std:
     return resolved;
 }
 
-// Units an energy table or override may use, and their factors to pJ.
-const std::vector<std::pair<std::string, double>> kEnergyUnits{{"pJ", 1.0}, {"fJ", 1e-3}, {"nJ", 1e3}};
+// Units an energy table or override may use, and their factors to the entry's
+// base unit: pJ for energies per action, mW/mm2 for leakage power densities
+// (entries leakage_*), KiB for capacities (entries *_capacity).
+const std::vector<std::pair<std::string, double>> kEnergyUnits{{"pJ", 1.0},     {"fJ", 1e-3},   {"nJ", 1e3},
+                                                               {"mW/mm2", 1.0}, {"uW/mm2", 1e-3}, {"KiB", 1.0}};
+
+// The units an energy-table entry may have, by its name.
+std::vector<std::string> energyEntryUnits(const std::string& name) {
+    if (name.rfind("leakage_", 0) == 0) return {"mW/mm2", "uW/mm2"};
+    if (name.size() > 9 && name.compare(name.size() - 9, 9, "_capacity") == 0) return {"KiB"};
+    return {"pJ", "fJ", "nJ"};
+}
 
 // The config's `energy:` block overrides entries of the energy table (and so
 // --set energy.<entry>.value=... works like any other key). An entry keeps the
@@ -162,9 +186,7 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
         }
         y.onlyKeys(kv.second, p, {"value", "unit", "source"});
         CostEntry& e = it->second;
-        std::vector<std::string> unitNames;
-        for (const auto& u : kEnergyUnits) unitNames.push_back(u.first);
-        const std::string unit = y.choice(kv.second, p, "unit", unitNames, e.unit);
+        const std::string unit = y.choice(kv.second, p, "unit", energyEntryUnits(name), e.unit);
         if (kv.second["value"]) {
             const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
             for (const auto& u : kEnergyUnits)
@@ -234,7 +256,7 @@ std::string operandSettingText(const SimConfig& c) {
 namespace {
 
 // Keys that change no simulated number stay out of the hash, so changing them
-// does not force a sweep to re-run: outputs.vcd and simulation.progress only add
+// does not force a sweep to re-run: outputs.vcd, outputs.vcd_level and simulation.progress only add
 // output, and simulation.mode's fast and detailed models are proven identical
 // (tests/systolic_array_core_test.cpp, tests/systemc/simulation_sc_test.cpp).
 enum class Emit { Everything, HashedOnly };
@@ -253,7 +275,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
       << c.pe.kind << YAML::Key << "coefficient_counters" << YAML::Value << c.pe.coefficientCounters
       << YAML::Key << "schedule" << YAML::Value << trScheduleName(c.pe.schedule) << YAML::Key
       << "term_pairs_per_cycle" << YAML::Value << c.pe.termPairsPerCycle << YAML::Key << "dnateq_exponent_bits"
-      << YAML::Value << c.pe.dnateqExponentBits << YAML::EndMap;
+      << YAML::Value << c.pe.dnateqExponentBits << YAML::Key << "weight_storage" << YAML::Value
+      << weightStorageName(c.pe.weightStorage) << YAML::EndMap;
     e << YAML::Key << "data_path" << YAML::Value << YAML::BeginMap << YAML::Key << "lanes_per_row" << YAML::Value
       << c.dataPath.lanesPerRow << YAML::Key << "encoder_bits_per_cycle"
       << YAML::Value << c.dataPath.encoderBitsPerCycle << YAML::Key << "encoder_latency" << YAML::Value
@@ -263,6 +286,8 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "operands" << YAML::Value << YAML::BeginMap;
     emitOperand(e, "weights", c.weights, c.quantize.weightBits);
     emitOperand(e, "data", c.data, c.quantize.dataBits);
+    e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "precision" << YAML::Value
+      << outputPrecisionText(c.outputPrecision) << YAML::EndMap;
     e << YAML::EndMap;
     // Only when set, so configs without per_layer keep their hashes. One line of flow YAML.
     if (!c.perLayer.empty()) e << YAML::Key << "per_layer" << YAML::Value << YAML::Load(perLayerYaml(c.perLayer));
@@ -275,8 +300,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "energy_table" << YAML::Value << c.energy.path;
     e << YAML::Key << "energy" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, entry] : c.energy.entries)
-        e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "pj" << YAML::Value
-          << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
+        e << YAML::Key << name << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+          << (energyEntryUnits(name).front() == "pJ" ? "pj" : energyEntryUnits(name).front() == "KiB" ? "kib" : "mw_per_mm2")
+          << YAML::Value << entry.value << YAML::Key << "source" << YAML::Value << entry.source << YAML::EndMap;
     e << YAML::EndMap;
     // Only when set, so configs without an area model keep the hashes they had.
     if (!c.area.path.empty()) {
@@ -290,6 +316,7 @@ std::string emitResolved(const SimConfig& c, Emit what) {
     e << YAML::Key << "outputs" << YAML::Value << YAML::BeginMap << YAML::Key << "save_layer_outputs" << YAML::Value
       << c.outputs.saveLayerOutputs;
     if (all) e << YAML::Key << "vcd" << YAML::Value << c.outputs.vcdPath;
+    if (all) e << YAML::Key << "vcd_level" << YAML::Value << (c.outputs.vcdLevel == VcdLevel::Cycle ? "cycle" : "step");
     if (all) e << YAML::Key << "term_histograms" << YAML::Value << c.outputs.termHistograms;
     e << YAML::EndMap;
     e << YAML::Key << "mapping" << YAML::Value << YAML::BeginMap << YAML::Key << "depthwise" << YAML::Value
@@ -317,7 +344,9 @@ std::string emitResolved(const SimConfig& c, Emit what) {
 std::map<std::string, CostEntry> loadCostTable(const std::string& path,
                                                const std::vector<std::pair<std::string, double>>& units,
                                                double maxValue, const std::vector<std::string>& required,
-                                               const std::string& every) {
+                                               const std::string& every,
+                                               const std::function<std::vector<std::string>(const std::string&)>&
+                                                   unitsFor = nullptr) {
     const YAML::Node root = loadYamlFile(path);
     StrictYaml y(path);
     if (!root.IsMap()) throw ConfigError({path + ": top level must be a map with keys description, entries"});
@@ -340,7 +369,7 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
         y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
         CostEntry e;
         const double v = y.number(kv.second, p, "value", 0, maxValue, std::nullopt);
-        e.unit = y.choice(kv.second, p, "unit", unitNames, std::nullopt);
+        e.unit = y.choice(kv.second, p, "unit", unitsFor ? unitsFor(name) : unitNames, std::nullopt);
         e.source = y.text(kv.second, p, "source", std::nullopt);
         if (kv.second["source"] && e.source.empty()) y.problem(p + ".source", "must not be empty");
         for (const auto& u : units)
@@ -359,8 +388,29 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
 EnergyTable loadEnergyTable(const std::string& path) {
     EnergyTable t;
     t.path = path;
-    t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table");
+    t.entries = loadCostTable(path, kEnergyUnits, 1e9, requiredEnergyEntries(), "every table", energyEntryUnits);
     return t;
+}
+
+// The cycle-level waveform shows what the structural array's PEs do cycle by
+// cycle, as their kind's rule records it (PeArrayCore.hpp: the traced sliceStep).
+void checkCycleWaveform(StrictYaml& y, const SimConfig& c) {
+    if (!y.problems().empty() || c.outputs.vcdLevel != VcdLevel::Cycle) return;
+    if (c.simulation.mode != SimMode::Structural)
+        y.problem("outputs.vcd_level", "cycle needs simulation.mode: structural (the array as modules); fast and "
+                                       "detailed mode write step-level waveforms (vcd_level: step)");
+    std::vector<std::string> able;
+    bool ok = false;
+    for (const PeKind* k : peKinds()) {
+        ArraySpec spec;
+        spec.pe = k;
+        if (!k->makeCore(spec)->tracesSliceSteps()) continue;
+        able.push_back(k->name());
+        ok = ok || k->name() == c.pe.kind;
+    }
+    if (!ok)
+        y.problem("outputs.vcd_level", "cycle is available for pe.kind " + joinWords(able) + ", not " + c.pe.kind +
+                                           " (vcd_level: step works for every kind)");
 }
 
 // Rules of the run-time data path in the structural array and in the models
@@ -430,7 +480,8 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.array.linkLatency = y.integer(array, "array", "link_latency", 1, 64, 1);
 
     const YAML::Node pe = y.map(root, "", "pe", true);
-    y.onlyKeys(pe, "pe", {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits"});
+    y.onlyKeys(pe, "pe",
+               {"kind", "coefficient_counters", "schedule", "term_pairs_per_cycle", "dnateq_exponent_bits", "weight_storage"});
     c.pe.kind = y.choice(pe, "pe", "kind", peKindNames(), std::nullopt);
     c.pe.dnateqExponentBits = y.integer(pe, "pe", "dnateq_exponent_bits", 1, 8, 4);
     c.pe.coefficientCounters = y.integer(pe, "pe", "coefficient_counters", 1, 64, 17);
@@ -438,6 +489,9 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
                         ? TrScheduleKind::Fixed
                         : TrScheduleKind::Lockstep;
     c.pe.termPairsPerCycle = y.integer(pe, "pe", "term_pairs_per_cycle", 1, 64, 1);
+    c.pe.weightStorage = y.choice(pe, "pe", "weight_storage", {"terms", "values"}, std::string("terms")) == "terms"
+                             ? WeightStorage::Terms
+                             : WeightStorage::Values;
 
     const YAML::Node dataPath = y.map(root, "", "data_path", false);
     y.onlyKeys(dataPath, "data_path",
@@ -452,9 +506,27 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         y.integer(dataPath, "data_path", "comparator_values_per_cycle", 1, 4096, c.dataPath.lanesPerRow);
 
     const YAML::Node operands = y.map(root, "", "operands", true);
-    y.onlyKeys(operands, "operands", {"weights", "data"});
+    y.onlyKeys(operands, "operands", {"weights", "data", "outputs"});
     readOperand(y, operands, "weights", c);
     readOperand(y, operands, "data", c);
+    const YAML::Node outputsOperand = y.map(operands, "operands", "outputs", false);
+    y.onlyKeys(outputsOperand, "operands.outputs", {"precision"});
+    if (outputsOperand && outputsOperand["precision"]) {
+        const YAML::Node p = outputsOperand["precision"];
+        const std::string text = p.IsScalar() ? p.Scalar() : std::string();
+        if (text == "next_layer" || text == "partial_sums") {
+            c.outputPrecision.kind = text == "next_layer" ? OutputPrecisionKind::NextLayer : OutputPrecisionKind::PartialSums;
+        } else {
+            const bool digits = !text.empty() && text.size() <= 2 && text.find_first_not_of("0123456789") == std::string::npos;
+            const int bits = digits ? std::stoi(text) : 0;
+            if (bits < 1 || bits > 32)
+                y.problem("operands.outputs.precision", "'" + printable(text) +
+                                                            "' is not allowed (allowed: next_layer, partial_sums, or "
+                                                            "bits per output value 1..32)");
+            c.outputPrecision.kind = OutputPrecisionKind::Bits;
+            c.outputPrecision.bits = bits;
+        }
+    }
 
     c.clockMhz = y.number(root, "", "clock_mhz", 1, 1e5, std::nullopt);
 
@@ -469,12 +541,15 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     c.dram.bandwidthGBps = y.number(dram, "dram", "bandwidth_gb_per_s", 1e-3, 1e5, c.dram.bandwidthGBps);
 
     const YAML::Node outputs = y.map(root, "", "outputs", false);
-    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "term_histograms"});
+    y.onlyKeys(outputs, "outputs", {"save_layer_outputs", "vcd", "vcd_level", "term_histograms"});
     c.outputs.saveLayerOutputs = y.boolean(outputs, "outputs", "save_layer_outputs", false);
     // Relative to the config file, like every path in it.
     const std::string vcd = y.text(outputs, "outputs", "vcd", std::string());
     if (!vcd.empty()) c.outputs.vcdPath = resolveBeside(path, vcd).lexically_normal().string();
     c.outputs.termHistograms = y.boolean(outputs, "outputs", "term_histograms", true);
+    c.outputs.vcdLevel = y.choice(outputs, "outputs", "vcd_level", {"step", "cycle"}, std::string("step")) == "cycle"
+                             ? VcdLevel::Cycle
+                             : VcdLevel::Step;
 
     const YAML::Node mapping = y.map(root, "", "mapping", false);
     y.onlyKeys(mapping, "mapping", {"depthwise"});
@@ -509,6 +584,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
         peKind(c.pe.kind).validate(c, [&](const std::string& key, const std::string& message) { y.problem(key, message); });
 
     checkStructuralRules(y, c);
+    checkCycleWaveform(y, c);
     // Last, on top of every other key: its entries start from them.
     c.perLayer = readPerLayer(y, root, c);
 

@@ -48,6 +48,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
          "fixed: every step gets the slot the budgets allow; lockstep: a step lasts as long as its busiest PE"},
         {"pe.term_pairs_per_cycle", T::Integer, "1..64", "1", false, "term pairs a tr or laconic PE does per cycle"},
         {"pe.dnateq_exponent_bits", T::Integer, "1..8", "4", false, "exponent bits of DNA-TEQ operands"},
+        {"pe.weight_storage", T::Choice, "terms, values", "terms", false,
+         "tr with a weight budget: terms stores the kept terms, k slots of (sign, exponent, index) per group (the "
+         "authors' design); values stores the weights at their width and reveals them when loaded into the array "
+         "(an encoder lane per group element and a term comparator per column, energy and area counted)"},
         {"data_path.lanes_per_row", T::Integer, "1..4096", "8", false,
          "HESE encoders per array row (the authors' top level: 8)"},
         {"data_path.encoder_bits_per_cycle", T::Integer, "0..64", "0", false,
@@ -59,6 +63,10 @@ std::vector<ConfigKeyDoc> buildKeys() {
     };
     for (const char* op : {"weights", "data"})
         for (auto& d : operandKeys(op)) k.push_back(std::move(d));
+    k.push_back({"operands.outputs.precision", T::Text, "", "next_layer", false,
+                 "width of a layer's outputs as they leave the array: next_layer (requantized by the output stage to "
+                 "the width the next layer stores its data at; the last layer: its own data width), partial_sums "
+                 "(32-bit sums, no output stage), or bits per value 1..32 (sim/run/OutputPrecision.hpp)"});
     const std::vector<ConfigKeyDoc> rest{
         {"clock_mhz", T::Number, "1..100000", "", true, "array clock; converts cycles to time and DRAM GB/s to bytes per cycle"},
         {"buffers.weights_kib", T::Number, "0.125..1048576", "256", false, "on-chip weight buffer (KiB)"},
@@ -76,6 +84,11 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"outputs.save_layer_outputs", T::Boolean, "", "false", false, "also store each layer's integer outputs"},
         {"outputs.vcd", T::Path, "", "\"\"", false,
          "VCD waveform of the array; time in 1 ps units at clock_mhz (period rounded to 1 ps); empty: none"},
+        {"outputs.vcd_level", T::Choice, "step, cycle", "step", false,
+         "what the VCD shows: step: per step, operand indices, partial sums and work (every mode); cycle: the clock "
+         "and per PE and cycle its operands' values and kept terms, the term pair in progress, the coefficient "
+         "counters and the partial sum (simulation.mode structural; pe.kind tr, laconic, mac, dnateq; "
+         "docs/structural.md); not part of the config hash"},
         {"outputs.term_histograms", T::Boolean, "", "true", false,
          "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
          "they cost about half a run's time on large layers"},
@@ -149,7 +162,8 @@ std::string configReferenceMarkdown() {
          "## Energy table (`energy_table`)\n\n"
          "```yaml\ndescription: free text\nentries:\n  NAME: {value: 0.2, unit: pJ, source: where it comes from, "
          "derivation: optional}\n```\n\n"
-         "`unit` is one of pJ, fJ, nJ; `value` 0..1e9; `source` must not be empty. Every table defines these "
+         "`unit` is one of pJ, fJ, nJ for energies per action, mW/mm2 or uW/mm2 for the leakage_* entries, KiB "
+         "for the *_capacity entries; `value` 0..1e9; `source` must not be empty. Every table defines these "
          "entries:\n\n";
     for (const auto& name : requiredEnergyEntries()) s << "- `" << name << "`\n";
     std::vector<std::string> keys;

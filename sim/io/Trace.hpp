@@ -38,6 +38,9 @@ struct TraceLayer {
     std::string role;          // format 2's optional attribute 'role' (first, se, ...); "" when absent
     IntTensor weights;         // fc/lstm [N,K], conv [N,C/groups,KH,KW]
     IntTensor inputs;          // fc/lstm [M,K], conv [B,C,H,W]
+    // Bits per stored data value of the trace's next layer (sim/run/OutputPrecision.hpp), set when a layer
+    // selection drops that layer from the run; 0: the run's next layer is the trace's.
+    double nextLayerDataBits = 0;
 };
 
 // The trace's metric with weights and data through TR (the /tr_accuracy table
@@ -47,6 +50,21 @@ struct TrAccuracyRow {
     int weightGroupSize = 1, dataGroupSize = 1;
     std::optional<int> weightBudget, dataBudget;
     double value = 0;
+};
+
+// The model quality its authors published for settings of theirs (/published_accuracy,
+// written by traces/make_paper.py): one row per setting, keyed by the canonical
+// setting key trsim computes for the config that expresses it (sim/run/AccuracyKey.hpp).
+// A row whose setting trsim cannot express has an empty key. `metric` is the unit of
+// every value (e.g. "accuracy_percent", "perplexity"); `source` names the file and commit.
+struct PublishedAccuracy {
+    struct Row {
+        std::string key;      // canonical setting key, "" when not expressible in trsim
+        std::string setting;  // the authors' name of the setting, e.g. "QT wb=9 db=8"
+        double value = 0;
+    };
+    std::string metric, source;
+    std::vector<Row> rows;  // empty when the trace has no /published_accuracy
 };
 
 struct Trace {
@@ -59,6 +77,7 @@ struct Trace {
     int formatVersion = 0;
     std::vector<TraceLayer> layers;  // in execution order (sorted by index)
     std::vector<TrAccuracyRow> trAccuracy;  // empty when the trace has no /tr_accuracy
+    PublishedAccuracy published;            // rows empty when the trace has no /published_accuracy
     ScoreCache scores;                      // <path>.scores.tsv beside the trace (traces/score.py)
 };
 

@@ -304,29 +304,37 @@ void sortAndCheckIndices(const std::string& fileWhere, std::vector<TraceLayer>& 
     }
 }
 
+// Reads the 1-D column `name` of the table group `group` through `read`; a missing
+// or malformed column is named with its expected type ("string", "integer", "number").
+template <class Read>
+auto tableColumn(hid_t file, const std::string& group, const std::string& where, const char* name,
+                 const char* expected, Read read) {
+    const std::string what = std::string("dataset '") + name + "'";
+    const std::string path = group + "/" + name;
+    if (h5read::objectKind(file, path) != ObjectKind::Dataset)
+        fail(where, what + " missing (expected a 1-D " + expected + " column)");
+    Hdf5Dataset ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+    try {
+        const std::vector<int64_t> shape = h5read::datasetShape(ds);
+        if (shape.size() != 1) fail(where, what + " must be a 1-D " + expected + " column, got shape " + shapeString(shape));
+        checkFitsMemory(where, what, shape);
+        const H5T_class_t cls = h5read::datasetTypeClass(ds);
+        const bool text = std::string(expected) == "string";
+        if ((text && cls != H5T_STRING) || (!text && cls != H5T_INTEGER && cls != H5T_FLOAT))
+            fail(where, what + " must be a " + expected + " column, got " + h5read::typeClassName(cls));
+        return read(ds.get());
+    } catch (const Hdf5ReadError& e) {
+        fail(where, what + ": " + e.what());
+    }
+}
+
 // Optional /tr_accuracy: equal-length columns w_encoding, w_group_size, w_budget,
 // d_encoding, d_group_size, d_budget (-1 = no budget), value.
 void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
     if (h5read::objectKind(file, "tr_accuracy") != ObjectKind::Group) return;
     const std::string where = path + ": group '/tr_accuracy'";
-    // Every column is read through here, so a malformed one is named with its expected type.
     const auto column = [&](const char* name, const char* expected, auto read) {
-        const std::string what = std::string("dataset '") + name + "'";
-        if (h5read::objectKind(file, std::string("tr_accuracy/") + name) != ObjectKind::Dataset)
-            fail(where, what + " missing (expected a 1-D " + expected + " column)");
-        Hdf5Dataset ds(H5Dopen2(file, (std::string("tr_accuracy/") + name).c_str(), H5P_DEFAULT));
-        try {
-            const std::vector<int64_t> shape = h5read::datasetShape(ds);
-            if (shape.size() != 1) fail(where, what + " must be a 1-D " + expected + " column, got shape " + shapeString(shape));
-            checkFitsMemory(where, what, shape);
-            const H5T_class_t cls = h5read::datasetTypeClass(ds);
-            const bool text = std::string(expected) == "string";
-            if ((text && cls != H5T_STRING) || (!text && cls != H5T_INTEGER && cls != H5T_FLOAT))
-                fail(where, what + " must be a " + expected + " column, got " + h5read::typeClassName(cls));
-            return read(ds.get());
-        } catch (const Hdf5ReadError& e) {
-            fail(where, what + ": " + e.what());
-        }
+        return tableColumn(file, "tr_accuracy", where, name, expected, read);
     };
     const std::vector<std::string> we = column("w_encoding", "string", h5read::readStringDataset);
     const std::vector<std::string> de = column("d_encoding", "string", h5read::readStringDataset);
@@ -342,6 +350,30 @@ void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
     for (std::size_t i = 0; i < n; ++i)
         t.trAccuracy.push_back({we[i], de[i], static_cast<int>(wg[i]), static_cast<int>(dg[i]), budget(wb[i]),
                                 budget(db[i]), value[i]});
+}
+
+// Optional /published_accuracy (traces/trsim_trace/format.py): attributes metric and
+// source; equal-length columns key (canonical setting key, "" = not expressible),
+// setting (the authors' name) and value (finite).
+void readPublishedAccuracy(hid_t file, const std::string& path, Trace& t) {
+    if (h5read::objectKind(file, "published_accuracy") != ObjectKind::Group) return;
+    const std::string where = path + ": group '/published_accuracy'";
+    Hdf5Group group(H5Gopen2(file, "published_accuracy", H5P_DEFAULT));
+    if (!group.valid()) fail(where, "cannot be opened");
+    t.published.metric = requiredNonEmptyString(group, where, "metric");
+    t.published.source = requiredNonEmptyString(group, where, "source");
+    const auto column = [&](const char* name, const char* expected, auto read) {
+        return tableColumn(file, "published_accuracy", where, name, expected, read);
+    };
+    const std::vector<std::string> key = column("key", "string", h5read::readStringDataset);
+    const std::vector<std::string> setting = column("setting", "string", h5read::readStringDataset);
+    const std::vector<double> value = column("value", "number", h5read::readDatasetAsDouble);
+    if (key.size() != value.size() || setting.size() != value.size()) fail(where, "columns differ in length");
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (!std::isfinite(value[i]))
+            fail(where, "dataset 'value' row " + std::to_string(i) + " (" + setting[i] + ") is not finite");
+        t.published.rows.push_back({key[i], setting[i], value[i]});
+    }
 }
 
 Trace readOpenFile(hid_t file, const std::string& path, bool operands) {
@@ -361,6 +393,7 @@ Trace readOpenFile(hid_t file, const std::string& path, bool operands) {
     for (const std::string& name : names) t.layers.push_back(readLayer(layers, path, name, operands));
     sortAndCheckIndices(path, t.layers);
     readTrAccuracy(file, path, t);
+    readPublishedAccuracy(file, path, t);
     t.scores = readScoreCache(path);
     return t;
 }

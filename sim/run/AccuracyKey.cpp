@@ -26,6 +26,19 @@ std::string scoreCommand(const Trace& trace, const std::string& key) {
     return "/usr/bin/python3 traces/score.py setting '" + trace.path + "' '" + key + "'";
 }
 
+// A trace that carries its authors' published values (/published_accuracy) is
+// answered from them alone: its own integers are synthetic, so no other source
+// knows the model's quality.
+AccuracyLookup lookupPublished(const Trace& trace, const std::string& key) {
+    const PublishedAccuracy& p = trace.published;
+    for (const PublishedAccuracy::Row& row : p.rows)
+        if (!row.key.empty() && row.key == key)
+            return {row.value, "published by the authors: " + row.setting + " (" + p.source + ")"};
+    return {std::nullopt, "no accuracy: setting " + key + " is none of the " + std::to_string(p.rows.size()) +
+                              " settings the authors published for '" + trace.network + "' (" + p.source +
+                              "; see its /published_accuracy rows)"};
+}
+
 // One setting's key, `w`/`d` the kind's operand names, QT bits already normalised.
 std::string settingKey(const std::string& w, std::optional<int> wq, const std::string& d, std::optional<int> dq) {
     return "w=" + w + qtPart(wq) + ";d=" + d + qtPart(dq);
@@ -87,6 +100,11 @@ std::string escapeLayerName(const std::string& name) {
     return out;
 }
 
+std::string accuracyMetric(const Trace& trace) {
+    if (!trace.published.rows.empty()) return trace.published.metric;
+    return trace.metric.empty() ? "metric" : trace.metric;
+}
+
 std::string perLayerSettingKey(const std::vector<std::string>& layerNames, const std::vector<std::string>& layerKeys) {
     // The default is the key most layers have (ties: the one met first in trace order).
     std::map<std::string, std::size_t> count;
@@ -128,6 +146,7 @@ std::optional<std::string> accuracySettingKey(const SimConfig& c, const Trace* t
 AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& c) {
     const auto key = accuracySettingKey(c, &trace);
     if (!key) return {std::nullopt, "no accuracy: pe.kind " + c.pe.kind + ": its arithmetic is not scored"};
+    if (!trace.published.rows.empty()) return lookupPublished(trace, *key);
     if (trace.metric.empty())
         return {std::nullopt, "no accuracy: the " + trace.source + " trace '" + trace.network +
                                   "' has no metric (only trained traces have one)"};

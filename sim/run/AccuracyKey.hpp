@@ -45,8 +45,14 @@ struct AccuracyLookup {
     std::string note;
 };
 
-// Looks in order at: the trace's 8-bit metric (no budget, no QT), its
-// /tr_accuracy rows (TR without QT), its score cache (traces/score.py).
+// A trace with /published_accuracy rows (the authors' values for their settings)
+// answers from them alone: the row with the config's key, else nothing, with the
+// reason. Otherwise looks in order at: the trace's 8-bit metric (no budget, no
+// QT), its /tr_accuracy rows (TR without QT), its score cache (traces/score.py).
 AccuracyLookup lookupAccuracy(const Trace& trace, const SimConfig& config);
+
+// The unit of lookupAccuracy's values: the published rows' metric, else the
+// trace's metric, else "metric".
+std::string accuracyMetric(const Trace& trace);
 
 }  // namespace trsim

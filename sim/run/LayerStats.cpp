@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
+#include "sim/run/EnergyModel.hpp"
 
 namespace trsim {
 
@@ -20,6 +22,48 @@ OutputError outputError(const IntTensor& actual, const IntTensor& exact) {
     e.relativeL2 = ref2 > 0 ? static_cast<double>(std::sqrt(diff2 / ref2)) : (diff2 > 0 ? INFINITY : 0.0);
     return e;
 }
+
+namespace {
+
+const std::map<std::string, std::string>& componentDescriptions() {
+    static const std::map<std::string, std::string> d{
+        {"pe_compute", "the PE kind's arithmetic: MACs, term pairs plus coefficient flushes, serial bit or term steps, exponent MACs"},
+        {"pe_clock", "PE registers and clock, every PE every cycle"},
+        {"encoder", "HESE encoding of data values (and of weights loaded into the array, pe.weight_storage: values)"},
+        {"comparator", "term comparator: data TR (and weight TR at load, pe.weight_storage: values)"},
+        {"output_stage", "the array's output stage requantizing final outputs (operands.outputs.precision)"},
+        {"sram", "on-chip buffer reads and writes, each buffer at its size's access energy"},
+        {"dram", "off-chip DRAM traffic"},
+        {"static", "leakage of the design's logic and SRAM area over the layer's time"},
+    };
+    return d;
+}
+
+// Components, their sums and each action under <scope>/actions/<action>/ (EnergyModel.hpp).
+void recordEnergy(StatsRegistry& s, const std::string& scope, const SimConfig& c, const LayerOutcome& o, double cycles) {
+    const std::vector<ActionEnergy> actions = layerEnergy(c, o, cycles);
+    std::map<std::string, double> byComponent;
+    for (const ActionEnergy& a : actions) {
+        byComponent[a.component] += a.pj();
+        const std::string group = scope + "/actions/" + a.action;
+        s.set(group, "count", a.count, a.unit, "how many times the layer did this action");
+        s.set(group, "pj_each", a.pjEach, "pJ", "energy of one action: energy-table entry " + a.entry +
+                                                    (a.component == "sram" ? ", at the buffer's capacity" : "") +
+                                                    (a.component == "static" ? ": leakage power times one cycle" : ""));
+        s.set(group, "energy_pj", a.pj(), "pJ", "count * pj_each, part of energy_" + a.component + "_pj");
+    }
+    double total = 0;
+    for (const std::string& component : energyComponents()) {
+        const double pj = byComponent[component];
+        total += pj;
+        s.set(scope, "energy_" + component + "_pj", pj, "pJ", componentDescriptions().at(component));
+    }
+    s.set(scope, "energy_on_chip_pj", total - byComponent["dram"], "pJ",
+          "every component but DRAM: PE compute and clock, encoder, comparator, output stage, SRAM, static");
+    s.set(scope, "energy_total_pj", total, "pJ", "sum of the energy_<component>_pj components");
+}
+
+}  // namespace
 
 void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c, const LayerOutcome& o,
                  const LayerShape& shape, const OutputError& error) {
@@ -72,6 +116,21 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
         {"array_output_bytes", o.traffic.arrayByOperand.outputs, "output and partial-sum bytes the array wrote to the buffers"},
     };
     for (const auto& b : byOperand) s.set(scope, b.name, static_cast<double>(b.bytes), "bytes", b.description);
+    const struct {
+        const char* name;
+        int64_t values;
+        const char* description;
+    } valuesByOperand[] = {
+        {"dram_weight_values", o.traffic.dramValues.weights, "weight values read from DRAM"},
+        {"dram_data_values", o.traffic.dramValues.data, "data (ifmap) values read from DRAM"},
+        {"dram_output_values", o.traffic.dramValues.outputs, "output and partial-sum values written to and read back from DRAM"},
+        {"array_weight_values", o.traffic.arrayValues.weights, "weight values the buffers fed into the array"},
+        {"array_data_values", o.traffic.arrayValues.data, "data (ifmap) values the buffers fed into the array"},
+        {"array_output_values", o.traffic.arrayValues.outputs, "output and partial-sum values the array wrote to the buffers"},
+    };
+    for (const auto& v : valuesByOperand) s.set(scope, v.name, static_cast<double>(v.values), "values", v.description);
+    s.set(scope, "output_stored_bits", o.stored.outputBits, "bits/value",
+          "bits per final output value the array writes (operands.outputs.precision; 32: partial sums as they are)");
     s.set(scope, "data_values_encoded", static_cast<double>(o.dataValues), "values",
           "values turned into terms in front of the array (tr, laconic, pragmatic)");
     s.set(scope, "weight_terms", static_cast<double>(o.weightKeptTerms), "terms", "weight terms the PEs held (tr: after TR; laconic: all)");
@@ -87,24 +146,16 @@ void recordLayer(StatsRegistry& s, const std::string& scope, const SimConfig& c,
     s.set(scope, "data_magnitude_bits", o.dataMagnitudeBits, "bits",
           "bits of the largest data magnitude the array got (after QT)");
 
-    const EnergyTable& e = c.energy;
-    double compute = 0, comparator = 0;
-    for (const EnergyAction& a : kind.energyActions(c, o))
-        (a.component == EnergyComponent::PeCompute ? compute : comparator) += a.count * e.pj(a.entry);
-    const double clock = peCycles * e.pj("pe_cycle");
-    const double encoder = o.dataValues * e.pj("hese_encode");  // data values the controller turned into terms
-    const double sram = (o.traffic.sramReadWords * e.pj("sram_read_64b")) + o.traffic.sramWriteWords * e.pj("sram_write_64b");
-    const double dram = (o.traffic.dramReadBytes + o.traffic.dramWriteBytes) * 8.0 * e.pj("dram_bit");
-    s.set(scope, "energy_pe_compute_pj", compute, "pJ",
-          "the PE kind's arithmetic: MACs, term pairs plus coefficient flushes, serial bit or term steps, exponent MACs");
-    s.set(scope, "energy_pe_clock_pj", clock, "pJ", "PE registers and clock, every PE every cycle");
-    s.set(scope, "energy_encoder_pj", encoder, "pJ", "HESE encoding of data values");
-    s.set(scope, "energy_comparator_pj", comparator, "pJ", "term comparator (data TR)");
-    s.set(scope, "energy_sram_pj", sram, "pJ", "on-chip buffer reads and writes");
-    s.set(scope, "energy_dram_pj", dram, "pJ", "off-chip DRAM traffic");
-    s.set(scope, "energy_on_chip_pj", compute + clock + encoder + comparator + sram, "pJ",
-          "PE compute and clock, data path (encoder, comparator) and SRAM: everything but DRAM");
-    s.set(scope, "energy_total_pj", compute + clock + encoder + comparator + sram + dram, "pJ", "sum of the components");
+    recordEnergy(s, scope, c, o, cycles);
+
+    // SCALE-Sim's per-fold averages (modules/array/GemmJob.hpp, FoldAverages).
+    const FoldAverages& f = o.foldAverages;
+    s.set(scope, "mapping_efficiency", f.folds > 0 ? f.mappingSum / f.folds : 0, "fraction",
+          "PEs holding an operand over PEs, averaged over folds (SCALE-Sim's Mapping Efficiency)");
+    s.set(scope, "fold_compute_utilization", f.folds > 0 ? f.computeSum / f.folds / kind.workPerPeCycle(c) : 0,
+          "fraction",
+          "useful work over the PEs' capacity in each fold's cycles as SCALE-Sim counts them, averaged over folds "
+          "(SCALE-Sim's Compute Util)");
 
     s.set(scope, "error_rel_l2", error.relativeL2, "fraction",
           "||output - exact|| / ||exact|| against exact integer arithmetic (no TR)");
@@ -145,13 +196,28 @@ LayerMap peUtilizationMap(const std::string& layer, const SimConfig& c, const La
 
 void recordRunTotals(StatsRegistry& s, const std::vector<std::string>& layerScopes, double wallSeconds,
                      int64_t peCount) {
-    for (const char* name : {"cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "time_us", "dense_macs",
-                             "macs", "term_pairs", "serial_steps", "energy_total_pj", "energy_on_chip_pj", "energy_pe_compute_pj", "energy_pe_clock_pj",
-                             "energy_encoder_pj", "energy_comparator_pj", "energy_sram_pj", "energy_dram_pj",
-                             "dram_read_bytes", "dram_write_bytes"}) {
+    std::vector<std::string> summed{"cycles",   "compute_cycles", "stall_cycles", "ideal_cycles", "time_us",
+                                    "dense_macs", "macs",         "term_pairs",   "serial_steps"};
+    for (const std::string& component : energyComponents()) summed.push_back("energy_" + component + "_pj");
+    for (const char* name : {"energy_on_chip_pj", "energy_total_pj", "dram_read_bytes", "dram_write_bytes"})
+        summed.push_back(name);
+    for (const std::string& name : summed) {
         for (const auto& scope : layerScopes) {
             const Stat& st = s.stat(scope, name);
             s.add("run", name, st.value, st.unit, "sum over layers: " + st.description);
+        }
+    }
+    // Per-action counts and energies over the run (run/actions/<action>/).
+    const std::vector<std::string> scopes = s.scopes();
+    for (const auto& layer : layerScopes) {
+        const std::string prefix = layer + "/actions/";
+        for (const auto& scope : scopes) {
+            if (scope.compare(0, prefix.size(), prefix) != 0) continue;
+            const std::string group = "run/actions/" + scope.substr(prefix.size());
+            for (const char* name : {"count", "energy_pj"}) {
+                const Stat& st = s.stat(scope, name);
+                s.add(group, name, st.value, st.unit, "sum over layers: " + st.description);
+            }
         }
     }
     const double cycles = s.get("run", "cycles");

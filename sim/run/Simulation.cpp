@@ -22,6 +22,7 @@
 #include "sim/run/AccuracyKey.hpp"
 #include "sim/run/LayerConfigs.hpp"
 #include "sim/run/LayerStats.hpp"
+#include "sim/run/OutputPrecision.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/ThreadPool.hpp"
 #include "sim/run/QuantizedOperands.hpp"
@@ -134,7 +135,7 @@ void checkTraceFitsConfig(const Trace& trace, const LayerConfigs& layers) {
     }
 }
 
-void keepSelectedLayers(Trace& trace, const SimConfig& c) {
+void keepSelectedLayers(Trace& trace, const SimConfig& c, const LayerConfigs& layerConfigs) {
     std::vector<std::size_t> kept;
     try {
         kept = selectLayers(parseLayerSelection(c.simulation.layers), selectableLayers(trace));
@@ -142,6 +143,13 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c) {
         throw TraceConfigMismatch(trace.path + ": simulation.layers = '" + c.simulation.layers + "': " + e.what());
     }
     std::vector<TraceLayer> layers;
+    for (std::size_t i : kept) {
+        // A layer writes its outputs at the width of the trace's next layer, kept or not.
+        if (i + 1 < trace.layers.size()) {
+            const SimConfig& next = layerConfigs.of(trace.layers[i + 1].name);
+            trace.layers[i].nextLayerDataBits = storedDataBitsOf(next, QuantizedOperands(trace.layers[i + 1], next.quantize));
+        }
+    }
     for (std::size_t i : kept) layers.push_back(std::move(trace.layers[i]));
     trace.layers = std::move(layers);
 }
@@ -169,6 +177,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         result.layerOrder.push_back(l.name);
         result.layerOperands[l.name] = operandsYaml(*configs[i]);
     }
+    const std::vector<double> outputBits = layerOutputBits(configs, trace.layers, operands);  // operands.outputs.precision
+    for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i].outputBits = outputBits[i];
     const auto wallStart = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count(); };
     const bool showProgress = config.simulation.progress;
@@ -295,7 +305,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         vcd = sc_core::sc_create_vcd_trace_file(vcdTmp->path().substr(0, vcdTmp->path().size() - 4).c_str());
         vcd->set_time_unit(1, sc_core::SC_PS);
         if (structural)
-            structural->traceSignals(vcd);
+            structural->traceSignals(vcd, config.outputs.vcdLevel == VcdLevel::Cycle);
         else
             array->traceSignals(vcd);
     }
@@ -323,10 +333,9 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     // Always recorded: NaN when unknown, the description saying why (a sweep's summary shows NaN, the
     // point's run/accuracy the reason); stderr says it too.
     const AccuracyLookup accuracy = given ? *given : lookupAccuracy(trace, config);
-    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")),
-                     trace.metric.empty() ? "metric" : trace.metric,
-                     "the trace's model " + (trace.metric.empty() ? std::string("metric") : trace.metric) +
-                         " for this configuration: " + accuracy.note);
+    const std::string metric = accuracyMetric(trace);
+    result.stats.set("run", "accuracy", accuracy.value.value_or(std::nan("")), metric,
+                     "the trace's model " + metric + " for this configuration: " + accuracy.note);
     if (!accuracy.value && showProgress && config.accuracy.score != AccuracyScoring::Off)
         progress << "trsim: " << accuracy.note << "\n";
     return result;

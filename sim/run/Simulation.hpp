@@ -61,7 +61,8 @@ std::string vcdFilePath(const SimConfig& config);
 void checkTraceFitsConfig(const Trace& trace, const LayerConfigs& layers);
 
 // Keeps only the layers simulation.layers selects, in trace order. Throws TraceConfigMismatch naming
-// the trace, the key and the trace's layers when the selection does not fit the trace.
-void keepSelectedLayers(Trace& trace, const SimConfig& config);
+// the trace, the key and the trace's layers when the selection does not fit the trace. `layers` (resolved
+// on the whole trace) gives the dropped next layer's data width that a kept layer writes its outputs at.
+void keepSelectedLayers(Trace& trace, const SimConfig& config, const LayerConfigs& layers);
 
 }  // namespace trsim

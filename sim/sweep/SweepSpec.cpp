@@ -2,8 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "sim/config/ConfigLoader.hpp"
@@ -30,6 +33,12 @@ struct Axis {
     std::vector<std::string> values;
 };
 
+// One block of the sweep: a product and/or a zip, named as in its problems.
+struct Block {
+    std::string where;  // "sweep" or "sweep[i]"
+    std::vector<Axis> product, zip;
+};
+
 std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::string& path) {
     std::vector<Axis> axes;
     for (const auto& kv : block) {
@@ -50,6 +59,77 @@ std::vector<Axis> readAxes(StrictYaml& y, const YAML::Node& block, const std::st
     return axes;
 }
 
+Block readBlock(StrictYaml& y, const YAML::Node& node, const std::string& where) {
+    Block b;
+    b.where = where;
+    y.onlyKeys(node, where, {"product", "zip"});
+    b.product = readAxes(y, y.map(node, where, "product", false), where + ".product");
+    b.zip = readAxes(y, y.map(node, where, "zip", false), where + ".zip");
+    if (b.product.empty() && b.zip.empty()) y.problem(where, "needs a product or a zip block with at least one key");
+    for (const Axis& a : b.zip)
+        if (a.values.size() != b.zip.front().values.size())
+            y.problem(where + ".zip." + a.key, "has " + std::to_string(a.values.size()) + " values but " + where +
+                                                   ".zip." + b.zip.front().key + " has " +
+                                                   std::to_string(b.zip.front().values.size()) +
+                                                   " (zip lists must be equally long)");
+    for (const Axis& a : b.product)
+        for (const Axis& z : b.zip)
+            if (a.key == z.key) y.problem(where + ".zip." + z.key, "is also in " + where + ".product (vary a key in one of them)");
+    return b;
+}
+
+// `sweep:` is one block (a map) or a list of blocks.
+std::vector<Block> readBlocks(StrictYaml& y, const YAML::Node& root) {
+    const YAML::Node sweep = root["sweep"];
+    std::vector<Block> blocks;
+    if (!sweep || sweep.IsNull()) {
+        y.problem("sweep", "missing (a map with product and/or zip, or a list of such blocks)");
+    } else if (sweep.IsMap()) {
+        blocks.push_back(readBlock(y, sweep, "sweep"));
+    } else if (sweep.IsSequence() && sweep.size() > 0) {
+        for (std::size_t i = 0; i < sweep.size(); ++i) {
+            const std::string where = "sweep[" + std::to_string(i) + "]";
+            if (!sweep[i].IsMap()) {
+                y.problem(where, "must be a map with product and/or zip");
+                continue;
+            }
+            blocks.push_back(readBlock(y, sweep[i], where));
+        }
+    } else {
+        y.problem("sweep", "must be a map with product and/or zip, or a non-empty list of such blocks");
+    }
+    return blocks;
+}
+
+// Points a block lists: the product's size times the zip's length.
+std::size_t blockPointCount(const Block& b) {
+    std::size_t total = b.zip.empty() ? 1 : b.zip.front().values.size();
+    for (const Axis& a : b.product) total *= a.values.size();
+    return total;
+}
+
+// Point i of a block: mixed-radix counting over the product, first key slowest;
+// the zip index is the last digit. Fills keys, values and the block's overrides.
+void blockPoint(const Block& b, std::size_t i, SweepPoint& p) {
+    const std::size_t zipCount = b.zip.empty() ? 1 : b.zip.front().values.size();
+    const std::size_t zipIndex = i % zipCount;
+    std::size_t rest = i / zipCount;
+    std::vector<std::string> productValues(b.product.size());
+    for (std::size_t k = b.product.size(); k-- > 0;) {
+        productValues[k] = b.product[k].values[rest % b.product[k].values.size()];
+        rest /= b.product[k].values.size();
+    }
+    for (std::size_t k = 0; k < b.product.size(); ++k) {
+        p.keys.push_back(b.product[k].key);
+        p.values.push_back(productValues[k]);
+    }
+    for (const Axis& a : b.zip) {
+        p.keys.push_back(a.key);
+        p.values.push_back(a.values[zipIndex]);
+    }
+    for (std::size_t k = 0; k < p.keys.size(); ++k) p.overrides.push_back(p.keys[k] + "=" + p.values[k]);
+}
+
 }  // namespace
 
 SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides) {
@@ -67,16 +147,7 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
     y.onlyKeys(root, "", {"base", "set", "sweep"});
     const std::string base = y.text(root, "", "base", std::nullopt);
     const YAML::Node set = y.map(root, "", "set", false);
-    const YAML::Node sweep = y.map(root, "", "sweep", true);
-    y.onlyKeys(sweep, "sweep", {"product", "zip"});
-    const std::vector<Axis> product = readAxes(y, y.map(sweep, "sweep", "product", false), "sweep.product");
-    const std::vector<Axis> zip = readAxes(y, y.map(sweep, "sweep", "zip", false), "sweep.zip");
-    if (product.empty() && zip.empty()) y.problem("sweep", "needs a product or a zip block with at least one key");
-    for (const Axis& a : zip)
-        if (a.values.size() != zip.front().values.size())
-            y.problem("sweep.zip." + a.key, "has " + std::to_string(a.values.size()) + " values but sweep.zip." +
-                                                zip.front().key + " has " + std::to_string(zip.front().values.size()) +
-                                                " (zip lists must be equally long)");
+    const std::vector<Block> blocks = readBlocks(y, root);
     std::vector<std::string> fixed;
     for (const auto& kv : set) {
         if (!kv.first.IsScalar()) {
@@ -90,53 +161,56 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
 
     spec.baseConfigPath = (fs::path(path).parent_path() / base).lexically_normal().string();
     if (fs::path(base).is_absolute()) spec.baseConfigPath = base;
-    for (const Axis& a : product) spec.sweptKeys.push_back(a.key);
-    for (const Axis& a : zip) spec.sweptKeys.push_back(a.key);
+    for (const Block& b : blocks)
+        for (const auto* axes : {&b.product, &b.zip})
+            for (const Axis& a : *axes)
+                if (std::find(spec.sweptKeys.begin(), spec.sweptKeys.end(), a.key) == spec.sweptKeys.end())
+                    spec.sweptKeys.push_back(a.key);
 
-    // Mixed-radix counting over the product, first key slowest; the zip index is the last digit.
-    std::size_t total = zip.empty() ? 1 : zip.front().values.size();
-    for (const Axis& a : product) total *= a.values.size();
+    const bool single = blocks.size() == 1 && blocks.front().where == "sweep";
     std::vector<std::string> problems;
-    for (std::size_t i = 0; i < total; ++i) {
-        SweepPoint p;
-        p.index = static_cast<int>(i);
-        p.overrides = fixed;
-        std::size_t rest = i;
-        const std::size_t zipCount = zip.empty() ? 1 : zip.front().values.size();
-        const std::size_t zipIndex = rest % zipCount;
-        rest /= zipCount;
-        std::vector<std::string> productValues(product.size());
-        for (std::size_t k = product.size(); k-- > 0;) {
-            productValues[k] = product[k].values[rest % product[k].values.size()];
-            rest /= product[k].values.size();
+    std::set<std::string> earlierBlocks;  // config hashes of the blocks before this one
+    for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+        const Block& b = blocks[bi];
+        std::map<std::string, std::size_t> inBlock;  // config hash -> point in this block
+        SweepBlockCount count{b.where, blockPointCount(b), 0};
+        for (std::size_t i = 0; i < count.listed; ++i) {
+            SweepPoint p;
+            p.block = static_cast<int>(bi);
+            p.overrides = fixed;
+            blockPoint(b, i, p);
+            // Where a point is named in problems: its index in the single-block form, else its block and index there.
+            const std::string name = (single ? "point " : b.where + " point ") + std::to_string(i);
+            try {
+                const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
+                p.configHash = config.hash;
+                p.inputFiles = {config.tracePath, config.energy.path};
+            } catch (const ConfigError& e) {
+                std::string values;
+                for (std::size_t k = 0; k < p.keys.size(); ++k)
+                    values += (k ? ", " : "") + p.keys[k] + "=" + p.values[k];
+                problems.push_back(path + ": " + name + " (" + values + "):\n  " + e.what());
+                continue;
+            }
+            const auto same = inBlock.find(p.configHash);
+            if (same != inBlock.end()) {
+                problems.push_back(path + ": " + (single ? "points " : b.where + " points ") +
+                                   std::to_string(same->second) + " and " + std::to_string(i) +
+                                   " resolve to the same config (hash " + p.configHash + ")");
+                continue;
+            }
+            inBlock.emplace(p.configHash, i);
+            if (earlierBlocks.count(p.configHash)) {  // listed by an earlier block: runs once, as that point
+                count.repeated++;
+                continue;
+            }
+            p.index = static_cast<int>(spec.points.size());
+            spec.points.push_back(std::move(p));
         }
-        for (std::size_t k = 0; k < product.size(); ++k) {
-            p.overrides.push_back(product[k].key + "=" + productValues[k]);
-            p.values.push_back(productValues[k]);
-        }
-        for (const Axis& a : zip) {
-            p.overrides.push_back(a.key + "=" + a.values[zipIndex]);
-            p.values.push_back(a.values[zipIndex]);
-        }
-        try {
-            const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
-            p.configHash = config.hash;
-            p.inputFiles = {config.tracePath, config.energy.path};
-        } catch (const ConfigError& e) {
-            std::string where;
-            for (std::size_t k = 0; k < spec.sweptKeys.size(); ++k)
-                where += (k ? ", " : "") + spec.sweptKeys[k] + "=" + p.values[k];
-            problems.push_back(path + ": point " + std::to_string(i) + " (" + where + "):\n  " + e.what());
-            continue;
-        }
-        spec.points.push_back(std::move(p));
+        for (const auto& kv : inBlock) earlierBlocks.insert(kv.first);
+        spec.blocks.push_back(count);
     }
     if (!problems.empty()) throw ConfigError(problems);
-    for (std::size_t i = 0; i < spec.points.size(); ++i)
-        for (std::size_t j = 0; j < i; ++j)
-            if (spec.points[i].configHash == spec.points[j].configHash)
-                throw ConfigError({path + ": points " + std::to_string(j) + " and " + std::to_string(i) +
-                                   " resolve to the same config (hash " + spec.points[i].configHash + ")"});
     return spec;
 }
 

@@ -148,3 +148,24 @@ def test_bad_selections_are_named_errors(tmp_path):
         assert r.returncode == 1 and message in r.stderr and DEFAULT in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "x.h5").exists()
+
+
+def test_outputs_leave_at_the_width_the_next_layers_own_setting_reads(tmp_path):
+    """operands.outputs.precision next_layer follows per_layer: QT of layer 1's data to 4 bits makes the stem
+    write its outputs at 4 bits (8 without it), also when simulation.layers keeps only the stem; layer 1's
+    own outputs stay at the uniform width."""
+    mac = ["pe.kind=mac", "operands.weights.budget=none", "operands.data.budget=none",
+           "operands.outputs.precision=next_layer"]
+    qt4 = "per_layer=[{layers: '1:2', set: {operands.data.quantize_bits: 4}}]"
+
+    def bits(out, layer):
+        with h5py.File(out, "r") as f:
+            return float(f["layers"][layer]["output_stored_bits"][()])
+
+    run(tmp_path / "u.h5", *mac)
+    run(tmp_path / "p.h5", *mac, qt4)
+    run(tmp_path / "s.h5", *mac, qt4, "simulation.layers=stem")
+    assert bits(tmp_path / "u.h5", "stem") == 8
+    assert bits(tmp_path / "p.h5", "stem") == 4
+    assert bits(tmp_path / "s.h5", "stem") == 4
+    assert bits(tmp_path / "p.h5", "b1_conv1") == bits(tmp_path / "u.h5", "b1_conv1")

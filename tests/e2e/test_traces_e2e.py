@@ -35,7 +35,8 @@ def sets_for(name):
 
 def run_trsim(trace, out, sets=()):
     args = [TRSIM, "run", DEFAULT, "-o", str(out), "--set", f"trace={trace}",
-            "--set", "outputs.save_layer_outputs=true", "--set", "simulation.progress=false"]
+            "--set", "outputs.save_layer_outputs=true", "--set", "simulation.progress=false",
+            "--set", "accuracy.score=cached"]  # layer outputs only: no scoring into the bundled caches
     for s in sets:
         args += ["--set", s]
     r = subprocess.run(args, capture_output=True, text=True, timeout=900)

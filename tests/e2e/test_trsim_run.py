@@ -11,7 +11,8 @@ LAYER_STATS = [
     "cycles", "compute_cycles", "stall_cycles", "ideal_cycles", "sync_loss_cycles", "time_us", "pe_cycles",
     "dense_macs", "macs", "term_pairs", "utilization", "folds", "gemms", "dram_read_bytes", "dram_write_bytes",
     "sram_read_words", "sram_write_words", "energy_pe_compute_pj", "energy_pe_clock_pj", "energy_encoder_pj",
-    "energy_comparator_pj", "energy_sram_pj", "energy_dram_pj", "energy_total_pj", "error_rel_l2", "error_max_abs",
+    "energy_comparator_pj", "energy_output_stage_pj", "energy_sram_pj", "energy_dram_pj", "energy_static_pj",
+    "energy_total_pj", "error_rel_l2", "error_max_abs",
 ]
 
 
@@ -24,7 +25,7 @@ def trsim(*args, check=True):
 
 def run(tmp_path, *sets, name="out.h5"):
     out = tmp_path / name
-    args = ["run", DEFAULT, "-o", str(out)]
+    args = ["run", DEFAULT, "-o", str(out), "--set", "accuracy.score=cached"]  # no scoring into bundled caches
     for s in sets:
         args += ["--set", s]
     return trsim(*args), out

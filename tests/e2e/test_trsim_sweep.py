@@ -134,3 +134,35 @@ def test_slurm_script(tmp_path):
     assert "--dependency=afterany:${array}" in text and "--merge-only" in text
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     assert "wrote" in r.stdout
+
+
+def test_two_blocks_run_their_union_once(tmp_path):
+    # Block 0: INT8 MAC and TR 12x3 on 8x8 and 16x16 arrays (4 points); block 1: TR at two
+    # budgets on 8x8, the first of which (12x3 on 8x8) block 0 already has: 5 points run.
+    sweep = tmp_path / "blocks.yaml"
+    sweep.write_text(
+        f"base: {BASE}\nset:\n  simulation.progress: false\nsweep:\n"
+        "  - product:\n      array.rows: [8, 16]\n      pe.kind: [mac, tr]\n"
+        "    zip:\n      array.cols: [8]\n"
+        "  - zip:\n      array.rows: [8, 8]\n      array.cols: [8, 8]\n      pe.kind: [tr, tr]\n"
+        "      operands.weights.budget: [12, 4]\n      operands.data.budget: [3, 1]\n")
+    listing = trsim("sweep", sweep, "--list")
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 5, listing.stdout
+    assert "sweep[1]: 1 of its 2 points resolve to the config of a point of an earlier block" in listing.stderr
+    assert lines[0].split()[2:] == ["array.rows=8", "pe.kind=mac", "array.cols=8"]
+    assert lines[4].split()[2:] == ["array.rows=8", "array.cols=8", "pe.kind=tr", "operands.weights.budget=4",
+                                    "operands.data.budget=1"]
+    out = tmp_path / "blocks.h5"
+    r = trsim("sweep", sweep, "-o", out, "-j", "2")
+    assert "5 points: 5 ok, 0 failed, 0 not run" in r.stdout
+    with h5py.File(out) as f:
+        keys = f.attrs["swept_keys"].split("\n")
+        assert keys == ["array.rows", "pe.kind", "array.cols", "operands.weights.budget", "operands.data.budget"]
+        s = f["summary"]
+        rows = {int(p): i for i, p in reversed(list(enumerate(s["point"][:])))}  # first row of each point
+        params = {k: s[f"params/{k}"].asstr()[:] for k in keys}
+        got = [tuple(params[k][rows[p]] for k in keys) for p in range(5)]
+    # Keys a block does not vary come from the point's resolved config (budgets 12 and 3 by default).
+    assert got == [("8", "mac", "8", "12", "3"), ("8", "tr", "8", "12", "3"), ("16", "mac", "8", "12", "3"),
+                   ("16", "tr", "8", "12", "3"), ("8", "tr", "8", "4", "1")]

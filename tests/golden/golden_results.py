@@ -74,6 +74,11 @@ def summarize(h5path):
             layer = {}
             for key in g:
                 ds = g[key]
+                if isinstance(ds, h5py.Group):  # actions/<action>/{count,pj_each,energy_pj}
+                    for action, a in ds.items():
+                        for stat in a:
+                            layer[f"{key}/{action}/{stat}"] = scalar(a[stat][()])
+                    continue
                 if key == "output":
                     layer["output_sha256"] = digest(ds[()])
                 elif key == "pe_utilization":
@@ -82,6 +87,8 @@ def summarize(h5path):
                     layer[key] = scalar(ds[()])
             s["layers"][name] = layer
         for key in f["run"]:
+            if isinstance(f["run"][key], h5py.Group):
+                continue  # run/actions: sums of the layers' actions
             if key not in VOLATILE and f["run"][key].shape == ():
                 s["run"][key] = scalar(f["run"][key][()])
     return s

@@ -32,6 +32,19 @@ def _bad_accuracy_column(path):
         f["tr_accuracy"].create_dataset("w_budget", data=np.array([b"x"] * 39))
 
 
+def _published_group(path, value=(69.5,), drop=None):
+    with h5py.File(path, "a") as f:
+        g = f.create_group("published_accuracy")
+        g.attrs["metric"] = "accuracy_percent"
+        g.attrs["source"] = "their results.json"
+        g.attrs["description"] = "made up"
+        g.create_dataset("key", data=np.array(["w=exact:q7;d=exact:qnone"], dtype=object), dtype=h5py.string_dtype())
+        g.create_dataset("setting", data=np.array(["QT wb=8"], dtype=object), dtype=h5py.string_dtype())
+        g.create_dataset("value", data=np.array(value, dtype=np.float64))
+        if drop:
+            del g[drop]
+
+
 CASES = [
     ("weights [2^62, 8]", "mlp", lambda p: _huge_weights(p, (2**62, 8)),
      ["layer 'fc1': dataset 'weights'", "more than 2^63 elements"]),
@@ -43,6 +56,12 @@ CASES = [
      ["layer 'conv1'", "padding 1048576", "memory limit"]),
     ("malformed /tr_accuracy column", "cnn", _bad_accuracy_column,
      ["group '/tr_accuracy'", "dataset 'w_budget' must be a integer column, got string"]),
+    ("/published_accuracy without its key column", "cnn", lambda p: _published_group(p, drop="key"),
+     ["group '/published_accuracy'", "dataset 'key' missing (expected a 1-D string column)"]),
+    ("/published_accuracy value NaN", "cnn", lambda p: _published_group(p, value=(float("nan"),)),
+     ["group '/published_accuracy'", "row 0 (QT wb=8) is not finite"]),
+    ("/published_accuracy columns of different lengths", "cnn", lambda p: _published_group(p, value=(1.0, 2.0)),
+     ["group '/published_accuracy'", "columns differ in length"]),
 ]
 
 

@@ -3,6 +3,7 @@
 // --mode=detailed (two ctest entries: SystemC simulates once per process); both
 // must give the outputs of the functional reference and exactly the cycle counts
 // the plain SystolicArrayCore fast path computes outside SystemC.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -88,12 +89,14 @@ int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTens
     return cycles + core.counters().computeCycles + mem.dramCycles(previousWrite);
 }
 
-int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l) {
+int64_t expectedLayerCycles(const SimConfig& c, const TraceLayer& l, const TraceLayer& next) {
     // The layer's operands are stored as OperandStorage.hpp says: TR weights with a
-    // budget as term slots, everything else packed at the layer's precision.
+    // budget as term slots, everything else packed at the layer's precision; its
+    // outputs leave at the width the next layer's data are stored at (next_layer).
     const bool termSlots = c.pe.kind == "tr" && c.weights.budget.has_value();
     const StoredWidths stored{termSlots ? keptTermBitsPerValue(c.weights) : packedBinaryBits(l.weights),
-                              static_cast<double>(packedBinaryBits(l.inputs))};
+                              static_cast<double>(packedBinaryBits(l.inputs)),
+                              static_cast<double>(packedBinaryBits(next.inputs))};
     if (l.type != LayerType::Conv) return expectedGemmCycles(c, l.inputs, l.weights, stored);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
     int64_t total = 0;
@@ -132,9 +135,11 @@ TEST(Simulation, WholeDesignMatchesReferenceAndCoreCycles) {
     ASSERT_EQ(r.layerOrder, (std::vector<std::string>{"fc1", "conv1", "dw1"}));
     ASSERT_EQ(r.outputs.size(), 3u);
     int64_t stalls = 0;
-    for (const TraceLayer& l : trace.layers) {
+    for (std::size_t i = 0; i < trace.layers.size(); ++i) {
+        const TraceLayer& l = trace.layers[i];
         const std::string scope = "layers/" + l.name;
-        EXPECT_EQ(r.stats.get(scope, "cycles"), expectedLayerCycles(config, l)) << l.name;
+        const TraceLayer& next = trace.layers[std::min(i + 1, trace.layers.size() - 1)];  // the last: its own width
+        EXPECT_EQ(r.stats.get(scope, "cycles"), expectedLayerCycles(config, l, next)) << l.name;
         EXPECT_EQ(r.stats.get(scope, "cycles"),
                   r.stats.get(scope, "compute_cycles") + r.stats.get(scope, "stall_cycles"));
         EXPECT_GT(r.stats.get(scope, "utilization"), 0.0);

@@ -296,3 +296,49 @@ def test_sweep_points_with_a_swept_per_layer_list(tmp_path):
     assert [p[0] for p in pts] == [0, 1, 2, 3]
     assert pts[0][2].key() == "w=hese:g8:k12:qnone;d=hese:g1:k2:qnone" and pts[1][2].data.budget == 3
     assert pts[2][2] is None and pts[3][2] is None
+
+
+@pytest.mark.skipif(not os.path.exists(TRSIM), reason="needs the trsim binary (TRSIM_BIN)")
+def test_sweep_points_of_a_block_list_take_each_points_own_keys(tmp_path):
+    # Block 1 varies the weight budget only; its points keep block 0's keys at their defaults
+    # (the base config's budgets 12 and 3), and its first point repeats block 0's point 1.
+    sweep = tmp_path / "blocks.yaml"
+    sweep.write_text(
+        f"base: {os.path.join(ROOT, 'configs', 'default.yaml')}\n"
+        "sweep:\n"
+        "  - zip:\n      pe.kind: [mac, tr]\n"
+        "  - product:\n      operands.weights.budget: [12, 8]\n")
+    pts = score.sweep_points(str(sweep), TRSIM)
+    assert [p[0] for p in pts] == [0, 1, 2]
+    mlp = os.path.join(ROOT, "traces", "bundled", "mlp_fashion_mnist.h5")
+    assert pts[0] == (0, mlp, Setting.parse("w=exact:qnone;d=exact:qnone"))
+    assert pts[1][2].key() == "w=hese:g8:k12:qnone;d=hese:g1:k3:qnone"
+    assert pts[2][2].key() == "w=hese:g8:k8:qnone;d=hese:g1:k3:qnone"
+
+
+def test_a_stored_test_set_is_read_back_exactly_and_checked(tmp_path):
+    """Traces from the PyTorch importer carry their test set (/model test_inputs as uint8 over 255 when exact,
+    test_labels); the scorer evaluates on it (and on nothing else), the validator checks it."""
+    from trsim_trace import intmodel as im
+    rng = np.random.default_rng(4)
+    trace, _ = _graph_trace(rng)
+    x = (rng.integers(0, 256, size=(7, 1, 8, 8)) / 255.0).astype(np.float32)
+    y = rng.integers(0, 3, size=7)
+    trace.model.update({"test_inputs": np.rint(x * 255).astype(np.uint8), "test_inputs_divisor": 255,
+                        "test_labels": y})
+    path = str(tmp_path / "t.h5")
+    write_trace(path, trace)
+    t = read_trace(path)
+    assert im.has_test_set(t)
+    xs, ys = im.eval_data(t)
+    np.testing.assert_array_equal(xs, x)
+    np.testing.assert_array_equal(ys, y)
+    want = float((tra.graph_logits(t, x).argmax(axis=1) == y).mean())
+    assert im.Scorer(t).evaluate() == want
+    t.model["test_labels"] = y[:3]
+    assert any("'test_labels' must be N integer class indices" in p for p in check_trace(t))
+    del t.model["test_labels"]
+    assert any("come together" in p for p in check_trace(t))
+    t.model.pop("test_inputs")
+    with pytest.raises(ValueError, match="stores no test set"):
+        im.eval_data(t)

@@ -322,3 +322,44 @@ def test_smallest_dtype():
     assert tt.smallest_dtype(np.array([-40000, 1])) == np.int32
     with pytest.raises(tt.TraceError):
         tt.smallest_dtype(np.array([0, 2 ** 40]))
+
+
+def _published():
+    return tt.PublishedAccuracy(metric="accuracy_percent", source="results/x.json at abc123",
+                                description="made up", rows=[
+                                    tt.PublishedRow("w=exact:q7;d=exact:qnone", "QT wb=8 db=8", 69.62400054931641),
+                                    tt.PublishedRow("", "QT wb=2 (not expressible)", 93.32),
+                                    tt.PublishedRow("w=hese:g8:k12:qnone;d=hese:g1:k3:qnone", "TR k=12 s=3", 69.5)])
+
+
+def test_published_accuracy_round_trip(tmp_path):
+    t = make_trace()
+    t.published_accuracy = _published()
+    path = str(tmp_path / "pub.h5")
+    tt.write_trace(path, t)
+    back = tt.read_trace(path).published_accuracy
+    assert back == _published()  # every value exactly, float64
+    assert back.find("w=exact:q7;d=exact:qnone") == 69.62400054931641
+    assert back.find("") is None and back.find("w=exact:q6;d=exact:qnone") is None
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda g: g.attrs.__delitem__("source"), "missing attribute 'source'"),
+    (lambda g: g.attrs.__setitem__("metric", " "), "attribute 'metric' must not be empty"),
+    (lambda g: g.__delitem__("value"), "missing dataset 'value'"),
+    (lambda g: (g.__delitem__("value"), g.create_dataset("value", data=np.array([1.0, np.nan, 2.0]))),
+     "'value' must hold finite floats"),
+    (lambda g: (g.__delitem__("setting"), g.create_dataset("setting", data=np.array(["a", "b"], dtype=object),
+                                                           dtype=h5py.string_dtype())), "differ in length"),
+    (lambda g: (g.__delitem__("key"), g.create_dataset("key", data=np.array(["k", "", "k"], dtype=object),
+                                                       dtype=h5py.string_dtype())), "'key' repeats ['k']"),
+])
+def test_published_accuracy_malformed(tmp_path, edit, message):
+    t = make_trace()
+    t.published_accuracy = _published()
+    path = str(tmp_path / "pub.h5")
+    tt.write_trace(path, t)
+    with h5py.File(path, "r+") as f:
+        edit(f["published_accuracy"])
+    problems = tt.check_file(path)
+    assert any(message in p and "/published_accuracy" in p for p in problems), problems

@@ -7,12 +7,13 @@ See traces/README.md for the format. Command line (from /work/main/traces, or wi
     /usr/bin/python3 -m trsim_trace info FILE [FILE ...]
 """
 
-from .format import (ALLOWED_DTYPES, FORMAT_VERSION, LAYER_TYPES, SOURCES, Layer, Trace, TraceError,
-                     TrAccuracy, TrPoint, check_file, check_trace, conv_output_hw, gemm_shape, read_trace,
+from .format import (ALLOWED_DTYPES, FORMAT_VERSION, LAYER_TYPES, SOURCES, Layer, PublishedAccuracy,
+                     PublishedRow, Trace, TraceError, TrAccuracy, TrPoint, check_file, check_trace, conv_output_hw, gemm_shape, read_trace,
                      smallest_dtype, validate_file, write_trace)
 
 __all__ = [
-    "ALLOWED_DTYPES", "FORMAT_VERSION", "LAYER_TYPES", "SOURCES", "Layer", "Trace", "TraceError",
+    "ALLOWED_DTYPES", "FORMAT_VERSION", "LAYER_TYPES", "SOURCES", "Layer", "PublishedAccuracy", "PublishedRow",
+    "Trace", "TraceError",
     "TrAccuracy", "TrPoint", "check_file", "check_trace", "conv_output_hw", "gemm_shape", "read_trace",
     "smallest_dtype", "validate_file", "write_trace",
 ]

@@ -16,6 +16,10 @@ File layout (HDF5)::
         bias               optional float dataset [N] (not used by trsim; re-evaluates the metric)
     /model/                optional group: what else re-evaluating the metric needs (architecture, ...)
     /tr_accuracy/          optional group: the metric under Term Revealing, one row per setting
+    /published_accuracy/   optional group: values published by a model's authors, one row per setting of
+                           theirs (attrs metric, source, description; columns key, setting, value; key is
+                           trsim's canonical setting key, "" where trsim cannot express the setting).
+                           trsim answers a trace's accuracy from these rows alone when present.
 
 Attribute HDF5 types written by :func:`write_trace` (and required by the validator):
 
@@ -61,6 +65,7 @@ ENCODINGS = ("binary", "hese", "naf", "booth4")
 TR_STR_COLUMNS = ("w_encoding", "d_encoding")
 TR_INT_COLUMNS = ("w_group_size", "w_budget", "d_group_size", "d_budget")  # budget -1 = none
 TR_COLUMNS = ("w_encoding", "w_group_size", "w_budget", "d_encoding", "d_group_size", "d_budget", "value")
+PUBLISHED_COLUMNS = ("key", "setting", "value")
 DATASET_LAYOUT = {
     "fc": {"weights": "[N, K]", "inputs": "[M, K]"},
     "lstm": {"weights": "[N, K]", "inputs": "[M, K]"},
@@ -129,6 +134,29 @@ class TrAccuracy:
 
 
 @dataclass
+class PublishedRow:
+    key: str       # canonical setting key (trsim_trace.setting), "" when trsim cannot express the setting
+    setting: str   # the authors' name of the setting
+    value: float
+
+
+@dataclass
+class PublishedAccuracy:
+    """Group ``/published_accuracy``: the values a model's authors published for their settings."""
+
+    metric: str        # unit of every value: e.g. "accuracy_percent", "perplexity"
+    source: str        # file(s) and commit they come from
+    description: str
+    rows: List[PublishedRow]
+
+    def find(self, key: str) -> Optional[float]:
+        for r in self.rows:
+            if r.key and r.key == key:
+                return r.value
+        return None
+
+
+@dataclass
 class Trace:
     network: str
     source: str
@@ -142,6 +170,7 @@ class Trace:
     # optional group /model: str/int/float values become attributes, arrays and lists of str datasets
     model: Optional[Dict[str, object]] = None
     tr_accuracy: Optional[TrAccuracy] = None
+    published_accuracy: Optional[PublishedAccuracy] = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -406,8 +435,69 @@ def _check_tr_table(where: str, view: _AttrView, columns: Dict[str, object], pro
         problems.append(f"{where}: columns differ in length: {lengths}")
 
 
+def _check_published(where: str, view: _AttrView, columns: Dict[str, object], problems: List[str]):
+    """Optional group /published_accuracy: attrs metric, source, description (strings, metric and source not
+    empty); equal-length 1-D columns key, setting (strings; keys unique where not empty), value (finite)."""
+    where = f"{where}: group '/published_accuracy'"
+    for name in ("metric", "source", "description"):
+        _check_attr(where, view, name, "str", problems)
+    for name in ("metric", "source"):
+        v = view.values.get(name)
+        if isinstance(v, str) and not v.strip():
+            problems.append(f"{where}: attribute '{name}' must not be empty")
+    lengths = {}
+    for name in PUBLISHED_COLUMNS:
+        ds = columns.get(name)
+        if ds is None or ds is _NOT_A_DATASET:
+            problems.append(f"{where}: missing dataset '{name}' (a 1-D column)")
+            continue
+        values = np.asarray(ds[()])
+        if values.ndim != 1:
+            problems.append(f"{where}: dataset '{name}' must be 1-D, got shape {values.shape}")
+            continue
+        lengths[name] = len(values)
+        if name == "value":
+            if values.dtype.kind != "f" or not np.all(np.isfinite(values)):
+                problems.append(f"{where}: dataset 'value' must hold finite floats")
+            continue
+        texts = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values.tolist()]
+        if not all(isinstance(t, str) for t in texts):
+            problems.append(f"{where}: dataset '{name}' must hold strings")
+            continue
+        if name == "key":
+            keys = [t for t in texts if t]
+            dup = sorted({k for k in keys if keys.count(k) > 1})
+            if dup:
+                problems.append(f"{where}: dataset 'key' repeats {dup}: one row per setting")
+    if len(set(lengths.values())) > 1:
+        problems.append(f"{where}: columns differ in length: {lengths}")
+
+
+def _check_test_set(where: str, model: Dict[str, object], problems: List[str]):
+    """The optional stored test set (``test_inputs`` [N, ...], ``test_labels`` [N] integer class indices;
+    ``test_inputs_divisor`` when the inputs are stored as integers). ``model`` holds arrays or datasets."""
+    has_x, has_y = "test_inputs" in model, "test_labels" in model
+    if not has_x and not has_y:
+        return
+    w = f"{where}: group '/model'"
+    if has_x != has_y:
+        problems.append(f"{w}: 'test_inputs' and 'test_labels' come together, found only "
+                        f"{'test_inputs' if has_x else 'test_labels'}")
+        return
+    x, y = model["test_inputs"], model["test_labels"]
+    if not hasattr(x, "shape") or not hasattr(y, "shape"):
+        problems.append(f"{w}: 'test_inputs' and 'test_labels' must be datasets")
+        return
+    if len(y.shape) != 1 or len(x.shape) < 2 or x.shape[0] != y.shape[0] or y.dtype.kind not in "iu":
+        problems.append(f"{w}: 'test_labels' must be N integer class indices for 'test_inputs' [N, ...], got "
+                        f"{y.dtype} {tuple(y.shape)} for {tuple(x.shape)}")
+    if "test_inputs_divisor" in model and x.dtype.kind not in "iu":
+        problems.append(f"{w}: 'test_inputs_divisor' needs integer 'test_inputs', got {x.dtype}")
+
+
 def _check_model(where: str, model: Dict[str, object], layer_names: List[str], version, problems: List[str]):
     """The ``graph`` architecture (version 2): a valid graph over exactly the trace's layers."""
+    _check_test_set(where, model, problems)
     if model.get("architecture") != "graph":
         return
     if version != 2:
@@ -561,8 +651,9 @@ def check_file(path: str) -> List[str]:
         if "model" in f and not isinstance(f["model"], h5py.Group):
             problems.append(f"{where}: '/model' must be a group")
         elif "model" in f:
-            _check_model(where, {k: _py(v) for k, v in f["model"].attrs.items()}, list(layers.keys()),
-                         _py(f.attrs.get("format_version")), problems)
+            entries = {k: _py(v) for k, v in f["model"].attrs.items()}
+            entries.update({k: ds for k, ds in f["model"].items() if k in ("test_inputs", "test_labels")})
+            _check_model(where, entries, list(layers.keys()), _py(f.attrs.get("format_version")), problems)
         if "tr_accuracy" in f:
             tr = f["tr_accuracy"]
             if not isinstance(tr, h5py.Group):
@@ -571,6 +662,14 @@ def check_file(path: str) -> List[str]:
                 columns = {n: (tr[n] if isinstance(tr[n], h5py.Dataset) else _NOT_A_DATASET)
                            for n in TR_COLUMNS if n in tr}
                 _check_tr_table(where, _attrs_from_h5(tr), columns, problems)
+        if "published_accuracy" in f:
+            pub = f["published_accuracy"]
+            if not isinstance(pub, h5py.Group):
+                problems.append(f"{where}: '/published_accuracy' must be a group")
+            else:
+                columns = {n: (pub[n] if isinstance(pub[n], h5py.Dataset) else _NOT_A_DATASET)
+                           for n in PUBLISHED_COLUMNS if n in pub}
+                _check_published(where, _attrs_from_h5(pub), columns, problems)
     return problems
 
 
@@ -654,7 +753,18 @@ def check_trace(trace: Trace, where: str = "<trace>") -> List[str]:
         tra = trace.tr_accuracy
         _check_tr_table(where, _attrs_from_dict({"metric": tra.metric, "description": tra.description}),
                         _tr_columns(tra), problems)
+    if trace.published_accuracy is not None:
+        pa = trace.published_accuracy
+        _check_published(where, _attrs_from_dict({"metric": pa.metric, "source": pa.source,
+                                                  "description": pa.description}),
+                         _published_columns(pa), problems)
     return problems
+
+
+def _published_columns(pa: "PublishedAccuracy") -> Dict[str, np.ndarray]:
+    return {"key": np.array([r.key for r in pa.rows], dtype=object),
+            "setting": np.array([r.setting for r in pa.rows], dtype=object),
+            "value": np.array([r.value for r in pa.rows], dtype=np.float64)}
 
 
 def _tr_columns(tra: "TrAccuracy") -> Dict[str, np.ndarray]:
@@ -760,6 +870,13 @@ def write_trace(path: str, trace: Trace, compression_level: int = 9) -> None:
                 g.attrs["description"] = trace.tr_accuracy.description
                 for k, v in _tr_columns(trace.tr_accuracy).items():
                     _write_dataset(g, k, v, 0)
+            if trace.published_accuracy is not None:
+                pa = trace.published_accuracy
+                g = _create_group(f, "published_accuracy")
+                for name in ("metric", "source", "description"):
+                    g.attrs[name] = getattr(pa, name)
+                for k, v in _published_columns(pa).items():
+                    _write_dataset(g, k, v, 0)
         validate_file(tmp)
         umask = os.umask(0)
         os.umask(umask)
@@ -809,6 +926,14 @@ def read_tr_accuracy(group: h5py.Group) -> TrAccuracy:
                       points=points)
 
 
+def read_published_accuracy(group: h5py.Group) -> PublishedAccuracy:
+    cols = {n: _read_dataset(group[n]) for n in PUBLISHED_COLUMNS}
+    rows = [PublishedRow(key=cols["key"][i], setting=cols["setting"][i], value=float(cols["value"][i]))
+            for i in range(len(cols["value"]))]
+    return PublishedAccuracy(metric=_py(group.attrs["metric"]), source=_py(group.attrs["source"]),
+                             description=_py(group.attrs["description"]), rows=rows)
+
+
 def _py(v):
     if isinstance(v, bytes):
         return v.decode("utf-8")
@@ -844,10 +969,11 @@ def read_trace(path: str, validate: bool = True) -> Trace:
             model = {k: _py(v) for k, v in f["model"].attrs.items()}
             model.update({k: _read_dataset(ds) for k, ds in f["model"].items() if isinstance(ds, h5py.Dataset)})
         tr_accuracy = read_tr_accuracy(f["tr_accuracy"]) if "tr_accuracy" in f else None
+        published = read_published_accuracy(f["published_accuracy"]) if "published_accuracy" in f else None
     layers.sort(key=lambda t: (t[0] is None, t[0] if t[0] is not None else 0))
     return Trace(network=ra.get("network"), source=ra.get("source"), description=ra.get("description"),
                  layers=[layer for _, layer in layers], metric=ra.get("metric"),
                  float_metric=ra.get("float_metric"), int8_metric=ra.get("int8_metric"),
                  format_version=ra.get("format_version"),
                  extra_attrs={k: v for k, v in ra.items() if k not in known_root},
-                 model=model, tr_accuracy=tr_accuracy)
+                 model=model, tr_accuracy=tr_accuracy, published_accuracy=published)

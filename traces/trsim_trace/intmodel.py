@@ -184,19 +184,21 @@ class LayerOps:
 
     def __init__(self, layer: Layer, setting: Setting):
         self.layer, self.setting = layer, setting
-        w = np.asarray(layer.weights).astype(np.int64)
+        w = np.asarray(layer.weights)
         wq, dq = setting.weights.quantize_bits, setting.data.quantize_bits
+        w_coding = setting.weights.coding(max(8, layer.w_bits))
+        if wq is not None or w_coding is not None:
+            w = w.astype(np.int64)
         self.w_shift = F.qt_shift(w, wq) if wq is not None else 0
         if wq is not None:
             w = F.qt_apply(w, wq, self.w_shift).reshape(w.shape)
-        w_coding = setting.weights.coding(max(8, layer.w_bits))
         if w_coding is not None:
             rows = F.reveal_rows(lowered_weight_rows(layer.type, w), w_coding)
             w = rows if layer.type != "conv" else rows.reshape(
                 w.shape[0], w.shape[2], w.shape[3], w.shape[1]).transpose(0, 3, 1, 2)
         self.weights = np.ascontiguousarray(w)
         self.weights_f32 = self.weights.astype(np.float32)  # exact: |w| < 2^24
-        self.w_max = int(np.abs(w).max()) if w.size else 0
+        self.w_max = int(np.abs(self.weights_f32).max()) if w.size else 0
         self.d_shift = F.qt_shift(layer.inputs, dq) if dq is not None else 0
         # The data rules on every integer a quantized input can hold: QT, then TR of group size 1.
         values = np.arange(-DOMAIN, DOMAIN + 1, dtype=np.int64)
@@ -270,13 +272,16 @@ class LayerOps:
             out[:, gi * ng:(gi + 1) * ng] = exact_matmul(xr, wr, x_max, self.w_max)
         return out.reshape(b, oh, ow, n).transpose(0, 3, 1, 2)
 
-    def forward(self, a: np.ndarray, signed: bool) -> np.ndarray:
+    def forward(self, a: np.ndarray, signed: bool, record: Optional[dict] = None) -> np.ndarray:
         """A graph layer node on float activation ``a``: quantize, the array's integer product, rescale,
-        float bias (pre-activation, float64)."""
+        float bias (pre-activation, float64). ``record`` gets the layer's integer input (what a trace stores)."""
         la = self.layer
         if la.type == "fc":
             a = a.reshape(a.shape[0], -1)
-        acc = self.integer_output(quantize(a, la.x_scale, signed))
+        q = quantize(a, la.x_scale, signed)
+        if record is not None:
+            record[la.name] = q.astype(np.int64)
+        acc = self.integer_output(q)
         y = np.multiply(acc, self.out_scale, dtype=np.float64)
         y += self.bias if la.type != "conv" else self.bias[None, :, None, None]
         return y
@@ -382,13 +387,14 @@ class Scorer:
             self.ops[name] = self._prepared[key]
 
     # -- graph networks (and feed-forward chains)
-    def _run(self, env: Dict[str, np.ndarray], start: int = 0, stop: Optional[int] = None):
+    def _run(self, env: Dict[str, np.ndarray], start: int = 0, stop: Optional[int] = None,
+             record: Optional[dict] = None):
         for i in range(start, len(self.nodes) if stop is None else stop):
             n = self.nodes[i]
             if n["op"] == "output":
                 return env[n["input"]]
             if n["op"] == "layer":
-                y = self.ops[n["layer"]].forward(env[n["input"]], n["signed"])
+                y = self.ops[n["layer"]].forward(env[n["input"]], n["signed"], record)
                 env[n["out"]] = _activate_in_place(n.get("act", "none"), y)
             else:
                 env[n["out"]] = apply_op(n, env)
@@ -420,6 +426,13 @@ class Scorer:
         def work(b0):
             return self._run({"input": np.asarray(x[b0:b0 + batch]).astype(np.float64)})
         return np.concatenate(self._batches(work, list(range(0, len(x), batch)), progress, len(x)))
+
+    def layer_inputs(self, x: np.ndarray) -> Dict[str, np.ndarray]:
+        """Every layer's integer input for the inputs ``x`` (int64; fc layers' flattened): what a trace stores
+        and trsim simulates."""
+        record: Dict[str, np.ndarray] = {}
+        self._run({"input": np.asarray(x).astype(np.float64)}, record=record)
+        return record
 
     def node_of(self, layer: str) -> int:
         for i, n in enumerate(self.nodes):
