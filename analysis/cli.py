@@ -169,6 +169,15 @@ def _save(fig, outdir, written):
         written.append(path)
 
 
+def _write_table(outdir, name, write, written):
+    """Writes <outdir>/<name> with write(path), prints the path and records it (as _save does figures)."""
+    os.makedirs(outdir, exist_ok=True)
+    path = os.path.join(outdir, name)
+    write(path)
+    print(path)
+    written.append(path)
+
+
 def _draw(plot, res, args, written, *plot_args):
     for fig in figures.facets.draw(plot, res, args.facet, *plot_args):
         _save(fig, args.out, written)
@@ -275,24 +284,16 @@ def _cmd_all(res, args, written):
             _note(f"{name} skipped: {e}")
     _cmd_breakdown(res, args, written)
     _cmd_heatmap(res, args, written, required=False)
-    os.makedirs(args.out, exist_ok=True)
     for fname, points in (("summary.csv", False), ("points.csv", True)):
         header, rows = export.point_rows(res, args.error_agg) if points else export.layer_rows(res)
-        path = os.path.join(args.out, fname)
-        export.write_csv(path, header, rows)
-        print(path)
-        written.append(path)
+        _write_table(args.out, fname, lambda path: export.write_csv(path, header, rows), written)
 
 
 def _cmd_isoaccuracy(res, args, written):
     results = isoaccuracy.analyse(res, args.tolerance, args.test_size, args.layers)
     rows = isoaccuracy.comparisons(results)
     print(isoaccuracy.format_table(results, rows))
-    os.makedirs(args.out, exist_ok=True)
-    csv_path = os.path.join(args.out, "isoaccuracy.csv")
-    isoaccuracy.write_csv(rows, csv_path)
-    print(csv_path)
-    written.append(csv_path)
+    _write_table(args.out, "isoaccuracy.csv", lambda path: isoaccuracy.write_csv(rows, path), written)
     _save(isoaccuracy.plot_ratios(results, rows), args.out, written)
     for nr in results:
         for arr in isoaccuracy.arrays_of(nr):  # one figure per array configuration
@@ -303,11 +304,7 @@ def _cmd_paper(res, args, written):
     tables = paper.analyse(res, args.layers)
     rows = paper.table_rows(tables)
     print(paper.format_table(tables, rows, args.layers))
-    os.makedirs(args.out, exist_ok=True)
-    csv_path = os.path.join(args.out, "paper_table.csv")
-    paper.write_csv(rows, csv_path)
-    print(csv_path)
-    written.append(csv_path)
+    _write_table(args.out, "paper_table.csv", lambda path: paper.write_csv(rows, path), written)
     _save(paper.plot(tables, rows), args.out, written)
 
 
