@@ -113,7 +113,9 @@ TEST(PeRegistry, TracedSliceStepsRecordEveryOpOfTheStep) {
                 sum += op.weight * op.data;
                 EXPECT_EQ(op.sum, sum);
             }
-            if (!trace.ops.empty()) EXPECT_EQ(trace.ops.back().sum, s.product) << kind->name();
+            if (!trace.ops.empty()) {
+                EXPECT_EQ(trace.ops.back().sum, s.product) << kind->name();
+            }
         }
         if (core->tracesSliceSteps()) tracing.push_back(kind->name());
     }
