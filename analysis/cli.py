@@ -7,6 +7,7 @@ import sys
 
 from . import energy, export, figures, isoaccuracy, paper, search, terms
 from .results import AnalysisError, Results, load
+from trsim_trace import tool
 
 DESCRIPTION = """\
 Figures (PNG and PDF) and CSV from trsim results: a sweep file (trsim sweep), a run file
@@ -318,20 +319,38 @@ COMMANDS = {
 }
 
 
+def check_outputs(args) -> None:
+    """Before anything is read or drawn: -o (a CSV file for csv, a directory otherwise) can be written and is
+    none of the inputs; every file written later is checked again against them (tool.protect, atomic writes)."""
+    tool.protect(args.inputs)
+    out = getattr(args, "out", None)
+    if out is None or (args.command == "csv" and out == "-"):
+        return
+    if args.command == "csv":
+        d = os.path.dirname(out)
+        if d and not os.path.exists(d):  # created when the CSV is written
+            tool.check_outputs([], args.inputs, directory_outputs=[d])
+        else:
+            tool.check_outputs([out], args.inputs)
+    else:
+        tool.check_outputs([], args.inputs, directory_outputs=[out])
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "search":  # its input is a search file, not results
         return search.run(args)
+    return tool.run("analysis: error", lambda: _main(args), invalid=(AnalysisError,))
+
+
+def _main(args) -> int:
     written = []
-    try:
-        res = load(args.inputs)
-        if args.where:
-            res = figures.facets.where(res, args.where)
-        for p in res.failed_points():
-            what = "failed" if p.status == "failed" else f"has status '{p.status}'"
-            _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))
-        COMMANDS[args.command](res, args, written)
-    except AnalysisError as e:
-        print(f"analysis: error: {e}", file=sys.stderr)
-        return 1
+    check_outputs(args)
+    res = load(args.inputs)
+    if args.where:
+        res = figures.facets.where(res, args.where)
+    for p in res.failed_points():
+        what = "failed" if p.status == "failed" else f"has status '{p.status}'"
+        _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))
+    COMMANDS[args.command](res, args, written)
     return 0

@@ -36,6 +36,7 @@ sys.path.insert(0, HERE)
 import tr_accuracy as tra  # noqa: E402
 from score_cache import ScoreCache  # noqa: E402
 from trsim_trace import intmodel as im  # noqa: E402
+from trsim_trace import tool  # noqa: E402
 from trsim_trace import Trace, TraceError, read_trace  # noqa: E402
 from trsim_trace.setting import Operand, Setting, check_key, describe_settings, parse_key, settings_key  # noqa: E402
 
@@ -116,8 +117,8 @@ def score(trace_path: str, keys: List[str], data=None, out=sys.stdout, threads: 
         try:
             cache.put(key, v, dt)
             note = f"scored in {dt:.1f} s"
-        except OSError as exc:
-            note = f"scored in {dt:.1f} s, not cached: {exc}"
+        except (OSError, ValueError) as exc:
+            note = f"scored in {dt:.1f} s, not cached: {tool.message_of(exc)}"
         print(f"{trace.network}  {key}  {trace.metric} {v:.6g}  ({note})", file=out, flush=True)
     if values_to is not None:
         for key, canonical in asked.items():
@@ -260,13 +261,15 @@ def main(argv=None) -> int:
     p = sub.add_parser("show", help="the cached scores of a trace")
     p.add_argument("trace")
     a = ap.parse_args(argv)
-    try:
+    if a.cmd == "setting":
+        for k in a.keys:
+            try:
+                check_key(k)  # per-layer keys' layer names are checked against the trace
+            except ValueError as exc:
+                ap.error(str(exc))
+
+    def body():
         if a.cmd == "setting":
-            for k in a.keys:
-                try:
-                    check_key(k)  # per-layer keys' layer names are checked against the trace
-                except ValueError as exc:
-                    ap.error(str(exc))
             out = open(os.devnull, "w") if a.quiet else (sys.stderr if a.values else sys.stdout)
             score(a.trace, a.keys, out=out, threads=a.threads, values_to=sys.stdout if a.values else None,
                   progress=not a.quiet)
@@ -274,9 +277,9 @@ def main(argv=None) -> int:
         if a.cmd == "sweep":
             return score_sweep(a.sweep, a.trsim)
         return show(a.trace)
-    except (ScoreError, TraceError, ValueError, OSError) as exc:
-        print(f"score.py: {exc}".splitlines()[0], file=sys.stderr)
-        return 1
+    # Errors are one line naming the file (traces/trsim_trace/tool.py): a trace, cache or key that cannot be
+    # scored is invalid input (1); TRSIM_DEBUG=1 adds the traceback.
+    return tool.run("score.py", body, invalid=(ScoreError, TraceError, ValueError))
 
 
 if __name__ == "__main__":
