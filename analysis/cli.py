@@ -43,7 +43,9 @@ examples (from the repository root):
   /usr/bin/python3 -m analysis terms results/default.h5 -o figs/
   /usr/bin/python3 -m analysis tradeoff sweepA.h5 sweepB.h5 -o figs/   (several sweep and run files together)
 
-exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage.
+exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage,
+4 an output that cannot be written or is an input (checked first; outputs are written atomically).
+Errors are one line; TRSIM_DEBUG=1 adds the traceback.
 """
 
 

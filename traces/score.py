@@ -16,7 +16,10 @@ simulator's own functional model; traces/tr_accuracy.py is the reference it equa
 already knows (the int8 model: no budget and no QT; rows of its /tr_accuracy table) are not re-scored.
 ``setting`` options: --threads N (batches at once, default every core), --values (stdout: only
 KEY<TAB>VALUE per key, what trsim reads; the rest on stderr), --quiet (errors only). Errors are one line
-on stderr, exit status 1. ``sweep`` reads the points with ``trsim sweep
+on stderr naming the file (traces/trsim_trace/tool.py), exit status 1 (a bad trace, key or score cache:
+CRLF endings are fine, a setting on two lines or a value outside its metric's range is named with its
+line), 4 an unexpected failure; TRSIM_DEBUG=1 adds the traceback. A cache that cannot be written (a
+read-only directory) leaves the score printed and "not cached". ``sweep`` reads the points with ``trsim sweep
 --list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
 with a progress bar and its time.
 """
