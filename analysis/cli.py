@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -47,6 +48,28 @@ exit status: 0 done, 1 bad input (the message names the file and what is missing
 4 an output that cannot be written or is an input (checked first; outputs are written atomically).
 Errors are one line; TRSIM_DEBUG=1 adds the traceback.
 """
+
+
+def _tolerance(text: str) -> float:
+    """--tolerance: a finite number >= 0 (NaN would silently select nothing, inf everything)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: a finite number >= 0)")
+    return v
+
+
+def _test_size(text: str) -> int:
+    """--test-size: the test set's size, >= 1 (it divides the binomial variance)."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{v} is out of range (allowed: >= 1)")
+    return v
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -107,10 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("info", parents=[inputs], help="describe the input")
     iso = sub.add_parser("isoaccuracy", parents=[inputs, outdir],
                          help="TR vs QT at equal accuracy: settings, ratios, figures, isoaccuracy.csv")
-    iso.add_argument("--tolerance", type=float, default=None,
+    iso.add_argument("--tolerance", type=_tolerance, default=None,
                      help="allowed loss against the 8-bit model: accuracy points (default 0.5), "
                           "perplexity percent (default 1)")
-    iso.add_argument("--test-size", type=int, default=isoaccuracy.TEST_SIZE,
+    iso.add_argument("--test-size", type=_test_size, default=isoaccuracy.TEST_SIZE,
                      help=f"test-set size for the binomial standard error (default {isoaccuracy.TEST_SIZE})")
     iso.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
                      help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "

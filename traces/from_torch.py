@@ -79,6 +79,8 @@ def main(argv=None) -> int:
 
 def _import(a, path: str) -> int:
     tool.check_outputs([a.output], [path])  # before the (long) import: exit status 4 naming the output
+    if not os.path.isfile(path):  # before PyTorch loads (seconds)
+        raise Failure(1, f"{path}: no such file")
     try:
         import torch
     except ImportError:

@@ -174,15 +174,24 @@ def point_setting(get) -> Optional[Setting]:
 def sweep_points(sweep_path: str, trsim: str):
     """[(point index, trace path, Setting or None)] of every point of a sweep file."""
     import yaml
-    with open(sweep_path, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)
+
+    def load(path, what):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return yaml.safe_load(f)
+        except OSError as exc:
+            raise ScoreError(f"{path}: the {what} cannot be read: {exc.strerror}") from None
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ScoreError(f"{path}: the {what} is not valid YAML: {tool.one_line(exc)}") from None
+    spec = load(sweep_path, "sweep file")
+    if not isinstance(spec, dict) or not isinstance(spec.get("base"), str):
+        raise ScoreError(f"{sweep_path}: base: missing (the sweep file names its base config)")
     base_path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(sweep_path)), spec["base"]))
-    with open(base_path, encoding="utf-8") as f:
-        base = yaml.safe_load(f)
+    base = load(base_path, "base config")
     fixed = {k: v for k, v in (spec.get("set") or {}).items()}
     listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
-    if listing.returncode:
-        raise SystemExit(f"{trsim} sweep {sweep_path} --list failed:\n{listing.stderr}")
+    if listing.returncode:  # trsim named the problem on one line: pass it on
+        raise ScoreError(f"{sweep_path}: trsim sweep --list failed: {tool.one_line(listing.stderr)}")
     # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/sweeps.md).
     blocks = spec.get("sweep") or {}
     blocks = blocks if isinstance(blocks, list) else [blocks]
