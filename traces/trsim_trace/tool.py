@@ -70,10 +70,10 @@ def message_of(exc: BaseException) -> str:
 def run(prog: str, main: Callable[[], Optional[int]], invalid: tuple = (ValueError,)) -> int:
     """Runs ``main()`` and returns its exit status; every error is one line ``PROG: message`` on stderr.
 
-    ``ToolError`` carries its status; ``invalid`` exception types (and KeyError/TypeError raised while reading
-    an input are NOT among them: they are bugs) are invalid input (1); OSError is an input problem (1) when it
-    names a file that exists or a missing file, otherwise an output problem (4); anything else is unexpected
-    (4, with the exception type named so that it can be reported)."""
+    ``ToolError`` carries its status; the ``invalid`` exception types (the tool's own input errors, which name
+    their file) are invalid input (1); an OSError the tool did not turn into a ToolError is 4 (tools report the
+    files they read as ToolError(1) themselves); anything else is a bug: 4, its type named so that it can be
+    reported. argparse's usage errors (2) pass through; Ctrl-C is 130."""
     try:
         status = main()
         return OK if status is None else int(status)
