@@ -157,9 +157,10 @@ _PROTECTED: list = []
 
 
 def protect(inputs: Iterable[str]) -> None:
-    """Declares the files this process reads: :func:`atomic_path` refuses to replace any of them (for outputs
-    whose names are known only while writing, as the figures of a directory)."""
-    _PROTECTED.extend(str(p) for p in inputs)
+    """Declares the files the command reads: :func:`atomic_path` refuses to replace any of them (for outputs
+    whose names are known only while writing, as the figures of a directory). Replaces an earlier
+    declaration, so commands run one after another in one process (tests) do not accumulate them."""
+    _PROTECTED[:] = [str(p) for p in inputs]
 
 
 @contextmanager
