@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
 from . import energy, export, figures, isoaccuracy, paper, search, terms
 from .results import AnalysisError, Results, load
+from trsim_trace import tool
 
 DESCRIPTION = """\
 Figures (PNG and PDF) and CSV from trsim results: a sweep file (trsim sweep), a run file
@@ -42,8 +44,32 @@ examples (from the repository root):
   /usr/bin/python3 -m analysis terms results/default.h5 -o figs/
   /usr/bin/python3 -m analysis tradeoff sweepA.h5 sweepB.h5 -o figs/   (several sweep and run files together)
 
-exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage.
+exit status: 0 done, 1 bad input (the message names the file and what is missing), 2 usage,
+4 an output that cannot be written or is an input (checked first; outputs are written atomically).
+Errors are one line; TRSIM_DEBUG=1 adds the traceback.
 """
+
+
+def _tolerance(text: str) -> float:
+    """--tolerance: a finite number >= 0 (NaN would silently select nothing, inf everything)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (allowed: a finite number >= 0)")
+    return v
+
+
+def _test_size(text: str) -> int:
+    """--test-size: the test set's size, >= 1 (it divides the binomial variance)."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{v} is out of range (allowed: >= 1)")
+    return v
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,10 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("info", parents=[inputs], help="describe the input")
     iso = sub.add_parser("isoaccuracy", parents=[inputs, outdir],
                          help="TR vs QT at equal accuracy: settings, ratios, figures, isoaccuracy.csv")
-    iso.add_argument("--tolerance", type=float, default=None,
+    iso.add_argument("--tolerance", type=_tolerance, default=None,
                      help="allowed loss against the 8-bit model: accuracy points (default 0.5), "
                           "perplexity percent (default 1)")
-    iso.add_argument("--test-size", type=int, default=isoaccuracy.TEST_SIZE,
+    iso.add_argument("--test-size", type=_test_size, default=isoaccuracy.TEST_SIZE,
                      help=f"test-set size for the binomial standard error (default {isoaccuracy.TEST_SIZE})")
     iso.add_argument("--layers", choices=isoaccuracy.LAYER_SETS, default="all",
                      help="which layers' cycles and energy count: all (default), no-depthwise (without depthwise "
@@ -318,20 +344,38 @@ COMMANDS = {
 }
 
 
+def check_outputs(args) -> None:
+    """Before anything is read or drawn: -o (a CSV file for csv, a directory otherwise) can be written and is
+    none of the inputs; every file written later is checked again against them (tool.protect, atomic writes)."""
+    tool.protect(args.inputs)
+    out = getattr(args, "out", None)
+    if out is None or (args.command == "csv" and out == "-"):
+        return
+    if args.command == "csv":
+        d = os.path.dirname(out)
+        if d and not os.path.exists(d):  # created when the CSV is written
+            tool.check_outputs([], args.inputs, directory_outputs=[d])
+        else:
+            tool.check_outputs([out], args.inputs)
+    else:
+        tool.check_outputs([], args.inputs, directory_outputs=[out])
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "search":  # its input is a search file, not results
         return search.run(args)
+    return tool.run("analysis: error", lambda: _main(args), invalid=(AnalysisError,))
+
+
+def _main(args) -> int:
     written = []
-    try:
-        res = load(args.inputs)
-        if args.where:
-            res = figures.facets.where(res, args.where)
-        for p in res.failed_points():
-            what = "failed" if p.status == "failed" else f"has status '{p.status}'"
-            _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))
-        COMMANDS[args.command](res, args, written)
-    except AnalysisError as e:
-        print(f"analysis: error: {e}", file=sys.stderr)
-        return 1
+    check_outputs(args)
+    res = load(args.inputs)
+    if args.where:
+        res = figures.facets.where(res, args.where)
+    for p in res.failed_points():
+        what = "failed" if p.status == "failed" else f"has status '{p.status}'"
+        _note(f"point {p.index} ({p.config_hash}) {what} and is left out" + (f": {p.error}" if p.error else ""))
+    COMMANDS[args.command](res, args, written)
     return 0

@@ -15,6 +15,7 @@ import os
 import h5py
 import numpy as np
 import yaml
+from trsim_trace import tool
 
 from .results import AnalysisError
 
@@ -91,7 +92,8 @@ def plot_energy(paths, outdir):
         fig.tight_layout()
         for ext in ("png", "pdf"):
             path = os.path.join(outdir, f"energy_{label.replace(':', '_')}.{ext}")
-            fig.savefig(path, dpi=120)
+            with tool.atomic_path(path) as tmp:
+                fig.savefig(tmp, format=ext, dpi=120)
             written.append(path)
         plt.close(fig)
     return written
@@ -160,9 +162,7 @@ def export_accelergy(paths, outdir):
         ert, art = accelergy_tables(g, config_text)
         for fname, doc in (("ERT.yaml", ert), ("ART.yaml", art)):
             path = os.path.join(d, fname)
-            tmp = path + f".tmp-{os.getpid()}"
-            with open(tmp, "w") as f:
+            with tool.atomic_path(path) as tmp, open(tmp, "w") as f:
                 yaml.safe_dump(doc, f, sort_keys=False, width=120)
-            os.replace(tmp, path)
             written.append(path)
     return written

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
+from trsim_trace import tool
 
 from .frames import frame
 from .results import Results, fmt_num
@@ -71,5 +72,4 @@ def to_csv(header, rows) -> str:
 
 
 def write_csv(path, header, rows):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        f.write(to_csv(header, rows))
+    tool.write_text(path, to_csv(header, rows))

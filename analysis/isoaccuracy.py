@@ -378,7 +378,9 @@ def _cell(v, exact=False):
 
 def write_csv(rows: list, path: str) -> None:
     import csv
-    with open(path, "w", newline="") as f:
+
+    from trsim_trace import tool
+    with tool.atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in rows:

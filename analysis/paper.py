@@ -214,13 +214,12 @@ def _cell(v):
 
 
 def write_csv(rows: list, path: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as fh:
+    from trsim_trace import tool
+    with tool.atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         for r in rows:
             w.writerow({k: _cell(r[k]) for k in COLUMNS})
-    os.replace(tmp, path)
 
 
 def format_table(tables: list, rows: list, layers: str = "all") -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .figures import Figure, new_figure, save
 from .results import AnalysisError, Point, Results, load
+from trsim_trace import tool
 
 AREA_KEY = "array.area_mm2"
 PANELS = (
@@ -101,14 +102,13 @@ def main(argv=None) -> int:
     ap.add_argument("inputs", nargs="+", help="the qt_vs_tr sweep file (or run files)")
     ap.add_argument("-o", "--outdir", default="figures", help="output directory [figures]")
     args = ap.parse_args(argv)
-    try:
-        figure = plot_qt_vs_tr(load(args.inputs))
-    except AnalysisError as e:
-        print(f"analysis.qt_vs_tr: {e}", file=sys.stderr)
-        return 1
-    for path in save(figure, args.outdir):
-        print(path)
-    return 0
+
+    def body():
+        tool.protect(args.inputs)  # the figures never replace an input; -o checked before any work
+        tool.check_outputs([], args.inputs, directory_outputs=[args.outdir])
+        for path in save(plot_qt_vs_tr(load(args.inputs)), args.outdir):
+            print(path)
+    return tool.run("analysis.qt_vs_tr", body, invalid=(AnalysisError,))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import sys
 import types
@@ -28,19 +29,39 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_imagenet as mi  # noqa: E402
 from trsim_trace import Layer, Trace, write_trace  # noqa: E402
+from trsim_trace import tool  # noqa: E402
 
 COLUMNS = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
            "Num Filter", "Strides")
+
+
+# The largest dataset a layer may have (values of its weights or of its zero-extended ifmap): 2^28 values
+# (2 GiB as the int64 arrays drawn here; the largest ImageNet layer, VGG-16's fc6 weights, has 1.0e8).
+MAX_VALUES = 1 << 28
 
 
 class TopologyError(ValueError):
     pass
 
 
+def _read_text(path: str) -> str:
+    """The topology's text: UTF-8 (a byte-order mark is skipped, as spreadsheet programs write one), any line
+    endings; a binary file is an error naming it."""
+    with open(path, "rb") as f:
+        data = f.read(64 << 20)
+        if f.read(1):
+            raise TopologyError(f"{path}: larger than 64 MiB: not a topology CSV")
+    if b"\0" in data:
+        raise TopologyError(f"{path}: holds NUL bytes: a binary file, not a topology CSV")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TopologyError(f"{path}: not UTF-8 text (byte {exc.start}): not a topology CSV") from None
+
+
 def read_topology(path: str) -> List[dict]:
     """The layers of a SCALE-Sim conv topology CSV; errors name the file, the line and the column."""
-    with open(path, newline="") as f:
-        rows = [[c.strip() for c in r] for r in csv.reader(f)]
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(_read_text(path), newline=""))]
     rows = [r[:-1] if r and r[-1] == "" else r for r in rows if any(c for c in r)]  # trailing commas
     if not rows:
         raise TopologyError(f"{path}: empty topology")
@@ -64,11 +85,22 @@ def read_topology(path: str) -> List[dict]:
                 raise TopologyError(f"{path}:{line}: {col} '{text}' is not an integer") from None
             if v < 1:
                 raise TopologyError(f"{path}:{line}: {col} {v} must be at least 1")
+            if v > MAX_VALUES:
+                raise TopologyError(f"{path}:{line}: {col} {v} is larger than {MAX_VALUES} (2^28)")
             values[col] = v
         h, w, r_, s_, stride = (values["IFMAP Height"], values["IFMAP Width"], values["Filter Height"],
                                 values["Filter Width"], values["Strides"])
         if r_ > h or s_ > w:
             raise TopologyError(f"{path}:{line}: layer '{name}': filter {r_}x{s_} larger than the ifmap {h}x{w}")
+        oh, ow = scalesim_ofmap(h, r_, stride), scalesim_ofmap(w, s_, stride)
+        sizes = (("weights", "Num Filter x Channels x Filter Height x Filter Width",
+                  values["Num Filter"] * values["Channels"] * r_ * s_),
+                 ("ifmap", "Channels x extended IFMAP Height x Width",
+                  values["Channels"] * ((oh - 1) * stride + r_) * ((ow - 1) * stride + s_)))
+        for what, product, n in sizes:
+            if n > MAX_VALUES:
+                raise TopologyError(f"{path}:{line}: layer '{name}': {what} of {n} values ({product}) exceeds the "
+                                    f"bound of {MAX_VALUES} (2^28) values per dataset")
         layers.append(dict(name=name, h=h, w=w, r=r_, s=s_, c=values["Channels"], n=values["Num Filter"],
                            stride=stride))
     if not layers:
@@ -126,14 +158,20 @@ def main(argv=None) -> int:
     ap.add_argument("-o", "--output", required=True, help="trace file to write")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    try:
-        trace = make_trace(args.topology, args.seed)
-    except (TopologyError, OSError) as e:
-        print(f"trsim trace from-topology: {e}", file=sys.stderr)
-        return 1
-    write_trace(args.output, trace, compression_level=4)
-    print(f"wrote {args.output}: {trace.network}, {len(trace.layers)} layers, {trace.model['macs']} MACs, synthetic")
-    return 0
+
+    def body():
+        tool.check_outputs([args.output], [args.topology])
+        try:
+            trace = make_trace(args.topology, args.seed)
+        except OSError as e:  # the topology cannot be read: invalid input
+            raise tool.ToolError(tool.describe_os_error(e)) from None
+        try:
+            write_trace(args.output, trace, compression_level=4)
+        except OSError as e:
+            raise tool.ToolError(f"{args.output}: cannot be written: {e.strerror or e}", tool.FAILED) from None
+        print(f"wrote {args.output}: {trace.network}, {len(trace.layers)} layers, {trace.model['macs']} MACs, "
+              "synthetic")
+    return tool.run("trsim trace from-topology", body, invalid=(TopologyError,))
 
 
 if __name__ == "__main__":

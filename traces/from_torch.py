@@ -27,10 +27,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-class Failure(Exception):
+from trsim_trace import tool  # noqa: E402
+
+
+class Failure(tool.ToolError):
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -72,11 +74,17 @@ def main(argv=None) -> int:
     if a.samples < 1:
         ap.error(f"--samples must be >= 1, got {a.samples}")
     path = a.model_file
+    return tool.run("from-torch", lambda: _import(a, path))
+
+
+def _import(a, path: str) -> int:
+    tool.check_outputs([a.output], [path])  # before the (long) import: exit status 4 naming the output
+    if not os.path.isfile(path):  # before PyTorch loads (seconds)
+        raise Failure(1, f"{path}: no such file")
     try:
         import torch
     except ImportError:
-        print("from-torch: PyTorch is missing: apt-get install -y python3-torch libopenblas0-pthread", file=sys.stderr)
-        return 1
+        raise Failure(1, "PyTorch is missing: apt-get install -y python3-torch libopenblas0-pthread") from None
     from trsim_trace import write_trace
     from trsim_trace.torch_import import CALIBRATION_DEFAULT, TorchImportError, import_module
 
@@ -109,12 +117,12 @@ def main(argv=None) -> int:
             write_trace(a.output, trace)
         except OSError as exc:
             raise Failure(4, f"{a.output}: cannot be written: {exc.strerror or exc}") from None
-    except Failure as f:
-        print(f"from-torch: {f}", file=sys.stderr)
-        return f.status
+    except (Failure, KeyboardInterrupt):
+        raise
     except Exception as exc:  # a failure of the importer itself: one line, never a half-written trace
-        print(f"from-torch: {path}: the import failed: {_one_line(exc)}", file=sys.stderr)
-        return 1
+        if tool.debug():
+            raise
+        raise Failure(1, f"{path}: the import failed: {_one_line(exc)}") from None
     metric = (f", float accuracy {trace.float_metric:.4f}, int8 {trace.int8_metric:.4f}"
               if trace.int8_metric is not None else ", no test set: no accuracy")
     print(f"wrote {a.output}: {trace.network}, {len(trace.layers)} layers{metric} "

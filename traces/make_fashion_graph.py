@@ -184,4 +184,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from trsim_trace import tool  # one error line, the documented exit status
+    sys.exit(tool.run("make_fashion_graph.py", main))

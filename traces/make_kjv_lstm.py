@@ -237,4 +237,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from trsim_trace import tool  # one error line, the documented exit status
+    sys.exit(tool.run("make_kjv_lstm.py", main))

@@ -162,4 +162,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from trsim_trace import tool  # one error line, the documented exit status
+    sys.exit(tool.run("make_paper.py", main))

@@ -150,4 +150,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from trsim_trace import tool
+    sys.exit(tool.run("make_traces.py", main))

@@ -16,7 +16,10 @@ simulator's own functional model; traces/tr_accuracy.py is the reference it equa
 already knows (the int8 model: no budget and no QT; rows of its /tr_accuracy table) are not re-scored.
 ``setting`` options: --threads N (batches at once, default every core), --values (stdout: only
 KEY<TAB>VALUE per key, what trsim reads; the rest on stderr), --quiet (errors only). Errors are one line
-on stderr, exit status 1. ``sweep`` reads the points with ``trsim sweep
+on stderr naming the file (traces/trsim_trace/tool.py), exit status 1 (a bad trace, key or score cache:
+CRLF endings are fine, a setting on two lines or a value outside its metric's range is named with its
+line), 4 an unexpected failure; TRSIM_DEBUG=1 adds the traceback. A cache that cannot be written (a
+read-only directory) leaves the score printed and "not cached". ``sweep`` reads the points with ``trsim sweep
 --list`` and the base config and ``set`` block of the sweep file (PyYAML), and scores each missing setting
 with a progress bar and its time.
 """
@@ -36,6 +39,7 @@ sys.path.insert(0, HERE)
 import tr_accuracy as tra  # noqa: E402
 from score_cache import ScoreCache  # noqa: E402
 from trsim_trace import intmodel as im  # noqa: E402
+from trsim_trace import tool  # noqa: E402
 from trsim_trace import Trace, TraceError, read_trace  # noqa: E402
 from trsim_trace.setting import Operand, Setting, check_key, describe_settings, parse_key, settings_key  # noqa: E402
 
@@ -116,8 +120,8 @@ def score(trace_path: str, keys: List[str], data=None, out=sys.stdout, threads: 
         try:
             cache.put(key, v, dt)
             note = f"scored in {dt:.1f} s"
-        except OSError as exc:
-            note = f"scored in {dt:.1f} s, not cached: {exc}"
+        except (OSError, ValueError) as exc:
+            note = f"scored in {dt:.1f} s, not cached: {tool.message_of(exc)}"
         print(f"{trace.network}  {key}  {trace.metric} {v:.6g}  ({note})", file=out, flush=True)
     if values_to is not None:
         for key, canonical in asked.items():
@@ -170,15 +174,24 @@ def point_setting(get) -> Optional[Setting]:
 def sweep_points(sweep_path: str, trsim: str):
     """[(point index, trace path, Setting or None)] of every point of a sweep file."""
     import yaml
-    with open(sweep_path, encoding="utf-8") as f:
-        spec = yaml.safe_load(f)
+
+    def load(path, what):
+        try:
+            with open(path, encoding="utf-8") as f:
+                return yaml.safe_load(f)
+        except OSError as exc:
+            raise ScoreError(f"{path}: the {what} cannot be read: {exc.strerror}") from None
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ScoreError(f"{path}: the {what} is not valid YAML: {tool.one_line(exc)}") from None
+    spec = load(sweep_path, "sweep file")
+    if not isinstance(spec, dict) or not isinstance(spec.get("base"), str):
+        raise ScoreError(f"{sweep_path}: base: missing (the sweep file names its base config)")
     base_path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(sweep_path)), spec["base"]))
-    with open(base_path, encoding="utf-8") as f:
-        base = yaml.safe_load(f)
+    base = load(base_path, "base config")
     fixed = {k: v for k, v in (spec.get("set") or {}).items()}
     listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
-    if listing.returncode:
-        raise SystemExit(f"{trsim} sweep {sweep_path} --list failed:\n{listing.stderr}")
+    if listing.returncode:  # trsim named the problem on one line: pass it on
+        raise ScoreError(f"{sweep_path}: trsim sweep --list failed: {tool.one_line(listing.stderr)}")
     # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/sweeps.md).
     blocks = spec.get("sweep") or {}
     blocks = blocks if isinstance(blocks, list) else [blocks]
@@ -260,13 +273,15 @@ def main(argv=None) -> int:
     p = sub.add_parser("show", help="the cached scores of a trace")
     p.add_argument("trace")
     a = ap.parse_args(argv)
-    try:
+    if a.cmd == "setting":
+        for k in a.keys:
+            try:
+                check_key(k)  # per-layer keys' layer names are checked against the trace
+            except ValueError as exc:
+                ap.error(str(exc))
+
+    def body():
         if a.cmd == "setting":
-            for k in a.keys:
-                try:
-                    check_key(k)  # per-layer keys' layer names are checked against the trace
-                except ValueError as exc:
-                    ap.error(str(exc))
             out = open(os.devnull, "w") if a.quiet else (sys.stderr if a.values else sys.stdout)
             score(a.trace, a.keys, out=out, threads=a.threads, values_to=sys.stdout if a.values else None,
                   progress=not a.quiet)
@@ -274,9 +289,9 @@ def main(argv=None) -> int:
         if a.cmd == "sweep":
             return score_sweep(a.sweep, a.trsim)
         return show(a.trace)
-    except (ScoreError, TraceError, ValueError, OSError) as exc:
-        print(f"score.py: {exc}".splitlines()[0], file=sys.stderr)
-        return 1
+    # Errors are one line naming the file (traces/trsim_trace/tool.py): a trace, cache or key that cannot be
+    # scored is invalid input (1); TRSIM_DEBUG=1 adds the traceback.
+    return tool.run("score.py", body, invalid=(ScoreError, TraceError, ValueError))
 
 
 if __name__ == "__main__":

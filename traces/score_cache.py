@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -27,6 +28,18 @@ SUFFIX = ".scores.tsv"
 
 def cache_path(trace_path: str) -> str:
     return trace_path + SUFFIX
+
+
+def out_of_range(value: float, metric: Optional[str]) -> Optional[str]:
+    """Why ``value`` cannot be a score of ``metric`` (None when it can): accuracy is a fraction in [0, 1],
+    perplexity a finite number >= 1, any other metric a finite number."""
+    if not math.isfinite(value):
+        return "is not finite"
+    if metric == "accuracy" and not 0.0 <= value <= 1.0:
+        return "is outside the allowed range [0, 1]"
+    if metric == "perplexity" and value < 1.0:
+        return "is outside the allowed range [1, inf)"
+    return None
 
 
 def trace_identity(trace_path: str) -> Tuple[int, str]:
@@ -49,28 +62,47 @@ class ScoreCache:
         self._read()
 
     def _read(self):
-        if not os.path.exists(self.path):
+        if not os.path.lexists(self.path):
             return
-        header, entries = {}, {}
-        with open(self.path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if line.startswith("#"):
-                    parts = line[1:].strip().split("\t")
-                    if len(parts) == 2:
-                        header[parts[0]] = parts[1]
-                    continue
-                if not line.strip():
-                    continue
-                cols = line.split("\t")
-                if len(cols) != 3:
-                    raise ValueError(f"{self.path}:{n}: expected 'key<TAB>value<TAB>seconds', got {line!r}")
-                entries[cols[0]] = (float(cols[1]), float(cols[2]))
+        if os.path.isdir(self.path):
+            raise ValueError(f"{self.path}: is a directory, not a score cache (remove it: scores are written there)")
+        header, entries, lines = {}, {}, {}
+        with open(self.path, "rb") as f:
+            data = f.read()
+        if b"\0" in data:
+            raise ValueError(f"{self.path}: holds NUL bytes: not a score cache")
+        try:
+            text = data.decode("utf-8")  # splitlines below: any line endings (CRLF from an editor) are valid
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{self.path}: not UTF-8 text (byte {exc.start}): not a score cache") from None
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.startswith("#"):
+                parts = line[1:].strip().split("\t")
+                if len(parts) == 2:
+                    header[parts[0]] = parts[1]
+                continue
+            if not line.strip():
+                continue
+            cols = line.split("\t")
+            if len(cols) != 3:
+                raise ValueError(f"{self.path}:{n}: expected 'key<TAB>value<TAB>seconds', got {line!r}")
+            if cols[0] in lines:
+                raise ValueError(f"{self.path}:{n}: setting {cols[0]} is also on line {lines[cols[0]]}")
+            try:
+                value, seconds = float(cols[1]), float(cols[2])
+            except ValueError:
+                raise ValueError(f"{self.path}:{n}: value '{cols[1]}' or seconds '{cols[2]}' is not a number") from None
+            lines[cols[0]] = n
+            entries[cols[0]] = (value, seconds)
         if header.get("trace_sha256") != self.sha:
             self.stale = True  # scores of another version of the trace: start afresh
             return
-        self.entries = entries
         self.metric = header.get("metric", self.metric)
+        for key, (value, _) in entries.items():
+            problem = out_of_range(value, self.metric)
+            if problem:
+                raise ValueError(f"{self.path}:{lines[key]}: {key}: {self.metric} {value!r} {problem}")
+        self.entries = entries
 
     def get(self, key: str) -> Optional[float]:
         e = self.entries.get(key)
@@ -86,7 +118,11 @@ class ScoreCache:
                 fcntl.flock(lk, fcntl.LOCK_UN)
 
     def put(self, key: str, value: float, seconds: float) -> None:
-        """Add one score and write the file (merged with what other scorers wrote meanwhile)."""
+        """Add one score and write the file (merged with what other scorers wrote meanwhile). A value its metric
+        cannot have (NaN, an accuracy above 1) is refused with ValueError: the cache holds only readable rows."""
+        problem = out_of_range(float(value), self.metric)
+        if problem:
+            raise ValueError(f"{self.metric} {value!r} {problem}")
         with self._lock():
             mine = dict(self.entries)
             self.entries = {}

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.transforms import Bbox
+from trsim_trace import tool
 
 from ..results import fmt_value  # noqa: F401 (the data layer's; the figures import it from here)
 
@@ -76,7 +77,8 @@ def save(figure: Figure, outdir: str) -> list:
     with style():
         for ext in FORMATS:
             p = os.path.join(outdir, f"{figure.name}.{ext}")
-            figure.fig.savefig(p, bbox_inches="tight", pad_inches=0.08)
+            with tool.atomic_path(p) as tmp:  # never half a figure; never over an input (tool.protect)
+                figure.fig.savefig(tmp, format=ext, bbox_inches="tight", pad_inches=0.08)
             paths.append(p)
     return paths
 

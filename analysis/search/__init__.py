@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from trsim_trace import tool
+
 from .spec import SearchError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,11 +67,15 @@ def _check_state(spec, out: str):
 
 def run(args) -> int:
     t0, cpu0 = time.time(), time.process_time()
-    try:
-        return _run(args, t0, cpu0)
-    except SearchError as exc:
-        print(f"analysis search: error: {exc}", file=sys.stderr)
-        return exc.status
+
+    def body():
+        try:
+            # -o is a directory the search creates or continues in: never the search file, never a file
+            tool.check_outputs([], [args.spec], directory_outputs=[args.out])
+            return _run(args, t0, cpu0)
+        except SearchError as exc:
+            raise tool.ToolError(str(exc), exc.status) from None
+    return tool.run("analysis search: error", body)
 
 
 def _settings(spec, base: dict):

@@ -61,6 +61,10 @@ def load_spec(path: str) -> SearchSpec:
             text = f.read()
     except OSError as exc:
         raise SearchError(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise SearchError(f"{path}: not UTF-8 text (byte {exc.start}): not a search file") from None
+    if "\0" in text:
+        raise SearchError(f"{path}: holds NUL bytes: not a search file")
     import yaml  # python3-yaml: only the search reads YAML in analysis/
 
     try:

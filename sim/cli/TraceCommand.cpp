@@ -79,7 +79,9 @@ int traceCommand(const Args& args, std::ostream& out, std::ostream& err) {
             throw std::runtime_error("not found (trsim runs the generator of the source tree it was built from)");
         out.flush();
         const int status = runPython(python);
-        if (status == exit_status::kOk || status == exit_status::kInvalidInput) return status;
+        // The generators report their own errors on one line (traces/trsim_trace/tool.py) with these statuses.
+        if (status == exit_status::kOk || status == exit_status::kInvalidInput || status == exit_status::kFailed)
+            return status;
         throw std::runtime_error("/usr/bin/python3 failed (exit status " + std::to_string(status) + ")");
     });
 }

@@ -162,6 +162,11 @@ std::vector<std::string> energyEntryUnits(const std::string& name) {
     return {"pJ", "fJ", "nJ"};
 }
 
+// A capacity divides (the SRAM energies scale by sqrt(size / capacity)): 0 would make every energy inf.
+bool isCapacityEntry(const std::string& name) {
+    return name.size() > 9 && name.compare(name.size() - 9, 9, "_capacity") == 0;
+}
+
 // The config's `energy:` block overrides entries of the energy table (and so
 // --set energy.<entry>.value=... works like any other key). An entry keeps the
 // table's unit and source unless the block gives them.
@@ -189,6 +194,7 @@ void applyEnergyOverrides(StrictYaml& y, const YAML::Node& block, const std::str
         const std::string unit = y.choice(kv.second, p, "unit", energyEntryUnits(name), e.unit);
         if (kv.second["value"]) {
             const double v = y.number(kv.second, p, "value", 0, 1e9, std::nullopt);
+            if (isCapacityEntry(name) && v == 0) y.problem(p + ".value", "0 is out of range (a capacity must be > 0)");
             for (const auto& u : kEnergyUnits)
                 if (u.first == unit) e.value = v * u.second;
             e.source = configPath + ": " + p + " (overrides " + t.path + ")";
@@ -369,6 +375,7 @@ std::map<std::string, CostEntry> loadCostTable(const std::string& path,
         y.onlyKeys(kv.second, p, {"value", "unit", "source", "derivation"});
         CostEntry e;
         const double v = y.number(kv.second, p, "value", 0, maxValue, std::nullopt);
+        if (isCapacityEntry(name) && v == 0) y.problem(p + ".value", "0 is out of range (a capacity must be > 0)");
         e.unit = y.choice(kv.second, p, "unit", unitsFor ? unitsFor(name) : unitNames, std::nullopt);
         e.source = y.text(kv.second, p, "source", std::nullopt);
         if (kv.second["source"] && e.source.empty()) y.problem(p + ".source", "must not be empty");

@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 
+from . import tool
 from .format import TraceError, check_file, conv_output_hw, gemm_shape, read_trace
 
 
@@ -85,9 +86,8 @@ def main(argv=None):
     p = sub.add_parser("info", help="print attributes and layers with shapes")
     p.add_argument("files", nargs="+")
     args = parser.parse_args(argv)
-    if args.command == "validate":
-        return _cmd_validate(args.files)
-    return _cmd_info(args.files)
+    command = _cmd_validate if args.command == "validate" else _cmd_info
+    return tool.run("trsim_trace", lambda: command(args.files), invalid=(TraceError,))
 
 
 if __name__ == "__main__":

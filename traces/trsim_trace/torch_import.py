@@ -497,7 +497,11 @@ def _as_numpy(v, what: str) -> np.ndarray:
         v = v.detach().cpu().numpy()
     a = np.asarray(v)
     if a.dtype == object or a.size == 0:
-        raise TorchImportError(f"{what}: expected a non-empty numeric tensor, got {type(v).__name__}")
+        got = f"an empty {type(v).__name__} of shape {list(a.shape)}" if a.size == 0 else type(v).__name__
+        raise TorchImportError(f"{what}: expected a non-empty numeric tensor, got {got}")
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+        raise TorchImportError(f"{what}: {bad} of {a.size} values are NaN or infinite")
     return a
 
 
@@ -554,6 +558,12 @@ def import_module(module, calibration, test: Optional[Tuple[object, object]] = N
                                ) from None
     conv = _Converter(torch, gm, None)
     nodes, layers = conv.run()
+    for name, la in layers.items():  # NaN weights would quantize to garbage with no error anywhere later
+        for part, values in (("weights", la["w"]), ("bias", la["b"])):
+            finite = np.isfinite(values)
+            if not finite.all():
+                raise TorchImportError(f"layer '{name}': {values.size - int(np.count_nonzero(finite))} of "
+                                       f"{values.size} {part} (batch norm folded in) are NaN or infinite")
     say(f"traced: {sum(n['op'] == 'layer' for n in nodes)} layers, {len(nodes)} graph nodes ({time.time() - t0:.1f} s)")
 
     # the graph computes what the module computes (folded, float)
@@ -601,6 +611,11 @@ def import_module(module, calibration, test: Optional[Tuple[object, object]] = N
         if len(want.shape) != 2:
             raise TorchImportError(f"the model's output has shape {list(want.shape)}; accuracy needs logits "
                                    f"[B, classes]")
+        classes = want.shape[1]
+        if test_y.min() < 0 or test_y.max() >= classes:
+            wrong = int(np.count_nonzero((test_y < 0) | (test_y >= classes)))
+            raise TorchImportError(f"test labels: {wrong} of {len(test_y)} are outside the model's {classes} classes "
+                                   f"(0..{classes - 1}; e.g. {int(test_y[(test_y < 0) | (test_y >= classes)][0])})")
         with torch.no_grad():
             float_pred = np.concatenate([module(torch.from_numpy(xb)).argmax(1).numpy()
                                          for xb in _batches(test_x, 256)])
