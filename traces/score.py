@@ -179,7 +179,7 @@ def sweep_points(sweep_path: str, trsim: str):
     listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
     if listing.returncode:
         raise SystemExit(f"{trsim} sweep {sweep_path} --list failed:\n{listing.stderr}")
-    # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/sweeps.md).
+    # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/user-guide/sweeps.md).
     blocks = spec.get("sweep") or {}
     blocks = blocks if isinstance(blocks, list) else [blocks]
     keys = list(dict.fromkeys(k for b in blocks for kind in ("product", "zip") for k in ((b or {}).get(kind) or {})))
