@@ -10,6 +10,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -67,10 +68,12 @@ def test_the_commands_of_a_document_run(doc, tmp_path):
         if block.skip is not None:
             continue
         script = block.command()
+        start = time.monotonic()
         r = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=repo, env=env,
                            capture_output=True, text=True, timeout=BLOCK_TIMEOUT_S)
         assert r.returncode == 0, (f"{block.file}:{block.line}: exit {r.returncode}\n--- command\n{script}"
                                    f"--- stdout (end)\n{r.stdout[-3000:]}\n--- stderr (end)\n{r.stderr[-3000:]}")
+        print(f"{block.file}:{block.line}: {time.monotonic() - start:.1f} s")   # shown with -s
 
 
 def test_links_point_at_files():
