@@ -39,8 +39,10 @@ def chosen_files():
 
 
 def repository_copy(dest):
-    """The source tree without builds, results or VCS data, and build/ pointing at the built trsim."""
-    ignore = shutil.ignore_patterns(".git", "build", "build-*", "results", "__pycache__", "*.pyc", ".pytest_cache")
+    """The source tree without builds, results, generated traces (hundreds of MB) or VCS data, and build/
+    pointing at the built trsim."""
+    ignore = shutil.ignore_patterns(".git", "build", "build-*", "results", "generated", "__pycache__", "*.pyc",
+                                    ".pytest_cache")
     shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
     (dest / "build").symlink_to(TRSIM.parent, target_is_directory=True)
     return dest
