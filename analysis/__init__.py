@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m analysis --help
 
-Library use (docs/analysis.md): `load(paths)` -> `Results`; `frame(paths, level="point"|"layer")` -> a
+Library use (docs/user-guide/analysis.md): `load(paths)` -> `Results`; `frame(paths, level="point"|"layer")` -> a
 pandas DataFrame; `figures.plot_*` -> `figures.Figure` (matplotlib figure plus the plotted numbers);
 `figures.save`; `export.layer_rows` / `export.point_rows`.
 """

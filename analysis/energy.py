@@ -3,7 +3,7 @@
     python3 -m analysis energy RUN.h5|SWEEP.h5 ... -o DIR     stacked bars of energy_<component>_pj per layer
     python3 -m analysis accelergy RUN.h5|SWEEP.h5 -o DIR      DIR/ERT.yaml and DIR/ART.yaml per run or point
 
-Reads the results layout of docs/energy.md: /layers/<layer>/energy_<component>_pj (disjoint components,
+Reads the results layout of docs/model/energy.md: /layers/<layer>/energy_<component>_pj (disjoint components,
 energy_total_pj their sum), /layers/<layer>/actions/<action>/{count,pj_each,energy_pj}, /run/area_*_mm2 and
 the resolved config (root attribute config_yaml) with every energy and area entry's source. A sweep file's
 points are read from /points/<hash>/ the same way.

@@ -85,7 +85,7 @@ def main() -> int:
     ap.add_argument("--setting", default=NEW)
     ap.add_argument("--before", action="store_true", help="also time the reference scorer")
     ap.add_argument("--reference-only", action="store_true",
-                    help="only the reference scorer (e.g. under another BLAS: LD_LIBRARY_PATH, see docs/import.md)")
+                    help="only the reference scorer (e.g. under another BLAS: LD_LIBRARY_PATH, see docs/user-guide/import.md)")
     ap.add_argument("--golden", action="store_true", help="check the fast scorer against every cached score")
     ap.add_argument("--trsim", default=os.path.join(ROOT, "build", "trsim"))
     a = ap.parse_args()

@@ -9,7 +9,7 @@ MODEL.py defines
                             the trace has no accuracy and the layer inputs come from the calibration inputs)
     calibration_data()   -> inputs fitting the activation scales (optional: without it the first 2000 test
                             inputs)
-The import (traces/trsim_trace/torch_import.py, docs/import.md) folds batch norm, quantizes to int8, records
+The import (traces/trsim_trace/torch_import.py, docs/user-guide/import.md) folds batch norm, quantizes to int8, records
 every layer's integer inputs for N inputs (default 4) and stores the test set and the float and int8 accuracy.
 Exit status: 0 written, 1 the model cannot be imported (one line naming the fx node and op) or MODEL.py failed,
 2 usage, 4 the output could not be written. Nothing is written unless the whole import succeeded.

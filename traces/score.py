@@ -192,7 +192,7 @@ def sweep_points(sweep_path: str, trsim: str):
     listing = subprocess.run([trsim, "sweep", sweep_path, "--list"], capture_output=True, text=True)
     if listing.returncode:  # trsim named the problem on one line: pass it on
         raise ScoreError(f"{sweep_path}: trsim sweep --list failed: {tool.one_line(listing.stderr)}")
-    # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/sweeps.md).
+    # The swept keys: of one block (a map) or of every block of a list (sweep blocks, docs/user-guide/sweeps.md).
     blocks = spec.get("sweep") or {}
     blocks = blocks if isinstance(blocks, list) else [blocks]
     keys = list(dict.fromkeys(k for b in blocks for kind in ("product", "zip") for k in ((b or {}).get(kind) or {})))

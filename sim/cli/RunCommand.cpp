@@ -34,7 +34,7 @@ CommandSpec runSpec() {
         "with SCALE-Sim v2's columns (sim/io/ScaleSimReports.hpp has each column's meaning).\n"
         "The model accuracy of the config's setting comes from the trace or its score cache\n"
         "<trace>.scores.tsv; with accuracy.score: auto (the default) a missing one is scored\n"
-        "first (traces/score.py on the trace's test set) and cached (docs/import.md).\n"
+        "first (traces/score.py on the trace's test set) and cached (docs/user-guide/import.md).\n"
         "PE kinds (pe.kind):\n" +
         peKindHelp() +
         "Exit codes: 0 done, 1 invalid config or trace, 2 usage, 4 simulation or output error.\n";

@@ -32,7 +32,7 @@ CommandSpec sweepSpec() {
                  "                   [--slurm-script FILE --slurm-tasks N] [--layers NAME,...|A:B]";
     spec.description =
         "Runs every point of a sweep (a base config and key paths to vary, as one block\n"
-        "or a list of blocks whose points are united; see docs/sweeps.md)\n"
+        "or a list of blocks whose points are united; see docs/user-guide/sweeps.md)\n"
         "as separate trsim run processes and writes all results to one HDF5 file: one\n"
         "group per point plus a summary table. Points already in OUT.h5 are skipped, so\n"
         "re-running resumes; points of other sweeps already in OUT.h5 are kept beside\n"

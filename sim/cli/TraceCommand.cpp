@@ -28,7 +28,7 @@ CommandSpec traceSpec() {
         "torch.nn.Module), test_data() -> (inputs, labels) and optionally calibration_data();\n"
         "batch norm is folded, convs and linear layers quantized to int8, every layer's\n"
         "integer inputs for N test inputs recorded, the test set and the float and int8\n"
-        "accuracy stored (docs/import.md). An op the integer model cannot run is an error\n"
+        "accuracy stored (docs/user-guide/import.md). An op the integer model cannot run is an error\n"
         "naming the node and the op. Runs /usr/bin/python3 traces/from_torch.py (PyTorch).\n"
         "Nothing is written unless the whole trace is.\n"
         "Exit codes: 0 done, 1 invalid topology or model, 2 usage, 4 generator or output error.\n";

@@ -20,7 +20,7 @@ CommandSpec topLevelSpec() {
         "  run        simulate every layer of a trace on the configured array\n"
         "  sweep      run many configs (a base config and key paths to vary) into one file\n"
         "  config     print the config reference (--reference)\n"
-        "  trace      make traces: from-topology (a SCALE-Sim topology CSV)\n"
+        "  trace      make traces: from-topology (a SCALE-Sim topology CSV), from-torch (a PyTorch model)\n"
         "  analysis   figures and CSV from results (python3 -m analysis, from any directory)\n"
         "\n"
         "'trsim COMMAND --help' describes each command.\n"

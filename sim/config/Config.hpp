@@ -148,7 +148,7 @@ std::string outputPrecisionText(const OutputPrecisionConfig& p);
 // What the VCD waveform shows: step: per step, every PE's operand indices,
 // partial sums and work (every mode); cycle: the clock and, per PE and cycle, its
 // operands' values and kept terms, the term pair in progress, the coefficient
-// counters and the partial sum (simulation.mode structural; docs/structural.md).
+// counters and the partial sum (simulation.mode structural; docs/model/structural.md).
 enum class VcdLevel { Step, Cycle };
 
 struct OutputConfig {

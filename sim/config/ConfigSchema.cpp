@@ -88,7 +88,7 @@ std::vector<ConfigKeyDoc> buildKeys() {
          "what the VCD shows: step: per step, operand indices, partial sums and work (every mode); cycle: the clock "
          "and per PE and cycle its operands' values and kept terms, the term pair in progress, the coefficient "
          "counters and the partial sum (simulation.mode structural; pe.kind tr, laconic, mac, dnateq; "
-         "docs/structural.md); not part of the config hash"},
+         "docs/model/structural.md); not part of the config hash"},
         {"outputs.term_histograms", T::Boolean, "", "true", false,
          "per-layer term histograms (terms per value before and after TR, term pairs per group, kept exponents); "
          "they cost about half a run's time on large layers"},
@@ -108,7 +108,7 @@ std::vector<ConfigKeyDoc> buildKeys() {
         {"accuracy.score", T::Choice, "auto, cached, off", "auto", false,
          "the model accuracy of a setting the trace and its score cache lack: auto scores it now (traces/score.py on "
          "the trace's test set, cached beside the trace), cached reports NaN and the command that scores it, off "
-         "reports none (not part of the config hash; docs/import.md)"},
+         "reports none (not part of the config hash; docs/user-guide/import.md)"},
         {"per_layer", T::List, "", "[]", false,
          "keys that differ per layer: a list of {layers: SELECTION, set: {KEY: VALUE, ...}}, later entries win "
          "(section below; docs/per-layer.md)"},

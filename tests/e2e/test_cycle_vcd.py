@@ -1,4 +1,4 @@
-"""The cycle-level structural waveform (outputs.vcd_level: cycle, docs/structural.md): a tiny fc layer on a
+"""The cycle-level structural waveform (outputs.vcd_level: cycle, docs/model/structural.md): a tiny fc layer on a
 2 x 2 array, whose first tMAC step is worked out by hand below, term pair by term pair; the run's results
 with and without the waveform are the same; a MAC PE's one-cycle steps; the config errors."""
 import subprocess

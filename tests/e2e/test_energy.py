@@ -1,4 +1,4 @@
-"""The energy model end to end (docs/energy.md): outputs leave at the next layer's width, so a MAC array
+"""The energy model end to end (docs/model/energy.md): outputs leave at the next layer's width, so a MAC array
 at QT 4 writes at most three quarters of QT 8's DRAM bytes on the MLP (half, by hand); every energy
 component is a disjoint part and energy_total_pj their sum at every scope, with per-action counts whose
 energies add up to their component; static energy scales with simulated time."""

@@ -1,4 +1,4 @@
-"""An example MODEL.py for `trsim trace from-torch` (docs/import.md): a small CNN with the parts real networks
+"""An example MODEL.py for `trsim trace from-torch` (docs/user-guide/import.md): a small CNN with the parts real networks
 have (batch norm, a residual block, a depthwise-separable block, max and global average pooling, a linear
 head), trained here on Fashion-MNIST (Debian's dataset-fashion-mnist): 3 epochs over 20,000 images, about
 340 CPU seconds (minutes on 2 cores).

@@ -1,7 +1,7 @@
 """trsim_trace: writer, reader and validator of trsim's HDF5 layer traces (format_version 1), and the
 functional Term Revealing rules in numpy (``trsim_trace.tr``).
 
-See traces/README.md for the format. Command line (from /work/main/traces, or with PYTHONPATH=traces)::
+See traces/README.md for the format. Command line (from traces/, or from the repository root with PYTHONPATH=traces)::
 
     /usr/bin/python3 -m trsim_trace validate FILE [FILE ...]
     /usr/bin/python3 -m trsim_trace info FILE [FILE ...]

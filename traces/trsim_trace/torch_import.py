@@ -1,5 +1,5 @@
 """PyTorch models in: an ``nn.Module`` becomes a trsim trace (format 2 with a network graph) that trsim
-simulates and the accuracy scorer re-runs (docs/import.md has the whole path).
+simulates and the accuracy scorer re-runs (docs/user-guide/import.md has the whole path).
 
     trace = import_module(model, calibration, test=(inputs, labels), samples=4, network="mynet")
     write_trace("mynet.h5", trace)
