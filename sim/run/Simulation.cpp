@@ -61,7 +61,8 @@ LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q,
     const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
                        keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
-    if (c.outputs.termHistograms) r.histograms = pool.submit([&l, &c] { return termHistograms(l, c); });
+    if (c.outputs.termHistograms)
+        r.histograms = pool.submit([&l, &q, &c] { return termHistograms(l, q.inputs(), q.weights(), c); });
     return r;
 }
 
