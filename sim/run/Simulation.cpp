@@ -253,6 +253,11 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const MemorySpec memory = memorySpecFromConfig(config);
     std::unique_ptr<SystolicArray>& array = design.array;
     std::unique_ptr<StructuralArray>& structural = design.structural;
+    if (config.simulation.mode == SimMode::Structural && showProgress &&
+        static_cast<int64_t>(config.array.rows) * config.array.cols >= 128 * 128)
+        progress << "trsim: wiring the structural array: " << config.array.rows << "x" << config.array.cols
+                 << " PE modules (set-up takes a while at this size)...\n"
+                 << std::flush;
     if (config.simulation.mode == SimMode::Structural)
         structural = std::make_unique<StructuralArray>("array", spec, memory, cycle, rowDataPathSpecFromConfig(config));
     else

@@ -184,3 +184,13 @@ def test_killed_merge_temporary_is_removed_even_if_its_pid_lives_on(inputs):
         assert leftovers(inputs.dir) == []
     finally:
         zombie.wait()
+
+
+def test_huge_structural_array_is_refused_with_its_bound(inputs):
+    start = time.monotonic()
+    r = trsim("run", inputs.config, "-o", inputs.dir / "o.h5", "--set", "simulation.mode=structural",
+              "--set", "array.rows=4096", "--set", "array.cols=4096", timeout=120)
+    assert time.monotonic() - start < 60
+    assert r.returncode == 1, r.stderr
+    assert "array.rows x array.cols: 4096x4096 = 16777216 PEs" in r.stderr and "at most 262144" in r.stderr, r.stderr
+    assert not (inputs.dir / "o.h5").exists()
