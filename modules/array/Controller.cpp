@@ -1,6 +1,7 @@
 #include "modules/array/Controller.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "modules/array/DepthwisePacking.hpp"
 #include "modules/functional/TermTable.hpp"
@@ -51,14 +52,21 @@ void Controller::run() {
     // SystemC would turn an exception escaping a process into a report; keep the
     // original so the caller sees what went wrong.
     // With the last layer done nothing is left to happen and sc_start returns by itself.
+    std::size_t layer = 0;
     try {
         std::future<PreparedLayer> next;
         if (!layers_.empty()) next = startPreparing(0);
-        for (std::size_t i = 0; i < layers_.size(); ++i) {
+        for (; layer < layers_.size(); ++layer) {
             std::future<PreparedLayer> current = std::move(next);
-            if (i + 1 < layers_.size()) next = startPreparing(i + 1);
-            onLayerDone_(i, runLayer(i, current.get()));
+            if (layer + 1 < layers_.size()) next = startPreparing(layer + 1);
+            onLayerDone_(layer, runLayer(layer, current.get()));
         }
+    } catch (const std::out_of_range& e) {
+        // A value wider than its encoding's bits (TermTable, encode) names no layer by itself.
+        error_ = std::make_exception_ptr(std::out_of_range(
+            "layer '" + layers_[layer].name + "': " + e.what() +
+            " (the layer's operands as its PEs get them, against operands.weights.bits and operands.data.bits)"));
+        sc_core::sc_stop();
     } catch (...) {
         error_ = std::current_exception();
         sc_core::sc_stop();

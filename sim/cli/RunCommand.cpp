@@ -66,19 +66,25 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         const std::string output = vm.count("output") ? nonEmptyOption(vm, "output", "--output") : "trsim_out.h5";
         file = vm["config"].as<std::string>();
         std::vector<std::string> overrides = configOverrides(vm);
-        if (vm.count("layers")) overrides.push_back(layersOverride(vm["layers"].as<std::string>()));
+        if (vm.count("layers")) overrides.push_back(layersOverride(nonEmptyOption(vm, "layers", "--layers")));
         const std::string reportDir = vm.count("report-csv") ? nonEmptyOption(vm, "report-csv", "--report-csv") : "";
         const SimConfig config = loadConfig(file, overrides);
 
         // Every output is checked before the simulation, not found wanting after it.
-        std::vector<InputFile> inputs{{config.configPath, "config"}, {config.tracePath, "trace"},
-                                      {config.energy.path, "energy table"}};
+        std::vector<InputFile> inputs = inputFilesOf(config);
         checkOutputPath(output, inputs);
+        inputs.push_back({output, "results file (-o)"});
         if (const std::string vcd = vcdFilePath(config); !vcd.empty()) {
-            inputs.push_back({output, "results file (-o)"});
-            checkOutputPath(vcd, inputs);
-            if (vcd == output) throw OutputError(vcd + ": outputs.vcd and -o name the same file");
+            if (vcd == output || sameFile(vcd, output)) throw OutputError(vcd + ": outputs.vcd and -o name the same file");
+            try {
+                checkOutputPath(vcd, inputs);
+            } catch (const OutputError& e) {
+                throw OutputError(std::string("outputs.vcd: ") + e.what());
+            }
+            inputs.push_back({vcd, "waveform (outputs.vcd)"});
         }
+        if (!reportDir.empty())
+            checkOutputDirectory(reportDir, {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv"}, inputs, "--report-csv");
         installSignalCleanup();
         removeStaleTemporaries(output);
 

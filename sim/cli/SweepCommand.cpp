@@ -55,7 +55,9 @@ CommandSpec sweepSpec() {
         "write a Slurm job-array script running N shards, then exit")(
         "slurm-tasks", po::value<int>()->default_value(4)->value_name("N"), "array size for --slurm-script")(
         "layers", po::value<std::string>()->value_name("NAME,...|A:B"),
-        "simulate only these layers at every point (simulation.layers)");
+        "simulate only these layers at every point (simulation.layers)")(
+        "max-points", po::value<int>()->value_name("N"),
+        ("refuse sweeps of more than N points (default " + std::to_string(kDefaultMaxSweepPoints) + ")").c_str());
     spec.hidden.add_options()("sweep", po::value<std::string>(), "");
     spec.positional.add("sweep", 1);
     return spec;
@@ -68,6 +70,7 @@ struct SweepArgs {
     int shard = 0, shards = 1, slurmTasks = 4;
     bool shardGiven = false;
     std::string layers;  // --layers: simulation.layers for every point
+    std::size_t maxPoints = kDefaultMaxSweepPoints;  // --max-points
 };
 
 bool parseShard(const std::string& s, int& index, int& count) {
@@ -102,7 +105,8 @@ SweepArgs parseSweepArgs(const po::variables_map& vm) {
     a.slurmTasks = atLeast(vm, "slurm-tasks", "--slurm-tasks", 1);
     a.noMerge = vm.count("no-merge") > 0;
     a.mergeOnly = vm.count("merge-only") > 0;
-    if (vm.count("layers")) a.layers = vm["layers"].as<std::string>();
+    if (vm.count("layers")) a.layers = nonEmptyOption(vm, "layers", "--layers");
+    if (vm.count("max-points")) a.maxPoints = static_cast<std::size_t>(atLeast(vm, "max-points", "--max-points", 1));
     if (a.noMerge && a.mergeOnly) throw UsageError("--no-merge and --merge-only exclude each other");
     return a;
 }
@@ -154,8 +158,10 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
         }
         SweepArgs a = parseSweepArgs(vm);
         file = a.sweep;
-        const SweepSpec spec = loadSweep(a.sweep, a.layers.empty() ? std::vector<std::string>{}
-                                                                   : std::vector<std::string>{layersOverride(a.layers)});
+        const SweepSpec spec = loadSweep(a.sweep,
+                                         a.layers.empty() ? std::vector<std::string>{}
+                                                          : std::vector<std::string>{layersOverride(a.layers)},
+                                         a.maxPoints, &err);
         for (const SweepBlockCount& b : spec.blocks)
             if (b.repeated > 0)
                 err << "trsim sweep: " << spec.path << ": " << b.where << ": " << b.repeated << " of its " << b.listed
@@ -193,7 +199,7 @@ int sweepCommand(const Args& args, std::ostream& out, std::ostream& err) {
         file = a.output;
         const std::string parts = a.output + ".parts";
         const std::set<std::string> done = completedPoints(a.output);
-        if (merges) removeStaleTemporaries(a.output);
+        if (merges) removeStaleTemporaries(a.output, /*targetLocked=*/true);
         std::vector<int> todo;
         int resumed = 0;
         for (const SweepPoint& p : spec.points) {

@@ -59,7 +59,15 @@ void sizeArrayToArea(SimConfig& c, const std::string& file) {
         throw ConfigError({file + ": array.area_mm2: " + std::to_string(budget) + " mm2 does not fit one " + c.pe.kind +
                            " PE and its row data path (" + need + " mm2)"});
     }
-    int lo = 1, hi = 4096;  // logic grows with n: the largest n that fits, by bisection
+    constexpr int kLargest = 4096;  // array.rows and array.cols allow at most this
+    if (logicAt(kLargest + 1) <= budget) {
+        char most[64];
+        std::snprintf(most, sizeof most, "%.6g", logicAt(kLargest));
+        throw ConfigError({file + ": array.area_mm2: " + std::to_string(budget) + " mm2 fits more than the largest " +
+                           std::to_string(kLargest) + "x" + std::to_string(kLargest) + " " + c.pe.kind +
+                           " array; at most " + most + " mm2 of logic is allowed for this design"});
+    }
+    int lo = 1, hi = kLargest;  // logic grows with n: the largest n that fits, by bisection
     while (lo < hi) {
         const int mid = (lo + hi + 1) / 2;
         if (logicAt(mid) <= budget) lo = mid;

@@ -420,6 +420,19 @@ void checkCycleWaveform(StrictYaml& y, const SimConfig& c) {
                                            " (vcd_level: step works for every kind)");
 }
 
+// The structural array wires one SystemC module per PE, with its links and ports: a
+// 4096 x 4096 array takes minutes and gigabytes to set up before its first cycle.
+constexpr int64_t kMaxStructuralPes = 512 * 512;
+
+void checkStructuralSize(const SimConfig& c, const std::string& path) {
+    const int64_t pes = static_cast<int64_t>(c.array.rows) * c.array.cols;
+    if (c.simulation.mode != SimMode::Structural || pes <= kMaxStructuralPes) return;
+    throw ConfigError({path + ": array.rows x array.cols: " + std::to_string(c.array.rows) + "x" +
+                       std::to_string(c.array.cols) + " = " + std::to_string(pes) +
+                       " PEs, more than simulation.mode structural wires (at most " + std::to_string(kMaxStructuralPes) +
+                       " PEs, e.g. 512x512: one SystemC module per PE); fast and detailed mode take any size"});
+}
+
 // Rules of the run-time data path in the structural array and in the models
 // that follow it only in part: each problem names the key and what is allowed.
 void checkStructuralRules(StrictYaml& y, const SimConfig& c) {
@@ -608,6 +621,7 @@ SimConfig loadConfig(const std::string& path, const std::vector<std::string>& ov
     y.throwIfAny();
     if (!areaTable.empty()) c.area = loadAreaTable(areaTable);
     if (c.array.areaMm2) sizeArrayToArea(c, path);
+    checkStructuralSize(c, path);
     c.resolvedYaml = emitResolved(c, Emit::Everything);
     c.hash = fnv1aHex(emitResolved(c, Emit::HashedOnly));
     return c;

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
+#include "sim/config/Config.hpp"
+#include "sim/io/ScoreCache.hpp"
 #include "sim/io/TemporaryFiles.hpp"
 
 namespace trsim {
@@ -17,6 +20,14 @@ bool sameFile(const std::string& a, const std::string& b) {
     struct stat sa {}, sb {};
     if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+std::vector<InputFile> inputFilesOf(const SimConfig& config) {
+    std::vector<InputFile> inputs{{config.configPath, "config"}, {config.tracePath, "trace"}};
+    if (!config.tracePath.empty()) inputs.push_back({scoreCachePath(config.tracePath), "trace's score cache"});
+    if (!config.energy.path.empty()) inputs.push_back({config.energy.path, "energy table"});
+    if (!config.area.path.empty()) inputs.push_back({config.area.path, "area table"});
+    return inputs;
 }
 
 void checkOutputPath(const std::string& path, const std::vector<InputFile>& inputs) {
@@ -33,6 +44,47 @@ void checkOutputPath(const std::string& path, const std::vector<InputFile>& inpu
         throw OutputError(path + ": directory '" + dir.string() + "' does not exist (create it first)");
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         throw OutputError(path + ": directory '" + dir.string() + "' is not writable: " + std::strerror(errno));
+    // access(2) says yes to root everywhere, also on file systems that take no new file (/proc):
+    // create and remove a probe beside the output, as its temporary file will be.
+    const std::string probe = path + ".tmp-probe-" + std::to_string(::getpid());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw OutputError(path + ": cannot create a file in directory '" + dir.string() + "': " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
+void checkOutputDirectory(const std::string& dir, const std::vector<std::string>& files,
+                          const std::vector<InputFile>& inputs, const std::string& option) {
+    if (dir.empty()) throw OutputError(option + ": the directory is empty");
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (exists && !fs::is_directory(dir, ec))
+        throw OutputError(option + " " + dir + ": is not a directory");
+    if (exists) {
+        if (::access(dir.c_str(), W_OK | X_OK) != 0)
+            throw OutputError(option + " " + dir + ": is not writable: " + std::strerror(errno));
+        for (const std::string& f : files) {
+            try {
+                checkOutputPath((fs::path(dir) / f).string(), inputs);
+            } catch (const OutputError& e) {
+                throw OutputError(option + " " + dir + ": " + e.what());
+            }
+        }
+        return;
+    }
+    // Created when written, with its missing parents: the nearest existing one must take it.
+    fs::path parent = fs::path(dir).parent_path();
+    while (!parent.empty() && !fs::exists(parent, ec)) parent = parent.parent_path();
+    if (parent.empty()) parent = ".";
+    if (!fs::is_directory(parent, ec))
+        throw OutputError(option + " " + dir + ": '" + parent.string() + "' is not a directory");
+    // access(2) says yes to root also where no directory can be made (/proc): make and remove a probe.
+    std::string probe = (parent / (".trsim-probe-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+    if (::access(parent.c_str(), W_OK | X_OK) != 0 || ::mkdtemp(probe.data()) == nullptr)
+        throw OutputError(option + " " + dir + ": cannot be created in directory '" + parent.string() +
+                          "': " + std::strerror(errno));
+    ::rmdir(probe.c_str());
 }
 
 void writeFileAtomically(const std::string& path, const void* data, std::size_t size) {

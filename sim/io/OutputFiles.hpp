@@ -12,6 +12,8 @@
 
 namespace trsim {
 
+struct SimConfig;
+
 // An output cannot be written (exit status 4). what() names the path.
 class OutputError : public std::runtime_error {
 public:
@@ -23,8 +25,18 @@ struct InputFile {
     std::string role;  // "config", "trace", "energy table", "sweep file", ...
 };
 
+// Every file a run of `config` reads: the config, the trace, the trace's score
+// cache (ScoreCache.hpp), the energy and area tables (those configured).
+std::vector<InputFile> inputFilesOf(const SimConfig& config);
+
 // Throws OutputError naming `path` (shown as given) and the problem.
 void checkOutputPath(const std::string& path, const std::vector<InputFile>& inputs);
+
+// For an output directory (e.g. --report-csv DIR) that will hold `files`: DIR is
+// a directory or will be created inside an existing writable directory, and
+// each DIR/file passes checkOutputPath. Throws OutputError naming `option`.
+void checkOutputDirectory(const std::string& dir, const std::vector<std::string>& files,
+                          const std::vector<InputFile>& inputs, const std::string& option);
 
 // True if both paths exist and are the same file (st_dev and st_ino), whatever their names.
 bool sameFile(const std::string& a, const std::string& b);

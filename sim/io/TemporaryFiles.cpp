@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace trsim {
@@ -106,7 +107,21 @@ void unregisterChild(pid_t pid) {
     }
 }
 
-void removeStaleTemporaries(const std::string& target) {
+namespace {
+
+// Whether process `pid` still runs: it exists and is not a zombie (dead, not yet reaped).
+bool running(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) return true;  // no /proc: trust kill(2)
+    const auto close = text.rfind(')');  // "pid (comm) S ...": comm may hold spaces and parentheses
+    return close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'Z';
+}
+
+}  // namespace
+
+void removeStaleTemporaries(const std::string& target, bool targetLocked) {
     const fs::path t(target);
     const fs::path dir = t.parent_path().empty() ? fs::path(".") : t.parent_path();
     const std::string prefix = t.filename().string() + ".tmp-";
@@ -118,7 +133,7 @@ void removeStaleTemporaries(const std::string& target) {
         const std::string pidText = rest.substr(0, rest.find_first_not_of("0123456789"));
         if (pidText.empty() || pidText.size() > 9) continue;
         const pid_t pid = static_cast<pid_t>(std::stol(pidText));
-        if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM) continue;  // its writer still runs
+        if (pid == ::getpid() || (!targetLocked && running(pid))) continue;  // its writer still runs
         std::error_code ignored;
         fs::remove(it->path(), ignored);
     }

@@ -42,7 +42,10 @@ void forgetOnSignal(int handle);
 void registerChild(pid_t pid);
 void unregisterChild(pid_t pid);
 
-// Removes "<target>.tmp-<pid>[<suffix>]" files whose process is gone (left by kill -9 or a crash).
-void removeStaleTemporaries(const std::string& target);
+// Removes "<target>.tmp-<pid>[<suffix>]" files whose process is gone (left by kill -9 or a crash;
+// a killed process its parent has not reaped yet, a zombie, counts as gone).
+// `targetLocked`: the caller holds the target's lock (SweepLock), so no other process
+// may be writing it and every temporary of the target is stale, whatever its pid.
+void removeStaleTemporaries(const std::string& target, bool targetLocked = false);
 
 }  // namespace trsim

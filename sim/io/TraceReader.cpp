@@ -60,6 +60,8 @@ std::string requiredNonEmptyString(hid_t obj, const std::string& where, const st
 
 int requiredIntInRange(hid_t obj, const std::string& where, const std::string& name, int64_t lo, int64_t hi) {
     const int64_t v = requiredAttribute(obj, where, name, "an integer", h5read::readIntAttribute);
+    if (v > hi && hi == INT_MAX)
+        fail(attributeWhere(where, name), "is too large: " + std::to_string(v) + ", at most " + std::to_string(hi));
     if (v < lo || v > hi) {
         const std::string range = hi == INT_MAX ? ">= " + std::to_string(lo) : "in " + std::to_string(lo) + ".." + std::to_string(hi);
         fail(attributeWhere(where, name), "must be " + range + ", got " + std::to_string(v));

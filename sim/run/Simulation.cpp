@@ -24,6 +24,7 @@
 #include "sim/run/LayerStats.hpp"
 #include "sim/run/OutputPrecision.hpp"
 #include "sim/run/TermHistograms.hpp"
+#include "sim/run/RunDesign.hpp"
 #include "sim/run/ThreadPool.hpp"
 #include "sim/run/QuantizedOperands.hpp"
 
@@ -60,7 +61,8 @@ LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q,
     const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
                        keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
-    if (c.outputs.termHistograms) r.histograms = pool.submit([&l, &c] { return termHistograms(l, c); });
+    if (c.outputs.termHistograms)
+        r.histograms = pool.submit([&l, &q, &c] { return termHistograms(l, q.inputs(), q.weights(), c); });
     return r;
 }
 
@@ -185,8 +187,10 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     double layerStart = 0;  // host time the current layer started, s since wallStart
     // The SystemC thread runs the array; the pool prepares operands and computes
     // references, so layers overlap but every result is the same as with one thread.
-    ThreadPool pool(config.simulation.threads > 1 ? config.simulation.threads : 0);
     std::vector<LayerReferences> references(trace.layers.size());
+    // Declared after everything the pool's tasks read: it joins the pool first (RunDesign.hpp).
+    RunDesign design(config.simulation.threads);
+    ThreadPool& pool = design.pool;
 
     auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
         const TraceLayer& l = trace.layers[i];
@@ -247,8 +251,13 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const sc_core::sc_time cycle(clockPeriodPs(config.clockMhz), sc_core::SC_PS);
     const ArraySpec spec = arraySpecFromConfig(config);
     const MemorySpec memory = memorySpecFromConfig(config);
-    std::unique_ptr<SystolicArray> array;
-    std::unique_ptr<StructuralArray> structural;
+    std::unique_ptr<SystolicArray>& array = design.array;
+    std::unique_ptr<StructuralArray>& structural = design.structural;
+    if (config.simulation.mode == SimMode::Structural && showProgress &&
+        static_cast<int64_t>(config.array.rows) * config.array.cols >= 128 * 128)
+        progress << "trsim: wiring the structural array: " << config.array.rows << "x" << config.array.cols
+                 << " PE modules (set-up takes a while at this size)...\n"
+                 << std::flush;
     if (config.simulation.mode == SimMode::Structural)
         structural = std::make_unique<StructuralArray>("array", spec, memory, cycle, rowDataPathSpecFromConfig(config));
     else
@@ -265,7 +274,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const OperandDetail detail = config.simulation.mode == SimMode::Fast       ? OperandDetail::Counts
                                  : config.simulation.mode == SimMode::Detailed ? OperandDetail::Terms
                                                                                : OperandDetail::TermsAndData;
-    auto controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
+    design.controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
                                                    detail, onLayerDone, onProgress);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
@@ -278,7 +287,11 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
                  << std::setprecision(1) << elapsed() << " s elapsed\n"
                  << std::defaultfloat << std::flush;
     };
-    sc_core::sc_fifo<GemmJob*> toArray("to_array_fifo", 1), fromArray("from_array_fifo", 1);
+    const std::unique_ptr<Controller>& controller = design.controller;
+    design.toArray = std::make_unique<sc_core::sc_fifo<GemmJob*>>("to_array_fifo", 1);
+    design.fromArray = std::make_unique<sc_core::sc_fifo<GemmJob*>>("from_array_fifo", 1);
+    sc_core::sc_fifo<GemmJob*>& toArray = *design.toArray;
+    sc_core::sc_fifo<GemmJob*>& fromArray = *design.fromArray;
     controller->toArray(toArray);
     controller->fromArray(fromArray);
     if (structural) {

@@ -97,7 +97,8 @@ LayerMap histogram(const std::string& layer, const std::string& name, const std:
 
 }  // namespace
 
-std::vector<LayerMap> termHistograms(const TraceLayer& l, const SimConfig& c) {
+std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& inputs, const IntTensor& weights,
+                                     const SimConfig& c) {
     const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc, xc;
@@ -109,28 +110,28 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const SimConfig& c) {
     // rows), so the histograms never hold a whole lowered or revealed operand.
     constexpr int64_t kBlockValues = int64_t{1} << 20;
     if (l.type == LayerType::Conv) {
-        const int64_t rows = l.inputs.dim(0) * convOutputSize(l.inputs.dim(2), l.weights.dim(2), l.conv.strideH, l.conv.padH) *
-                             convOutputSize(l.inputs.dim(3), l.weights.dim(3), l.conv.strideW, l.conv.padW);
+        const int64_t rows = inputs.dim(0) * convOutputSize(inputs.dim(2), weights.dim(2), l.conv.strideH, l.conv.padH) *
+                             convOutputSize(inputs.dim(3), weights.dim(3), l.conv.strideW, l.conv.padW);
         for (int g = 0; g < l.conv.groups; ++g) {
-            const IntTensor wg = lowerConvWeights(l.weights, l.conv, g);
+            const IntTensor wg = lowerConvWeights(weights, l.conv, g);
             const RevealedOperand rw = reveal(wg, c.weights);
             countOperand(wg, rw, wTable, wc);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
             for (int64_t m0 = 0; m0 < rows; m0 += block) {
-                const IntTensor xb = lowerConvRows(l.inputs, l.weights, l.conv, g, m0, std::min(block, rows - m0));
+                const IntTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
                 const RevealedOperand rx = reveal(xb, c.data);
                 countOperand(xb, rx, xTable, xc);
                 countPairs(rx, rw, c.weights.groupSize, pairs);
             }
         }
     } else {
-        const RevealedOperand rx = reveal(l.inputs, c.data);
-        countOperand(l.inputs, rx, xTable, xc);
-        const int64_t n = l.weights.dim(0), k = l.weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
+        const RevealedOperand rx = reveal(inputs, c.data);
+        countOperand(inputs, rx, xTable, xc);
+        const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
             IntTensor wb({count, k});
-            std::copy_n(&l.weights.data[static_cast<std::size_t>(n0 * k)], count * k, wb.data.begin());
+            std::copy_n(&weights.data[static_cast<std::size_t>(n0 * k)], count * k, wb.data.begin());
             const RevealedOperand rw = reveal(wb, c.weights);
             countOperand(wb, rw, wTable, wc);
             countPairs(rx, rw, c.weights.groupSize, pairs);

@@ -35,6 +35,9 @@
 
 namespace trsim {
 
-std::vector<LayerMap> termHistograms(const TraceLayer& layer, const SimConfig& config);
+// `inputs` and `weights`: the layer's operands after QT (QuantizedOperands), which are what
+// operands.*.bits describe; `layer` gives the name, type and conv parameters.
+std::vector<LayerMap> termHistograms(const TraceLayer& layer, const IntTensor& inputs, const IntTensor& weights,
+                                     const SimConfig& config);
 
 }  // namespace trsim

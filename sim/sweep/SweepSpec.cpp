@@ -3,6 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ostream>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +14,7 @@
 
 #include "sim/config/ConfigLoader.hpp"
 #include "sim/config/StrictYaml.hpp"
+#include "sim/io/OutputFiles.hpp"
 #include "sim/config/YamlFile.hpp"
 
 namespace trsim {
@@ -101,11 +105,39 @@ std::vector<Block> readBlocks(StrictYaml& y, const YAML::Node& root) {
     return blocks;
 }
 
-// Points a block lists: the product's size times the zip's length.
+// Points a block lists: the product's size times the zip's length, saturating
+// at SIZE_MAX (a product of many long lists overflows).
 std::size_t blockPointCount(const Block& b) {
     std::size_t total = b.zip.empty() ? 1 : b.zip.front().values.size();
-    for (const Axis& a : b.product) total *= a.values.size();
+    for (const Axis& a : b.product)
+        total = a.values.size() != 0 && total > SIZE_MAX / a.values.size() ? SIZE_MAX : total * a.values.size();
     return total;
+}
+
+// "sweep[1]: 10 x 10 x 3 (product) x 4 (zip) = 1200 points"
+std::string blockSize(const Block& b) {
+    std::string text = b.where + ": ";
+    for (std::size_t k = 0; k < b.product.size(); ++k)
+        text += (k ? " x " : "") + std::to_string(b.product[k].values.size());
+    if (!b.product.empty()) text += " (product)";
+    if (!b.zip.empty()) text += std::string(b.product.empty() ? "" : " x ") + std::to_string(b.zip.front().values.size()) + " (zip)";
+    const std::size_t n = blockPointCount(b);
+    return text + " = " + (n == SIZE_MAX ? std::string("more than 2^64") : std::to_string(n)) + " points";
+}
+
+void requireBounded(const std::string& path, const std::vector<Block>& blocks, std::size_t maxPoints) {
+    std::size_t total = 0;
+    for (const Block& b : blocks) {
+        const std::size_t n = blockPointCount(b);
+        total = n > SIZE_MAX - total ? SIZE_MAX : total + n;
+    }
+    if (total <= maxPoints) return;
+    std::vector<std::string> sizes;
+    std::string text = path + ": sweep: " + (total == SIZE_MAX ? std::string("more than 2^64") : std::to_string(total)) +
+                       " points, more than the bound of " + std::to_string(maxPoints) +
+                       " (each point is resolved at load and runs as a process; raise the bound with --max-points N)";
+    for (const Block& b : blocks) text += "\n  " + blockSize(b);
+    throw ConfigError({text});
 }
 
 // Point i of a block: mixed-radix counting over the product, first key slowest;
@@ -132,7 +164,8 @@ void blockPoint(const Block& b, std::size_t i, SweepPoint& p) {
 
 }  // namespace
 
-SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides) {
+SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides, std::size_t maxPoints,
+                    std::ostream* progress) {
     const YAML::Node root = loadYamlFile(path);
     SweepSpec spec;
     spec.path = path;
@@ -167,14 +200,24 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
                 if (std::find(spec.sweptKeys.begin(), spec.sweptKeys.end(), a.key) == spec.sweptKeys.end())
                     spec.sweptKeys.push_back(a.key);
 
+    requireBounded(path, blocks, maxPoints);
+
     const bool single = blocks.size() == 1 && blocks.front().where == "sweep";
+    std::size_t listed = 0, resolved = 0;
+    for (const Block& b : blocks) listed += blockPointCount(b);
+    auto lastReport = std::chrono::steady_clock::now();
     std::vector<std::string> problems;
     std::set<std::string> earlierBlocks;  // config hashes of the blocks before this one
     for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
         const Block& b = blocks[bi];
         std::map<std::string, std::size_t> inBlock;  // config hash -> point in this block
         SweepBlockCount count{b.where, blockPointCount(b), 0};
-        for (std::size_t i = 0; i < count.listed; ++i) {
+        for (std::size_t i = 0; i < count.listed; ++i, ++resolved) {
+            if (progress && std::chrono::steady_clock::now() - lastReport >= std::chrono::seconds(2)) {
+                lastReport = std::chrono::steady_clock::now();
+                *progress << "trsim sweep: " << path << ": resolving point " << resolved << "/" << listed << "\n"
+                          << std::flush;
+            }
             SweepPoint p;
             p.block = static_cast<int>(bi);
             p.overrides = fixed;
@@ -184,7 +227,7 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
             try {
                 const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
                 p.configHash = config.hash;
-                p.inputFiles = {config.tracePath, config.energy.path};
+                for (const InputFile& in : inputFilesOf(config)) p.inputFiles.push_back(in.path);
             } catch (const ConfigError& e) {
                 std::string values;
                 for (std::size_t k = 0; k < p.keys.size(); ++k)

@@ -23,6 +23,8 @@
 // hash are an error (a repeated value, or a key that changes no simulated
 // number). Problems name the block: `sweep[1].zip.array.cols: ...`.
 #pragma once
+#include <cstddef>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,7 @@ struct SweepPoint {
     std::vector<std::string> keys;       // its block's swept keys: product keys, then zip keys
     std::vector<std::string> values;     // one per key, as written in YAML
     std::string configHash;              // of the resolved config
-    std::vector<std::string> inputFiles; // trace and energy table it reads (never an output)
+    std::vector<std::string> inputFiles; // files it reads (inputFilesOf): never an output
 };
 
 // What each block of the file contributed.
@@ -56,8 +58,15 @@ struct SweepSpec {
     std::vector<SweepBlockCount> blocks;
 };
 
+// Points a sweep may list unless the caller raises the bound (trsim sweep --max-points):
+// every point's config is resolved at load, and each runs as its own process.
+constexpr std::size_t kDefaultMaxSweepPoints = 100000;
+
 // Throws ConfigError naming the sweep file and key, or the point and its config problem.
 // `extraOverrides` ("key.path=value", e.g. from --layers) apply to every point after the set block.
-SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides = {});
+// More than `maxPoints` points (all blocks together) is an error naming each block's size, found
+// before any point is resolved. `progress`: where a long expansion reports, every two seconds.
+SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& extraOverrides = {},
+                    std::size_t maxPoints = kDefaultMaxSweepPoints, std::ostream* progress = nullptr);
 
 }  // namespace trsim
