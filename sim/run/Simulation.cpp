@@ -248,9 +248,16 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const ArraySpec spec = arraySpecFromConfig(config);
     const MemorySpec memory = memorySpecFromConfig(config);
     std::unique_ptr<SystolicArray> array;
-    std::unique_ptr<StructuralArray> structural;
+    // The structural array is left to the process's exit, never destroyed: SystemC unregisters each of its
+    // ports, channels and child objects with a linear search of the kernel's registries, so destroying a
+    // large array is quadratic (about 41 s on 256x256 after the last layer). The kernel holding them lives
+    // until exit anyway and cannot elaborate a second array, and the results are written by the caller.
+    struct LeftToExit {
+        void operator()(StructuralArray*) const {}
+    };
+    std::unique_ptr<StructuralArray, LeftToExit> structural;
     if (config.simulation.mode == SimMode::Structural)
-        structural = std::make_unique<StructuralArray>("array", spec, memory, cycle, rowDataPathSpecFromConfig(config));
+        structural.reset(new StructuralArray("array", spec, memory, cycle, rowDataPathSpecFromConfig(config)));
     else
         array = std::make_unique<SystolicArray>(
             "array", spec, memory, cycle,
