@@ -2,9 +2,11 @@
 # Whole-network speed: wall time and peak memory (/usr/bin/time -v) of `trsim run` on the
 # ImageNet traces (ResNet-18, ResNet-50, VGG-16, MobileNet-v2) on 32x32 and 128x128 TR arrays
 # (configs/default.yaml otherwise), next to the arithmetic floor measured in the same run:
-# `trsim_floor`, the exact integer outputs of every layer by trsim's reference GEMM (the
-# arithmetic no simulation of these layers can avoid). Best of REPEAT runs (default 2). CPU seconds
-# (user + sys) are printed too: on a shared machine they say more than wall time.
+# bench/numpy_floor.py, the exact integer outputs of every layer by im2col and BLAS on 2 threads (the
+# arithmetic no simulation of these layers can avoid; its trace reading is not counted), and
+# `trsim_floor`, the same outputs by trsim's reference GEMM on one thread, reading included. Best of
+# REPEAT runs (default 2). CPU seconds (user + sys) and the load average (uptime) are printed too: on a
+# shared machine they say more than wall time.
 # Generate the traces first: /usr/bin/python3 traces/make_traces.py imagenet resnet18 resnet50 vgg16 mobilenet_v2
 # Usage: bench/networks.sh [TRSIM] [TRSIM_FLOOR]   (defaults: build/trsim build/trsim_floor)
 set -euo pipefail
@@ -31,17 +33,30 @@ best_of() {
   echo "$best $mem $cpu"
 }
 
-printf '| network | array | trsim wall s | CPU s | peak MiB | floor wall s | floor CPU s | wall / floor |\n|---|---|---|---|---|---|---|---|\n'
+# numpy_floor TRACE: the best of `repeat` arithmetic times (s) of bench/numpy_floor.py.
+numpy_floor() {
+  local best=""
+  for _ in $(seq "$repeat"); do
+    local s
+    s="$(/usr/bin/python3 "$root/bench/numpy_floor.py" "$1" | sed -n 's/.*arithmetic \([0-9.]*\) s.*/\1/p')"
+    if [[ -z "$best" ]] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then best="$s"; fi
+  done
+  echo "$best"
+}
+
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| network | array | trsim wall s | CPU s | peak MiB | numpy floor s | wall / numpy floor | trsim_floor wall s | trsim_floor CPU s |\n|---|---|---|---|---|---|---|---|---|\n'
 for net in $networks; do
   trace="$root/traces/generated/${net}_synthetic.h5"
   [[ -f "$trace" ]] || { echo "missing $trace (see the comment at the top)" >&2; exit 1; }
   floor_s="-" floor_cpu="-"
   if [[ -x "$floor" ]]; then read -r floor_s _ floor_cpu < <(best_of "$floor" "$trace"); fi
+  np_s="$(numpy_floor "$trace")"
   for n in $sizes; do
     read -r wall mem cpu < <(best_of "$trsim" run "$root/configs/default.yaml" -o "$work/out.h5" --set "trace=$trace" \
       --set array.rows="$n" --set array.cols="$n" --set simulation.progress=false)
-    ratio="-"
-    [[ "$floor_s" != "-" ]] && ratio="$(awk -v a="$wall" -v b="$floor_s" 'BEGIN {printf "%.1f", a / b}')"
-    printf '| %s | %sx%s | %s | %s | %s | %s | %s | %s |\n' "$net" "$n" "$n" "$wall" "$cpu" "$mem" "$floor_s" "$floor_cpu" "$ratio"
+    ratio="$(awk -v a="$wall" -v b="$np_s" 'BEGIN {printf "%.1f", a / b}')"
+    printf '| %s | %sx%s | %s | %s | %s | %s | %s | %s | %s |\n' "$net" "$n" "$n" "$wall" "$cpu" "$mem" "$np_s" "$ratio" "$floor_s" "$floor_cpu"
   done
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "modules/functional/IntTensor.hpp"
+#include "modules/functional/UninitializedVector.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
@@ -51,9 +52,10 @@ private:
     int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0, keptTerms_ = 0;
     int largestExponent_ = 0;
     bool storesTerms_ = false;
-    std::vector<int32_t> values_;  // operands have at most 16 magnitude bits (plus one for TR carries)
-    std::vector<uint8_t> counts_;
-    std::vector<uint32_t> offsets_;
+    // Every element is written after the resize (plain() assigns its zeros explicitly).
+    UninitializedVector<int32_t> values_;  // operands have at most 16 magnitude bits (plus one for TR carries)
+    UninitializedVector<uint8_t> counts_;
+    UninitializedVector<uint32_t> offsets_;
     std::vector<Term> terms_;
 };
 

@@ -1,5 +1,9 @@
 #include "sim/io/Hdf5Read.hpp"
 
+#include <optional>
+
+#include "sim/io/DeflateChunks.hpp"
+
 namespace trsim::h5read {
 
 QuietHdf5Errors::QuietHdf5Errors() {
@@ -147,6 +151,7 @@ std::vector<int64_t> datasetShape(hid_t dataset) {
 }
 
 std::vector<int64_t> readDatasetAsInt64(hid_t dataset) {
+    if (std::optional<std::vector<int64_t>> inflated = readDeflateChunksAsInt64(dataset)) return std::move(*inflated);
     Hdf5Dataspace space(H5Dget_space(dataset));
     const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space) : -1;
     if (points < 0) throw Hdf5ReadError("has an unreadable dataspace");

@@ -21,13 +21,21 @@
 
 namespace trsim {
 
+// The structural array is left to the process's exit, never destroyed: SystemC unregisters each of its
+// ports, channels and child objects with a linear search of the kernel's registries, so destroying a
+// large array is quadratic (about 41 s on 256x256 after the last layer). The kernel that holds them lives
+// until exit anyway and cannot elaborate a second array; the caller writes the results first.
+struct LeftToExit {
+    void operator()(StructuralArray*) const {}
+};
+
 struct RunDesign {
     // `threads` as simulation.threads: more than one gives the pool workers; else
     // tasks run when their result is first asked for, on the asking thread.
     explicit RunDesign(int threads) : pool(threads > 1 ? threads : 0) {}
 
     std::unique_ptr<SystolicArray> array;         // fast and detailed modes
-    std::unique_ptr<StructuralArray> structural;  // structural mode
+    std::unique_ptr<StructuralArray, LeftToExit> structural;  // structural mode (see LeftToExit)
     std::unique_ptr<Controller> controller;
     std::unique_ptr<sc_core::sc_fifo<GemmJob*>> toArray, fromArray;
     ThreadPool pool;  // last: joined first (see above)

@@ -192,39 +192,45 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     RunDesign design(config.simulation.threads);
     ThreadPool& pool = design.pool;
 
-    auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
+    // A layer's check (its output against the functional reference, the output error against exact
+    // arithmetic, its term histograms) runs on the pool beside the next layer's simulation; the layer's
+    // stats are recorded, in layer order, once the check is done: at the end of the next layer, or after
+    // the run for the last one. Only waiting moves; every result is the same as checking in place.
+    struct Checked {
+        OutputError error;
+        int64_t denseMacs = 0;
+        std::vector<LayerMap> histograms;
+    };
+    struct PendingCheck {
+        std::size_t layer = 0;
+        std::shared_ptr<const LayerOutcome> outcome;
+        double wallSeconds = 0;
+        std::future<Checked> checked;
+    };
+    std::optional<PendingCheck> pending;
+    auto finishLayer = [&](PendingCheck& p) {
+        const std::size_t i = p.layer;
         const TraceLayer& l = trace.layers[i];
-        const QuantizedOperands& q = operands[i];
-        LayerReferences& refs = references[i];
         const SimConfig& layerConfig = *configs[i];
-        if (!refs.functional.valid()) refs = startReferences(l, q, layerConfig, pool);
-        const IntTensor functional = refs.functional.get();
-        requireEqual(outcome.output, functional, l.name);
-        const IntTensor exact = refs.exact.valid() ? refs.exact.get() : functional;
+        Checked checked = p.checked.get();  // rethrows FunctionalMismatch
+        const LayerOutcome& outcome = *p.outcome;
         const std::string scope = "layers/" + l.name;
-        recordLayer(result.stats, scope, layerConfig, outcome, LayerShape{denseMacs(l, exact)},
-                    outputError(q.scaledToTrace(outcome.output), exact));
+        recordLayer(result.stats, scope, layerConfig, outcome, LayerShape{checked.denseMacs}, checked.error);
         recordLayerSetting(result.stats, scope, layerConfig);
-        result.stats.set(scope, "weight_quantize_shift", q.weightShift(), "bits",
+        result.stats.set(scope, "weight_quantize_shift", operands[i].weightShift(), "bits",
                          "QT shift s of the weights: their scale became scale * 2^s (0 without operands.weights.quantize_bits)");
-        result.stats.set(scope, "data_quantize_shift", q.dataShift(), "bits",
+        result.stats.set(scope, "data_quantize_shift", operands[i].dataShift(), "bits",
                          "QT shift s of the data: their scale became scale * 2^s (0 without operands.data.quantize_bits)");
-        const double layerEnd = elapsed();
-        result.stats.set(scope, "wall_seconds", layerEnd - layerStart, "s",
-                         "host time the layer took: simulation and the check against the functional reference");
-        layerStart = layerEnd;
-        if (config.outputs.saveLayerOutputs)
-            result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
+        result.stats.set(scope, "wall_seconds", p.wallSeconds, "s",
+                         "host time the layer took on the array (its check against the functional reference runs "
+                         "beside the next layer)");
+        if (config.outputs.saveLayerOutputs) result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, layerConfig, outcome));
-        if (refs.histograms.valid())
-            for (LayerMap& h : refs.histograms.get()) result.maps.push_back(std::move(h));
+        for (LayerMap& h : checked.histograms) result.maps.push_back(std::move(h));
         // Nothing reads the layer's values any more (the array has its prepared operands).
-        refs = LayerReferences{};
         operands[i].releaseRequantized();
         std::vector<int64_t>().swap(trace.layers[i].inputs.data);
         std::vector<int64_t>().swap(trace.layers[i].weights.data);
-        // The structural array's clock never runs out of events: stop after the last layer.
-        if (i + 1 == trace.layers.size()) sc_core::sc_stop();
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();
@@ -233,6 +239,33 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
                      << std::setprecision(1) << t << " s elapsed, ETA " << (t / done - t) << " s\n"
                      << std::defaultfloat << std::flush;
         }
+    };
+    auto onLayerDone = [&](std::size_t i, const LayerOutcome& outcome) {
+        if (pending) {
+            finishLayer(*pending);
+            pending.reset();
+        }
+        const TraceLayer& l = trace.layers[i];
+        const QuantizedOperands& q = operands[i];
+        if (!references[i].functional.valid()) references[i] = startReferences(l, q, *configs[i], pool);
+        // The check owns the references' futures: the pool may still run it while an error unwinds this frame.
+        auto refs = std::make_shared<LayerReferences>(std::move(references[i]));
+        const double layerEnd = elapsed();
+        PendingCheck p{i, std::make_shared<const LayerOutcome>(outcome), layerEnd - layerStart, {}};
+        layerStart = layerEnd;
+        p.checked = pool.submit([&l, &q, refs, done = p.outcome] {
+            const IntTensor functional = refs->functional.get();
+            requireEqual(done->output, functional, l.name);
+            const IntTensor exact = refs->exact.valid() ? refs->exact.get() : functional;
+            Checked c;
+            c.error = outputError(q.scaledToTrace(done->output), exact);
+            c.denseMacs = denseMacs(l, exact);
+            if (refs->histograms.valid()) c.histograms = refs->histograms.get();
+            return c;
+        });
+        pending = std::move(p);
+        // The structural array's clock never runs out of events: stop after the last layer.
+        if (i + 1 == trace.layers.size()) sc_core::sc_stop();
     };
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
@@ -252,14 +285,14 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const ArraySpec spec = arraySpecFromConfig(config);
     const MemorySpec memory = memorySpecFromConfig(config);
     std::unique_ptr<SystolicArray>& array = design.array;
-    std::unique_ptr<StructuralArray>& structural = design.structural;
+    auto& structural = design.structural;
     if (config.simulation.mode == SimMode::Structural && showProgress &&
         static_cast<int64_t>(config.array.rows) * config.array.cols >= 128 * 128)
         progress << "trsim: wiring the structural array: " << config.array.rows << "x" << config.array.cols
                  << " PE modules (set-up takes a while at this size)...\n"
                  << std::flush;
     if (config.simulation.mode == SimMode::Structural)
-        structural = std::make_unique<StructuralArray>("array", spec, memory, cycle, rowDataPathSpecFromConfig(config));
+        structural.reset(new StructuralArray("array", spec, memory, cycle, rowDataPathSpecFromConfig(config)));
     else
         array = std::make_unique<SystolicArray>(
             "array", spec, memory, cycle,
@@ -326,6 +359,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
     if (const std::exception_ptr e = structural ? structural->error() : array->error()) std::rethrow_exception(e);
     if (controller->error()) std::rethrow_exception(controller->error());
+    if (pending) finishLayer(*pending);  // the last layer's check
     if (!result.layerOrder.empty() && !result.stats.has("layers/" + result.layerOrder.back(), "cycles"))
         throw std::runtime_error("simulation ended before every layer ran");
     if (vcdTmp) vcdTmp->commitTo(vcdPath);

@@ -1,0 +1,199 @@
+#include "sim/io/DeflateChunks.hpp"
+
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "sim/io/Hdf5Handle.hpp"
+#include "sim/io/Hdf5Read.hpp"
+
+namespace trsim::h5read {
+namespace {
+
+// The shape facts of one chunked dataset that the copy out of a chunk needs.
+struct ChunkGrid {
+    std::vector<hsize_t> dims, chunk;  // dataset and chunk extents
+    std::vector<hsize_t> counts;       // chunks along each dimension
+    std::size_t typeSize = 0;
+    bool isSigned = false;
+    std::size_t chunkBytes() const {
+        std::size_t n = typeSize;
+        for (hsize_t c : chunk) n *= c;
+        return n;
+    }
+    // Chunk number `i` (row-major over the grid) as the element offset of its corner.
+    std::vector<hsize_t> corner(std::size_t i) const {
+        std::vector<hsize_t> at(dims.size());
+        for (std::size_t d = dims.size(); d-- > 0;) {
+            at[d] = (i % counts[d]) * chunk[d];
+            i /= counts[d];
+        }
+        return at;
+    }
+};
+
+template <class T>
+int64_t element(const unsigned char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<int64_t>(v);
+}
+
+// Copies the part of an inflated chunk that lies inside the dataset (edge chunks are
+// stored whole) into the row-major result, converting each element to int64.
+template <class T>
+void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, int64_t* out) {
+    const std::size_t rank = g.dims.size();
+    const hsize_t last = rank - 1;
+    const hsize_t run = std::min(g.chunk[last], g.dims[last] - corner[last]);
+    std::vector<hsize_t> at(rank, 0);  // position inside the chunk, last dimension always 0
+    while (true) {
+        bool inside = true;
+        std::size_t src = 0, dst = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+            if (corner[d] + at[d] >= g.dims[d]) inside = false;
+            src = src * g.chunk[d] + at[d];
+            dst = dst * g.dims[d] + corner[d] + at[d];
+        }
+        if (inside)
+            for (hsize_t k = 0; k < run; ++k) out[dst + k] = element<T>(chunk + (src + k) * sizeof(T));
+        std::size_t d = last;  // the next row of the chunk: odometer over every dimension but the last
+        while (d-- > 0) {
+            if (++at[d] < g.chunk[d]) break;
+            at[d] = 0;
+        }
+        if (d == static_cast<std::size_t>(-1)) return;
+    }
+}
+
+void scatterAny(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, int64_t* out) {
+    if (g.isSigned) {
+        switch (g.typeSize) {
+            case 1: return scatter<int8_t>(g, corner, chunk, out);
+            case 2: return scatter<int16_t>(g, corner, chunk, out);
+            case 4: return scatter<int32_t>(g, corner, chunk, out);
+            default: return scatter<int64_t>(g, corner, chunk, out);
+        }
+    }
+    switch (g.typeSize) {
+        case 1: return scatter<uint8_t>(g, corner, chunk, out);
+        case 2: return scatter<uint16_t>(g, corner, chunk, out);
+        case 4: return scatter<uint32_t>(g, corner, chunk, out);
+        default: return scatter<uint64_t>(g, corner, chunk, out);  // wraps above 2^63: the caller's range check fails
+    }
+}
+
+// The grid when the dataset is chunked, deflate-only and integer little-endian; nullopt otherwise.
+std::optional<ChunkGrid> deflateGrid(hid_t dataset) {
+    Hdf5PropertyList plist(H5Dget_create_plist(dataset));
+    if (!plist.valid() || H5Pget_layout(plist) != H5D_CHUNKED) return std::nullopt;
+    const int filters = H5Pget_nfilters(plist);
+    unsigned flags = 0;
+    std::size_t nElements = 0;
+    if (filters != 1 || H5Pget_filter2(plist, 0, &flags, &nElements, nullptr, 0, nullptr, nullptr) != H5Z_FILTER_DEFLATE)
+        return std::nullopt;
+    Hdf5Datatype type(H5Dget_type(dataset));
+    if (!type.valid() || H5Tget_class(type) != H5T_INTEGER || H5Tget_order(type) != H5T_ORDER_LE) return std::nullopt;
+    ChunkGrid g;
+    g.typeSize = H5Tget_size(type);
+    if (g.typeSize != 1 && g.typeSize != 2 && g.typeSize != 4 && g.typeSize != 8) return std::nullopt;
+    g.isSigned = H5Tget_sign(type) == H5T_SGN_2;
+    Hdf5Dataspace space(H5Dget_space(dataset));
+    const int rank = space.valid() ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank <= 0) return std::nullopt;
+    g.dims.resize(static_cast<std::size_t>(rank));
+    g.chunk.resize(static_cast<std::size_t>(rank));
+    H5Sget_simple_extent_dims(space, g.dims.data(), nullptr);
+    if (H5Pget_chunk(plist, rank, g.chunk.data()) != rank) return std::nullopt;
+    for (std::size_t d = 0; d < g.dims.size(); ++d) {
+        if (g.dims[d] == 0 || g.chunk[d] == 0) return std::nullopt;
+        g.counts.push_back((g.dims[d] + g.chunk[d] - 1) / g.chunk[d]);
+    }
+    return g;
+}
+
+}  // namespace
+
+std::optional<std::vector<int64_t>> readDeflateChunksAsInt64(hid_t dataset, unsigned threads) {
+    const std::optional<ChunkGrid> grid = deflateGrid(dataset);
+    if (!grid) return std::nullopt;
+    const ChunkGrid& g = *grid;
+    std::size_t nChunks = 1, nValues = 1;
+    for (std::size_t d = 0; d < g.dims.size(); ++d) {
+        nChunks *= g.counts[d];
+        nValues *= g.dims[d];
+    }
+    std::vector<int64_t> out(nValues);
+    const std::size_t chunkBytes = g.chunkBytes();
+    const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    // The compressed chunks are read on this thread (HDF5 is not thread-safe here) a batch of about
+    // kBatchBytes at a time, so a large dataset's compressed copy is never held whole, and each batch is
+    // inflated by every thread.
+    constexpr std::size_t kBatchBytes = std::size_t{16} << 20;
+    struct Raw {
+        std::vector<unsigned char> bytes;
+        uint32_t filterMask = 0;  // bit 0 set: the chunk was stored without deflate
+        std::size_t index = 0;    // chunk number
+    };
+    std::vector<Raw> batch;
+    std::exception_ptr failure;
+    std::mutex failureMutex;
+    const auto fail = [&](const char* what) {
+        const std::lock_guard<std::mutex> lock(failureMutex);
+        if (!failure) failure = std::make_exception_ptr(Hdf5ReadError(what));
+    };
+    for (std::size_t first = 0; first < nChunks && !failure;) {
+        batch.clear();
+        std::size_t bytes = 0;
+        for (; first < nChunks && (batch.empty() || bytes < kBatchBytes); ++first) {
+            const std::vector<hsize_t> corner = g.corner(first);
+            hsize_t size = 0;
+            if (H5Dget_chunk_storage_size(dataset, corner.data(), &size) < 0 || size == 0)
+                return std::nullopt;  // a chunk never written: H5Dread knows its fill value
+            Raw& r = batch.emplace_back();
+            r.bytes.resize(size);
+            r.index = first;
+            if (H5Dread_chunk(dataset, H5P_DEFAULT, corner.data(), &r.filterMask, r.bytes.data()) < 0)
+                return std::nullopt;
+            bytes += size;
+        }
+        std::atomic<std::size_t> next{0};
+        auto work = [&] {
+            libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+            std::vector<unsigned char> chunk(chunkBytes);
+            for (std::size_t i; (i = next++) < batch.size();) {
+                const Raw& r = batch[i];
+                const unsigned char* values = r.bytes.data();
+                if (!(r.filterMask & 1u)) {
+                    std::size_t got = 0;
+                    if (!inflater || libdeflate_zlib_decompress(inflater, r.bytes.data(), r.bytes.size(), chunk.data(),
+                                                                chunkBytes, &got) != LIBDEFLATE_SUCCESS ||
+                        got != chunkBytes) {
+                        fail("a compressed chunk does not inflate to its size (corrupt data?)");
+                        break;
+                    }
+                    values = chunk.data();
+                } else if (r.bytes.size() != chunkBytes) {
+                    fail("an uncompressed chunk has the wrong size");
+                    break;
+                }
+                scatterAny(g, g.corner(r.index), values, out.data());
+            }
+            if (inflater) libdeflate_free_decompressor(inflater);
+        };
+        const std::size_t helpers = std::min<std::size_t>(std::min(cores, 8u), batch.size()) - 1;
+        std::vector<std::thread> pool;
+        for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(work);
+        work();
+        for (std::thread& t : pool) t.join();
+    }
+    if (failure) std::rethrow_exception(failure);
+    return out;
+}
+
+}  // namespace trsim::h5read

@@ -1,0 +1,128 @@
+// The parallel chunk reader (sim/io/DeflateChunks.hpp) against HDF5's own H5Dread
+// on datasets written here: every integer width and sign, edge chunks that stick
+// out of the dataset, chunks stored without compression, and the layouts it
+// leaves to H5Dread.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <numeric>
+#include <vector>
+
+#include "sim/io/DeflateChunks.hpp"
+#include "sim/io/Hdf5Handle.hpp"
+#include "sim/io/Hdf5Read.hpp"
+#include "tests/support/TempDir.hpp"
+
+namespace trsim {
+namespace {
+
+struct Layout {
+    std::vector<hsize_t> chunk;  // empty: contiguous
+    bool deflate = true, shuffle = false;
+};
+
+// Writes values 0, 1, 2, ... (shifted to negatives when signed) of `type` at `dims` and returns the open dataset.
+hid_t writeDataset(hid_t file, const char* name, hid_t type, const std::vector<hsize_t>& dims, const Layout& layout) {
+    std::size_t n = 1;
+    for (hsize_t d : dims) n *= d;
+    std::vector<int64_t> values(n);
+    const bool isSigned = H5Tget_sign(type) == H5T_SGN_2;
+    const int64_t span = H5Tget_size(type) == 1 ? 200 : 60000;
+    for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<int64_t>(i * 7919 % span) - (isSigned ? span / 2 : 0);
+    Hdf5Dataspace space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
+    if (!layout.chunk.empty()) {
+        H5Pset_chunk(plist, static_cast<int>(layout.chunk.size()), layout.chunk.data());
+        if (layout.shuffle) H5Pset_shuffle(plist);
+        if (layout.deflate) H5Pset_deflate(plist, 6);
+    }
+    const hid_t ds = H5Dcreate2(file, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    return ds;
+}
+
+std::vector<int64_t> viaH5Dread(hid_t ds) {
+    Hdf5Dataspace space(H5Dget_space(ds));
+    std::vector<int64_t> v(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
+    H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    return v;
+}
+
+class DeflateChunks : public ::testing::Test {
+protected:
+    void SetUp() override { file_ = H5Fcreate(tmp_.file("t.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+    void TearDown() override { H5Fclose(file_); }
+    test_support::TempDir tmp_;
+    hid_t file_ = -1;
+};
+
+TEST_F(DeflateChunks, EqualsH5DreadForEveryIntegerTypeWithEdgeChunks) {
+    const hid_t types[] = {H5T_STD_I8LE, H5T_STD_U8LE, H5T_STD_I16LE, H5T_STD_U16LE, H5T_STD_I32LE, H5T_STD_I64LE};
+    int k = 0;
+    for (hid_t type : types) {
+        for (unsigned threads : {1u, 2u, 3u}) {
+            const std::string name = "d" + std::to_string(k++);
+            // 4-D like a conv's inputs: every dimension but the first has a partial chunk at its end.
+            Hdf5Dataset ds(writeDataset(file_, name.c_str(), type, {2, 5, 9, 7}, {{1, 2, 4, 3}}));
+            const auto got = h5read::readDeflateChunksAsInt64(ds, threads);
+            ASSERT_TRUE(got.has_value()) << name;
+            EXPECT_EQ(*got, viaH5Dread(ds)) << name << " with " << threads << " threads";
+        }
+    }
+}
+
+TEST_F(DeflateChunks, ReadsChunksStoredWithoutCompressionAndRankOneDatasets) {
+    // A writer may store a chunk raw under the deflate filter (filter mask bit 0 set): half the chunks here.
+    const std::vector<hsize_t> dims{40}, chunk{16};
+    Hdf5Dataspace space(H5Screate_simple(1, dims.data(), nullptr));
+    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(plist, 1, chunk.data());
+    H5Pset_deflate(plist, 6);
+    Hdf5Dataset ds(H5Dcreate2(file_, "mixed", H5T_STD_I16LE, space, H5P_DEFAULT, plist, H5P_DEFAULT));
+    std::vector<int16_t> values(40);
+    std::iota(values.begin(), values.end(), -20);
+    H5Dwrite(ds, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());  // every chunk deflated
+    const hsize_t second[] = {16};
+    std::vector<int16_t> raw(16);
+    std::iota(raw.begin(), raw.end(), 100);
+    ASSERT_GE(H5Dwrite_chunk(ds, H5P_DEFAULT, 1u, second, raw.size() * sizeof(int16_t), raw.data()), 0);
+    const auto got = h5read::readDeflateChunksAsInt64(ds, 2);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ((*got)[16], 100);
+    EXPECT_EQ(*got, viaH5Dread(ds));
+    Hdf5Dataset rank1(writeDataset(file_, "r1", H5T_STD_U8LE, {1000}, {{64}}));
+    EXPECT_EQ(h5read::readDeflateChunksAsInt64(rank1, 2).value(), viaH5Dread(rank1));
+}
+
+TEST_F(DeflateChunks, LeavesOtherLayoutsToH5Dread) {
+    Hdf5Dataset contiguous(writeDataset(file_, "c", H5T_STD_I8LE, {4, 4}, {}));
+    EXPECT_FALSE(h5read::readDeflateChunksAsInt64(contiguous).has_value());
+    Hdf5Dataset shuffled(writeDataset(file_, "s", H5T_STD_I16LE, {8, 8}, {{4, 4}, true, true}));
+    EXPECT_FALSE(h5read::readDeflateChunksAsInt64(shuffled).has_value());
+    Hdf5Dataset bigEndian(writeDataset(file_, "b", H5T_STD_I16BE, {8, 8}, {{4, 4}}));
+    EXPECT_FALSE(h5read::readDeflateChunksAsInt64(bigEndian).has_value());
+    Hdf5Dataset unfiltered(writeDataset(file_, "u", H5T_STD_I16LE, {8, 8}, {{4, 4}, false}));
+    EXPECT_FALSE(h5read::readDeflateChunksAsInt64(unfiltered).has_value());
+    // ... and the public reader gives the same values whichever path it takes.
+    EXPECT_EQ(h5read::readDatasetAsInt64(shuffled), viaH5Dread(shuffled));
+    EXPECT_EQ(h5read::readDatasetAsInt64(contiguous), viaH5Dread(contiguous));
+}
+
+TEST_F(DeflateChunks, CorruptChunkIsAnError) {
+    const std::vector<hsize_t> dims{64}, chunk{16};
+    Hdf5Dataspace space(H5Screate_simple(1, dims.data(), nullptr));
+    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(plist, 1, chunk.data());
+    H5Pset_deflate(plist, 6);
+    Hdf5Dataset ds(H5Dcreate2(file_, "bad", H5T_STD_I32LE, space, H5P_DEFAULT, plist, H5P_DEFAULT));
+    // Every chunk written raw as garbage bytes under the deflate filter (mask 0: "compressed").
+    for (hsize_t c = 0; c < 64; c += 16) {
+        const hsize_t offset[] = {c};
+        const unsigned char garbage[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        ASSERT_GE(H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, sizeof garbage, garbage), 0);
+    }
+    EXPECT_THROW(h5read::readDeflateChunksAsInt64(ds, 2), h5read::Hdf5ReadError);
+}
+
+}  // namespace
+}  // namespace trsim
