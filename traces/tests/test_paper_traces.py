@@ -1,6 +1,8 @@
 """The paper traces (traces/make_paper.py, traces/paper.py): layer tables against torchvision's modules, the
 authors' published values carried exactly with keys trsim computes for the sweep's configs, the sweep file
 built from the same table, and the rule's term-pair ratios worked out by hand from the authors' numbers."""
+import csv
+import glob
 import json
 import math
 import os
@@ -123,6 +125,11 @@ def _rule(net):
     ok = [s for s in net.settings if s.expressible and (s.value >= thr if net.higher_is_better else s.value <= thr)]
     qt = min((s for s in ok if s.family == "qt"), key=lambda s: s.term_pairs_per_mac)
     tr = min((s for s in ok if s.family == "tr"), key=lambda s: s.term_pairs_per_mac)
+    return qt, tr
+
+
+def _rule_short(net):
+    qt, tr = _rule(net)
     return qt.short, tr.short, qt.term_pairs_per_mac / tr.term_pairs_per_mac
 
 
@@ -132,9 +139,34 @@ def test_term_pair_ratios_by_hand():
             "mobilenet_v2": ("QT8", "TR 20x3/g8", 72 / 7.5), "efficientnet_b0": ("QT7", "TR 16x3/g8", 63 / 6),
             "mlp_mnist": ("QT3", "TR 8x6/g16", 18 / 3), "lstm_wikitext2": ("QT6", "TR 8x8/g8", 48 / 8)}
     for name, net in paper.NETWORKS.items():
-        qt, tr, ratio = _rule(net)
+        qt, tr, ratio = _rule_short(net)
         assert (qt, tr) == want[name][:2], name
         assert ratio == pytest.approx(want[name][2]), name
+
+
+# docs/results/<date>-paper_table.csv: what `analysis paper` wrote from a full run of the three commands
+PAPER_TABLES = sorted(glob.glob(os.path.join(ROOT, "docs", "results", "*paper_table.csv")))
+
+
+@pytest.mark.skipif(not PAPER_TABLES, reason="no recorded paper_table.csv under docs/results")
+@pytest.mark.parametrize("path", PAPER_TABLES, ids=[os.path.basename(p) for p in PAPER_TABLES])
+def test_recorded_paper_table_follows_the_rule(path):
+    """Each recorded table has the six rows, and its settings, accuracies and term-pair ratios are the rule's on
+    the authors' numbers (worked out here without analysis/paper.py)."""
+    with open(path, newline="") as fh:
+        rows = {r["network"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {net.row for net in paper.NETWORKS.values()}
+    for net in paper.NETWORKS.values():
+        r = rows[net.row]
+        qt, tr = _rule(net)
+        assert r["qt_setting"] == f"QT wb={qt.wb} db={qt.db}", net.row
+        assert r["tr_setting"] == f"TR {tr.k}x{tr.s}/g{tr.g}", net.row
+        assert float(r["qt_accuracy"]) == pytest.approx(qt.value, rel=1e-5), net.row
+        assert float(r["tr_accuracy"]) == pytest.approx(tr.value, rel=1e-5), net.row
+        assert float(r["term_pair_ratio"]) == pytest.approx(qt.term_pairs_per_mac / tr.term_pairs_per_mac,
+                                                            rel=1e-5), net.row
+        for col in ("latency_ratio", "energy_ratio", "on_chip_energy_ratio"):
+            assert math.isfinite(float(r[col])) and float(r[col]) > 0, (net.row, col)
 
 
 def test_sweep_file_is_the_table():
