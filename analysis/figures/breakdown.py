@@ -6,7 +6,8 @@ from matplotlib.ticker import EngFormatter
 
 from ..results import AnalysisError, Point, Results
 from .common import describe_keys
-from .style import ENERGY_COLORS, ENERGY_COMPONENTS, Figure, new_figure, pct, suptitle
+from .style import (ENERGY_COLORS, ENERGY_COMPONENTS, OPTIONAL_ENERGY_COMPONENTS, Figure, energy_component,
+                    new_figure, pct, suptitle)
 
 
 def plot_breakdown(res: Results, point: Point = None) -> Figure:
@@ -16,7 +17,7 @@ def plot_breakdown(res: Results, point: Point = None) -> Figure:
     point = point or res.point()
     t = res.layer_table(point)
     where = f"{point.file}: {point.group.rstrip('/')}/summary"
-    missing = [c for c, _ in ENERGY_COMPONENTS if c not in t] + \
+    missing = [c for c, _ in ENERGY_COMPONENTS if c not in t and c not in OPTIONAL_ENERGY_COMPONENTS] + \
               [c for c in ("cycles", "compute_cycles", "stall_cycles") if c not in t]
     if missing:
         raise AnalysisError(f"{where} lacks {', '.join(missing)} (needed for the per-layer breakdown)")
@@ -28,11 +29,11 @@ def plot_breakdown(res: Results, point: Point = None) -> Figure:
     ax_e, ax_c = fig.subplots(2, 1, sharex=True)
     width = 0.7
     bottom = np.zeros(n)
-    total_all = float(np.sum([np.sum(t[c]) for c, _ in ENERGY_COMPONENTS]))
+    total_all = float(np.sum([np.sum(energy_component(t, c)) for c, _ in ENERGY_COMPONENTS]))
     data = {"layers": layers, "energy_uj": {}, "cycles": {}, "point": point.index}
     for (col, name), color in zip(ENERGY_COMPONENTS, ENERGY_COLORS):
-        v = t[col] / 1e6
-        share = 100.0 * float(np.sum(t[col])) / total_all if total_all > 0 else 0.0
+        v = np.asarray(energy_component(t, col), dtype=float) / 1e6
+        share = 100.0 * float(np.sum(v)) * 1e6 / total_all if total_all > 0 else 0.0
         ax_e.bar(x, v, width, bottom=bottom, color=color, label=f"{name} ({pct(share)})", edgecolor="white",
                  lw=0.4)
         bottom += v

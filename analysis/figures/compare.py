@@ -8,8 +8,8 @@ from matplotlib.ticker import EngFormatter
 from ..results import AnalysisError, Point, Results, array_config, kind_label
 from .common import (DATA_BUDGET, ERROR_LABEL, NETWORK_KEYS, WEIGHT_BUDGET, applies, array_text, budget_text,
                      merge_array_keys, metric_for, need_points, unique, value_of)
-from .style import (ENERGY_COLORS, ENERGY_COMPONENTS, KIND_MARKERS, Figure, fmt_value, new_figure, safe_name,
-                    suptitle)
+from .style import (ENERGY_COLORS, ENERGY_COMPONENTS, KIND_MARKERS, OPTIONAL_ENERGY_COMPONENTS, Figure,
+                    energy_component, fmt_value, new_figure, safe_name, suptitle)
 
 
 MAX_COMPARE = 40
@@ -125,11 +125,11 @@ def plot_compare(res: Results, network: str = None, metric: str = "auto", error_
     have_components = True
     for i, p in enumerate(pts):
         t = res.layer_table(p)
-        if not all(c in t for c, _ in ENERGY_COMPONENTS):
+        if not all(c in t or c in OPTIONAL_ENERGY_COMPONENTS for c, _ in ENERGY_COMPONENTS):
             have_components = False
             break
         for c, name in ENERGY_COMPONENTS:
-            comps[name][i] = np.nansum(t[c]) / 1e6
+            comps[name][i] = np.nansum(energy_component(t, c)) / 1e6
     if have_components:
         bottom = np.zeros(n)
         for (_, name), color in zip(ENERGY_COMPONENTS, ENERGY_COLORS):

@@ -50,10 +50,24 @@ ENERGY_COMPONENTS = (
     ("energy_pe_clock_pj", "PE clock"),
     ("energy_encoder_pj", "HESE encoder"),
     ("energy_comparator_pj", "term comparator"),
+    ("energy_output_stage_pj", "output stage"),
     ("energy_sram_pj", "SRAM"),
     ("energy_dram_pj", "DRAM"),
+    ("energy_static_pj", "static (leakage)"),
 )
-ENERGY_COLORS = ("#1f77b4", "#aec7e8", "#2ca02c", "#98df8a", "#ff7f0e", "#d62728")
+ENERGY_COLORS = ("#1f77b4", "#aec7e8", "#2ca02c", "#98df8a", "#9467bd", "#ff7f0e", "#d62728", "#7f7f7f")
+# Components that results files written before the energy model had them (output stage, static energy) lack:
+# read as zero there, so older files still plot; in newer files the components sum to energy_total_pj.
+OPTIONAL_ENERGY_COMPONENTS = frozenset({"energy_output_stage_pj", "energy_static_pj"})
+
+
+def energy_component(table, column):
+    """A per-layer energy component column of `table` (pJ); zeros for an optional one the file lacks."""
+    if column in table:
+        return table[column]
+    if column in OPTIONAL_ENERGY_COMPONENTS:
+        return table["cycles"] * 0.0
+    raise KeyError(column)
 
 
 @dataclass

@@ -167,3 +167,20 @@ def test_real_sweep(tmp_path, capsys):
             np.testing.assert_array_equal(layers["sram_read_words"], f["points"][h]["summary/sram_read_words"][:])
             assert df.loc[i, "sram_read_words"] == f["points"][h]["summary/sram_read_words"][:].sum()
     np.testing.assert_array_equal(dl["cycles"], cycles)  # the sweep's own summary, row for row
+
+
+def test_energy_components_of_the_figures_add_up_to_the_runs_total_energy(runs):
+    # The stacked energy bars of breakdown and compare must sum to energy_total (static energy and the output
+    # stage included): a component left out shows a total below what `trsim run` reports.
+    for key in ("tr", "mac"):
+        res = load(runs[key])
+        total_uj = float(res.layer_table(res.point())["energy_total_pj"].sum()) / 1e6
+        f = figures.plot_breakdown(res)
+        stacked = sum(float(np.sum(v)) for v in f.data["energy_uj"].values())
+        assert stacked == pytest.approx(total_uj, rel=1e-9), key
+        assert "static (leakage)" in f.data["energy_uj"] and "output stage" in f.data["energy_uj"]
+    res = load([runs["tr"], runs["mac"]])
+    f = figures.plot_compare(res)
+    stacked = np.sum([np.asarray(v) for v in f.data["energy_uj"].values()], axis=0)
+    totals = [float(res.layer_table(p)["energy_total_pj"].sum()) / 1e6 for p in res.points]
+    np.testing.assert_allclose(sorted(stacked), sorted(totals), rtol=1e-9)
