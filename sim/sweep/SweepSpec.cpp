@@ -9,13 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "sim/config/ConfigLoader.hpp"
+#include "sim/config/PerLayer.hpp"
 #include "sim/config/StrictYaml.hpp"
 #include "sim/io/OutputFiles.hpp"
+#include "sim/io/TraceReader.hpp"
 #include "sim/config/YamlFile.hpp"
+#include "sim/run/LayerConfigs.hpp"
 
 namespace trsim {
 namespace fs = std::filesystem;
@@ -208,6 +212,30 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
     auto lastReport = std::chrono::steady_clock::now();
     std::vector<std::string> problems;
     std::set<std::string> earlierBlocks;  // config hashes of the blocks before this one
+    // per_layer selections are checked against their trace's layers here, before any point runs: a
+    // selection that picks nothing would otherwise fail only when its point runs. Each trace's layer
+    // names and roles are read once (readTraceSummary: no operand values). A trace that cannot be read
+    // is left to the point's run, which names it.
+    std::map<std::string, std::optional<std::vector<SelectableLayer>>> traceLayers;
+    auto perLayerProblem = [&](const SimConfig& config) -> std::string {
+        if (config.perLayer.empty()) return "";
+        auto it = traceLayers.find(config.tracePath);
+        if (it == traceLayers.end()) {
+            std::optional<std::vector<SelectableLayer>> layers;
+            try {
+                layers = selectableLayers(readTraceSummary(config.tracePath));
+            } catch (const TraceError&) {
+            }
+            it = traceLayers.emplace(config.tracePath, std::move(layers)).first;
+        }
+        if (!it->second) return "";
+        try {
+            layerConfigs(config, *it->second);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what()) + " (trace " + config.tracePath + ")";
+        }
+        return "";
+    };
     for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
         const Block& b = blocks[bi];
         std::map<std::string, std::size_t> inBlock;  // config hash -> point in this block
@@ -228,6 +256,8 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
                 const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
                 p.configHash = config.hash;
                 for (const InputFile& in : inputFilesOf(config)) p.inputFiles.push_back(in.path);
+                const std::string perLayer = perLayerProblem(config);
+                if (!perLayer.empty()) throw ConfigError(std::vector<std::string>{perLayer});
             } catch (const ConfigError& e) {
                 std::string values;
                 for (std::size_t k = 0; k < p.keys.size(); ++k)

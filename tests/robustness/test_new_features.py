@@ -132,3 +132,26 @@ def test_zero_capacity_is_refused(tmp_path):
 def test_isoaccuracy_options_out_of_range(tmp_path, option):
     r = python("-m", "analysis", "isoaccuracy", tmp_path / "x.h5", "-o", tmp_path / "figs", *option)
     assert r.returncode == 2 and f"argument {option[0]}" in r.stderr and "out of range" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------------------------ per_layer in a sweep
+
+def test_a_swept_per_layer_selection_that_picks_nothing_fails_before_any_point_runs(tmp_path):
+    # S14 of the battery: the selection was checked only when its point ran (exit 5 after the other points).
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"base: {ROOT / 'configs' / 'default.yaml'}\n"
+                     "set: {simulation.progress: false}\n"
+                     "sweep:\n"
+                     "  - product:\n"
+                     "      per_layer: [[{layers: fc1, set: {operands.weights.budget: none}}],\n"
+                     "                  [{layers: nosuch, set: {operands.weights.budget: none}}]]\n")
+    out = tmp_path / "out.h5"
+    r = trsim("sweep", sweep, "-o", out, "-j", "1")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "sweep[0] point 1" in r.stderr and "no layer named 'nosuch'" in r.stderr, r.stderr
+    assert "fc1, fc2, fc3" in r.stderr and str(MLP) in r.stderr, r.stderr
+    assert not out.exists() and not (tmp_path / "out.h5.parts").exists()
+    # The valid selection alone runs.
+    sweep.write_text(sweep.read_text().replace(",\n                  [{layers: nosuch, set: {operands.weights.budget: none}}]", ""))
+    r = trsim("sweep", sweep, "-o", out, "-j", "1")
+    assert r.returncode == 0, r.stderr
