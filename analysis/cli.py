@@ -32,6 +32,8 @@ commands:
              and paper_table.png/pdf (analysis/paper.py states the rule)
   search     SEARCH.yaml -o DIR: the cheapest per-layer settings within an accuracy tolerance
              (docs/per-layer.md); runs trsim and the accuracy scorer, takes no results file
+  energy     energy per layer by component and by action, static energy apart (docs/model/energy.md)
+  accelergy  ERT.yaml and ART.yaml: the energies and areas a run used, in Accelergy's format
 
 examples (from the repository root):
   /usr/bin/python3 -m analysis all sweep.h5 -o figs/
