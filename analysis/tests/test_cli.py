@@ -156,3 +156,16 @@ def test_module_entry_point(run_file):
     h = subprocess.run([sys.executable, "-m", "analysis", "--help"], cwd=ROOT, capture_output=True, text=True,
                        timeout=60)
     assert h.returncode == 0 and "breakdown" in h.stdout and "exit status" in h.stdout
+
+
+def test_the_help_lists_every_command():
+    # The commands: block of --help is written by hand; every subcommand the parser knows must be in it.
+    import argparse
+
+    from analysis.cli import _parser
+    p = _parser()
+    names = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction)).choices
+    block = p.description.split("commands:")[1] if "commands:" in (p.description or "") else p.format_help()
+    block = block.split("examples")[0]
+    listed = {line.split()[0] for line in block.splitlines() if line.startswith("  ") and not line.startswith("   ")}
+    assert set(names) <= listed, sorted(set(names) - listed)
