@@ -54,13 +54,14 @@ void Controller::run() {
     // With the last layer done nothing is left to happen and sc_start returns by itself.
     std::size_t layer = 0;
     try {
-        std::future<PreparedLayer> next;
-        if (!layers_.empty()) next = startPreparing(0);
+        if (!layers_.empty()) next_ = startPreparing(0);
         for (; layer < layers_.size(); ++layer) {
-            std::future<PreparedLayer> current = std::move(next);
-            if (layer + 1 < layers_.size()) next = startPreparing(layer + 1);
-            onLayerDone_(layer, runLayer(layer, current.get()));
+            std::future<PreparedLayer> current = std::move(next_);
+            if (layer + 1 < layers_.size()) next_ = startPreparing(layer + 1);
+            current_ = current.get();  // releases the future's shared state
+            onLayerDone_(layer, runLayer(layer, current_));
         }
+        current_ = PreparedLayer{};
     } catch (const std::out_of_range& e) {
         // A value wider than its encoding's bits (TermTable, encode) names no layer by itself.
         error_ = std::make_exception_ptr(std::out_of_range(

@@ -134,6 +134,12 @@ private:
     Progress onProgress_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent
     std::exception_ptr error_;
+    // The layer on the array and the next one being prepared are members, not locals of run(): when the
+    // array fails, run() stays blocked on its FIFO and SystemC never unwinds its coroutine's stack, so
+    // locals there would never be destroyed (LeakSanitizer, tests/systemc/failing_run_sc_test.cpp);
+    // members go with the Controller.
+    std::future<PreparedLayer> next_;
+    PreparedLayer current_;
 };
 
 }  // namespace trsim

@@ -25,6 +25,7 @@
 #include "sim/run/OutputPrecision.hpp"
 #include "sim/run/TermHistograms.hpp"
 #include "sim/run/RunDesign.hpp"
+#include "sim/run/SanitizerStack.hpp"
 #include "sim/run/ThreadPool.hpp"
 #include "sim/run/QuantizedOperands.hpp"
 
@@ -356,6 +357,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
             array->traceSignals(vcd);
     }
     sc_core::sc_start();
+    announceMainStack();  // ASan only: the main thread is back on its own stack (SanitizerStack.hpp)
     if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
     if (const std::exception_ptr e = structural ? structural->error() : array->error()) std::rethrow_exception(e);
     if (controller->error()) std::rethrow_exception(controller->error());
