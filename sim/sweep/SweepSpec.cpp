@@ -129,14 +129,14 @@ std::string blockSize(const Block& b) {
     return text + " = " + (n == SIZE_MAX ? std::string("more than 2^64") : std::to_string(n)) + " points";
 }
 
-void requireBounded(const std::string& path, const std::vector<Block>& blocks, std::size_t maxPoints) {
+// The points all blocks list together; throws ConfigError naming each block's size above `maxPoints`.
+std::size_t requireBounded(const std::string& path, const std::vector<Block>& blocks, std::size_t maxPoints) {
     std::size_t total = 0;
     for (const Block& b : blocks) {
         const std::size_t n = blockPointCount(b);
         total = n > SIZE_MAX - total ? SIZE_MAX : total + n;
     }
-    if (total <= maxPoints) return;
-    std::vector<std::string> sizes;
+    if (total <= maxPoints) return total;
     std::string text = path + ": sweep: " + (total == SIZE_MAX ? std::string("more than 2^64") : std::to_string(total)) +
                        " points, more than the bound of " + std::to_string(maxPoints) +
                        " (each point is resolved at load and runs as a process; raise the bound with --max-points N)";
@@ -204,11 +204,10 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
                 if (std::find(spec.sweptKeys.begin(), spec.sweptKeys.end(), a.key) == spec.sweptKeys.end())
                     spec.sweptKeys.push_back(a.key);
 
-    requireBounded(path, blocks, maxPoints);
+    const std::size_t listed = requireBounded(path, blocks, maxPoints);
 
     const bool single = blocks.size() == 1 && blocks.front().where == "sweep";
-    std::size_t listed = 0, resolved = 0;
-    for (const Block& b : blocks) listed += blockPointCount(b);
+    std::size_t resolved = 0;
     auto lastReport = std::chrono::steady_clock::now();
     std::vector<std::string> problems;
     std::set<std::string> earlierBlocks;  // config hashes of the blocks before this one
@@ -252,17 +251,20 @@ SweepSpec loadSweep(const std::string& path, const std::vector<std::string>& ext
             blockPoint(b, i, p);
             // Where a point is named in problems: its index in the single-block form, else its block and index there.
             const std::string name = (single ? "point " : b.where + " point ") + std::to_string(i);
+            std::string problem;
             try {
                 const SimConfig config = loadConfig(spec.baseConfigPath, p.overrides);
                 p.configHash = config.hash;
                 for (const InputFile& in : inputFilesOf(config)) p.inputFiles.push_back(in.path);
-                const std::string perLayer = perLayerProblem(config);
-                if (!perLayer.empty()) throw ConfigError(std::vector<std::string>{perLayer});
+                problem = perLayerProblem(config);
             } catch (const ConfigError& e) {
+                problem = e.what();
+            }
+            if (!problem.empty()) {
                 std::string values;
                 for (std::size_t k = 0; k < p.keys.size(); ++k)
                     values += (k ? ", " : "") + p.keys[k] + "=" + p.values[k];
-                problems.push_back(path + ": " + name + " (" + values + "):\n  " + e.what());
+                problems.push_back(path + ": " + name + " (" + values + "):\n  " + problem);
                 continue;
             }
             const auto same = inBlock.find(p.configHash);
