@@ -73,15 +73,7 @@ TEST_F(DeflateChunks, EqualsH5DreadForEveryIntegerTypeWithEdgeChunks) {
 
 TEST_F(DeflateChunks, ReadsChunksStoredWithoutCompressionAndRankOneDatasets) {
     // A writer may store a chunk raw under the deflate filter (filter mask bit 0 set): half the chunks here.
-    const std::vector<hsize_t> dims{40}, chunk{16};
-    Hdf5Dataspace space(H5Screate_simple(1, dims.data(), nullptr));
-    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
-    H5Pset_chunk(plist, 1, chunk.data());
-    H5Pset_deflate(plist, 6);
-    Hdf5Dataset ds(H5Dcreate2(file_, "mixed", H5T_STD_I16LE, space, H5P_DEFAULT, plist, H5P_DEFAULT));
-    std::vector<int16_t> values(40);
-    std::iota(values.begin(), values.end(), -20);
-    H5Dwrite(ds, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());  // every chunk deflated
+    Hdf5Dataset ds(writeDataset(file_, "mixed", H5T_STD_I16LE, {40}, {{16}}));  // every chunk deflated
     const hsize_t second[] = {16};
     std::vector<int16_t> raw(16);
     std::iota(raw.begin(), raw.end(), 100);
@@ -109,12 +101,7 @@ TEST_F(DeflateChunks, LeavesOtherLayoutsToH5Dread) {
 }
 
 TEST_F(DeflateChunks, CorruptChunkIsAnError) {
-    const std::vector<hsize_t> dims{64}, chunk{16};
-    Hdf5Dataspace space(H5Screate_simple(1, dims.data(), nullptr));
-    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
-    H5Pset_chunk(plist, 1, chunk.data());
-    H5Pset_deflate(plist, 6);
-    Hdf5Dataset ds(H5Dcreate2(file_, "bad", H5T_STD_I32LE, space, H5P_DEFAULT, plist, H5P_DEFAULT));
+    Hdf5Dataset ds(writeDataset(file_, "bad", H5T_STD_I32LE, {64}, {{16}}));
     // Every chunk written raw as garbage bytes under the deflate filter (mask 0: "compressed").
     for (hsize_t c = 0; c < 64; c += 16) {
         const hsize_t offset[] = {c};
