@@ -147,6 +147,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(TrCase{ArrayDataflow::WeightStationary, TrSchedule::Fixed, 4, 4, 9, 24, 6, 8, 12, 1, 3, 1},
                       TrCase{ArrayDataflow::WeightStationary, TrSchedule::Lockstep, 3, 5, 7, 20, 11, 4, 6, 4, 8, 1},
                       TrCase{ArrayDataflow::WeightStationary, TrSchedule::Lockstep, 2, 2, 5, 17, 3, 3, 100, 5, std::nullopt, 2},
+                      // 70 and 67 data rows: the fold kernel's 32-row register blocks and a remainder.
+                      TrCase{ArrayDataflow::WeightStationary, TrSchedule::Lockstep, 3, 4, 70, 40, 9, 8, 12, 1, 3, 1},
+                      TrCase{ArrayDataflow::WeightStationary, TrSchedule::Fixed, 4, 3, 67, 33, 5, 8, 10, 1, 4, 2},
                       TrCase{ArrayDataflow::OutputStationary, TrSchedule::Fixed, 4, 3, 10, 24, 5, 8, 12, 1, 3, 2},
                       TrCase{ArrayDataflow::OutputStationary, TrSchedule::Lockstep, 3, 3, 8, 13, 7, 2, 3, 2, 4, 1}),
     [](const ::testing::TestParamInfo<TrCase>& info) {

@@ -38,6 +38,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "modules/array/FoldSlowest.hpp"
 #include "modules/array/SystolicArrayCore.hpp"
 
 namespace trsim {
@@ -168,13 +169,7 @@ private:
             for (int64_t c = 0; c < fold_.colsUsed; ++c) {
                 const int64_t peWork = column(fold_.n0 + c, k0, len, &foldSums_[static_cast<std::size_t>(c * M)],
                                               peCycles_.data());
-                int32_t* slowest = &stepSlowest_[static_cast<std::size_t>(r + c)];
-                const int32_t* cycles = peCycles_.data();
-                int64_t busy = 0;
-                for (int64_t m = 0; m < M; ++m) {
-                    slowest[m] = std::max(slowest[m], cycles[m]);
-                    busy += cycles[m];
-                }
+                const int64_t busy = foldSlowest(&stepSlowest_[static_cast<std::size_t>(r + c)], peCycles_.data(), M);
                 const std::size_t i = static_cast<std::size_t>(r * spec_.cols + c);
                 peBusy_[i] += busy;
                 peWork_[i] += peWork;

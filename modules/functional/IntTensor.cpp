@@ -1,6 +1,15 @@
 #include "modules/functional/IntTensor.hpp"
 
+#include "modules/functional/HugePages.hpp"
+
 namespace trsim {
+
+std::vector<int64_t> zeroedValues(std::size_t n) {
+    std::vector<int64_t> v;
+    reserveHugePages(v, n);
+    v.resize(n);
+    return v;
+}
 
 std::string shapeString(const std::vector<int64_t>& shape) {
     std::string s = "[";

@@ -8,12 +8,16 @@
 
 namespace trsim {
 
+// n zeros, on huge pages when large (HugePages.hpp).
+std::vector<int64_t> zeroedValues(std::size_t n);
+
 struct IntTensor {
     std::vector<int64_t> shape;
     std::vector<int64_t> data;
 
     IntTensor() = default;
-    explicit IntTensor(std::vector<int64_t> dims) : shape(std::move(dims)), data(elementCount(shape), 0) {}
+    // Zero-filled; a large tensor's memory is advised onto huge pages first (HugePages.hpp).
+    explicit IntTensor(std::vector<int64_t> dims) : shape(std::move(dims)), data(zeroedValues(elementCount(shape))) {}
 
     static std::size_t elementCount(const std::vector<int64_t>& dims) {
         std::size_t n = 1;

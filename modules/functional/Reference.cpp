@@ -197,14 +197,23 @@ IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams&
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     IntTensor y({d.b, d.n, d.oh, d.ow});
     std::vector<int64_t> result;
+    // Data TR groups of one value: a value keeps the same terms wherever im2col puts it (and a padding zero
+    // has none), so the input is revealed once here instead of every im2col copy of it below.
+    const bool revealPerValue = dataTr && dataTr->groupSize == 1;
+    IntTensor revealedInput;
+    if (revealPerValue) {
+        revealedInput = x;
+        revealValues(revealedInput.data.data(), revealedInput.size(), *dataTr, revealedInput.data.data());
+    }
+    const IntTensor& input = revealPerValue ? revealedInput : x;
     for (int g = 0; g < p.groups; ++g) {
         IntTensor wg = lowerConvWeights(w, p, g);
         if (weightTr) wg = revealRows(wg, *weightTr);
         const ExactGemm gemm(wg.data.data(), d.ng, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            IntTensor block = lowerConvRows(x, w, p, g, m0, rows);
-            revealBlock(block.data, rows, k, dataTr);
+            IntTensor block = lowerConvRows(input, w, p, g, m0, rows);
+            if (!revealPerValue) revealBlock(block.data, rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * d.ng));
             gemm.multiply(block.data.data(), rows, result.data());
             for (int64_t i = 0; i < rows; ++i) {

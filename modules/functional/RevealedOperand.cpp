@@ -1,5 +1,7 @@
 #include "modules/functional/RevealedOperand.hpp"
 
+#include "modules/functional/HugePages.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -15,7 +17,9 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
     rows_ = a.dim(0);
     depth_ = a.dim(1);
     const std::size_t n = a.size();
+    reserveHugePages(values_, n);
     values_.resize(n);
+    reserveHugePages(counts_, n);
     counts_.resize(n);
     // Pass 1: how many terms TR keeps of each value.
     for (int64_t r = 0; r < rows_; ++r)

@@ -35,6 +35,7 @@ public:
     const Term* terms(int64_t r, int64_t k) const { return &terms_[offsets_[idx(r, k)]]; }
     // Row views for hot loops: counts and term offsets of row r, and all terms.
     const uint8_t* countsRow(int64_t r) const { return &counts_[idx(r, 0)]; }
+    const int32_t* valuesRow(int64_t r) const { return &values_[idx(r, 0)]; }
     const uint32_t* offsetsRow(int64_t r) const { return &offsets_[idx(r, 0)]; }
     const Term* allTerms() const { return terms_.data(); }
     // All truncated values as a [rows, K] tensor (for the functional reference).

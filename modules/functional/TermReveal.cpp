@@ -42,9 +42,54 @@ constexpr int kExponents = 24;  // three bytes of exponent mask cover TermTable:
 
 }  // namespace
 
+namespace {
+
+// keptTermCounts of a group of at most 255 values (every TR group in practice: group_size is small):
+// each value's exponent mask is looked up once, and a group within its budget keeps every term
+// without ranking.
+constexpr std::size_t kSmallGroup = 255;
+int64_t keptTermCountsSmall(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
+                            uint8_t* keptOut) {
+    uint32_t masks[kSmallGroup];
+    int64_t total = 0;
+    uint32_t present = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint64_t m = table.magnitude(values[i]);
+        masks[i] = table.exponentMask(m);
+        present |= masks[i];
+        keptOut[i] = static_cast<uint8_t>(table.count(m));  // every term, unless the budget binds below
+        total += keptOut[i];
+    }
+    if (!budget || *budget >= total) return total;
+    // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
+    uint64_t lanes[3] = {0, 0, 0};
+    for (std::size_t i = 0; i < n; ++i) {
+        lanes[0] += kByteLanes.lanes[masks[i] & 0xff];
+        lanes[1] += kByteLanes.lanes[masks[i] >> 8 & 0xff];
+        lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
+    }
+    const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
+    // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
+    int left = *budget, cut = 31 - __builtin_clz(present);
+    for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
+    int atCut = left;
+    for (std::size_t i = 0; i < n; ++i) {
+        int kept = bitCount(masks[i] >> cut >> 1);
+        if ((masks[i] >> cut & 1) && atCut > 0) {
+            ++kept;
+            --atCut;
+        }
+        keptOut[i] = static_cast<uint8_t>(kept);
+    }
+    return total;
+}
+
+}  // namespace
+
 int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
                        uint8_t* keptOut) {
     if (budget && *budget < 0) throw std::invalid_argument("keptTermCounts: negative budget");
+    if (n <= kSmallGroup) return keptTermCountsSmall(table, values, n, budget, keptOut);
     // Terms per exponent over the group, counted in byte lanes 255 values at a time.
     int perExponent[kExponents] = {};
     uint32_t present = 0;

@@ -10,6 +10,7 @@
 
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/pe/StepTrace.hpp"
+#include "modules/pe/TermPairColumn.hpp"
 #include "modules/pe/TrPe.hpp"
 
 namespace trsim {
@@ -51,23 +52,14 @@ public:
                        int32_t* cycles) {
         const int64_t M = x.rows;
         const uint8_t* wCounts = w.countsRow(n) + x.k0;
-        if (narrowSums_) {
-            sums_.assign(static_cast<std::size_t>(M), 0);
-            int32_t* sums = sums_.data();
-            for (int64_t j = 0; j < x.len; ++j) {
-                const int32_t wv = static_cast<int32_t>(w.value(n, x.k0 + j));
-                const int32_t* xv = &x.values[static_cast<std::size_t>(j * M)];
-                if (wv != 0)
-                    for (int64_t m = 0; m < M; ++m) sums[m] += wv * xv[m];
-            }
-            for (int64_t m = 0; m < M; ++m) products[m] += sums[m];
-        } else {
-            for (int64_t j = 0; j < x.len; ++j) {
-                const int64_t wv = w.value(n, x.k0 + j);
-                const int32_t* xv = &x.values[static_cast<std::size_t>(j * M)];
-                if (wv != 0)
-                    for (int64_t m = 0; m < M; ++m) products[m] += wv * xv[m];
-            }
+        if (narrowSums_)
+            return termPairColumnNarrow(w.valuesRow(n) + x.k0, wCounts, x.values.data(), x.counts.data(), x.len, M,
+                                        pairsPerCycle_, products, cycles);
+        for (int64_t j = 0; j < x.len; ++j) {
+            const int64_t wv = w.value(n, x.k0 + j);
+            const int32_t* xv = &x.values[static_cast<std::size_t>(j * M)];
+            if (wv != 0)
+                for (int64_t m = 0; m < M; ++m) products[m] += wv * xv[m];
         }
         std::fill(cycles, cycles + M, 0);  // term pairs first, cycles below
         for (int64_t j = 0; j < x.len; ++j) {
@@ -79,10 +71,7 @@ public:
         int64_t pairs = 0;
         for (int64_t m = 0; m < M; ++m) pairs += cycles[m];
         const int32_t perCycle = pairsPerCycle_;
-        if (perCycle == 1)
-            for (int64_t m = 0; m < M; ++m) cycles[m] = std::max(1, cycles[m]);
-        else
-            for (int64_t m = 0; m < M; ++m) cycles[m] = std::max(1, (cycles[m] + perCycle - 1) / perCycle);
+        for (int64_t m = 0; m < M; ++m) cycles[m] = std::max(1, (cycles[m] + perCycle - 1) / perCycle);
         return pairs;
     }
 
@@ -139,8 +128,7 @@ private:
     TrPe pe_;
     CoefficientAccumulator sliceCounters_;  // the structural PE's own counters (sliceStep)
     int pairsPerCycle_;
-    bool narrowSums_ = false;     // this job's step products sum exactly in 32 bits
-    std::vector<int32_t> sums_;   // fastColumn's 32-bit sums
+    bool narrowSums_ = false;  // this job's step products sum exactly in 32 bits
 };
 
 }  // namespace trsim

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "modules/functional/IntTensor.hpp"
 #include "sim/io/Hdf5Handle.hpp"
 #include "sim/io/Hdf5Read.hpp"
 
@@ -128,7 +129,7 @@ std::optional<std::vector<int64_t>> readDeflateChunksAsInt64(hid_t dataset, unsi
         nChunks *= g.counts[d];
         nValues *= g.dims[d];
     }
-    std::vector<int64_t> out(nValues);
+    std::vector<int64_t> out = zeroedValues(nValues);
     const std::size_t chunkBytes = g.chunkBytes();
     const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     // The compressed chunks are read on this thread (HDF5 is not thread-safe here) a batch of about

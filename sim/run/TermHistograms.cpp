@@ -1,12 +1,29 @@
 #include "sim/run/TermHistograms.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "modules/functional/Reference.hpp"
 #include "modules/functional/RevealedOperand.hpp"
 #include "modules/functional/TermTable.hpp"
 
 namespace trsim {
+
+// One weight group (kept terms wc[0..len)) against every data row (xT: [len][M] kept terms): row m's
+// term pairs p increment local[p]; `pairs` is M ints of scratch.
+__attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uint8_t* wc, int64_t len,
+                                                                       const uint8_t* xT, int64_t M,
+                                                                       int32_t* pairs, int64_t* local) {
+    for (int64_t m = 0; m < M; ++m) pairs[m] = 0;
+    for (int64_t k = 0; k < len; ++k) {
+        const int32_t c = wc[k];
+        const uint8_t* xc = xT + k * M;
+        if (c != 0)
+            for (int64_t m = 0; m < M; ++m) pairs[m] += c * xc[m];
+    }
+    for (int64_t m = 0; m < M; ++m) ++local[pairs[m]];
+}
+
 namespace {
 
 class Counts {
@@ -49,39 +66,129 @@ void countOperand(const IntTensor& a, const RevealedOperand& r, const TermTable&
 }
 
 // For every output element (m, n) and weight group along K: sum of kept weight x kept data terms.
-// Data counts are transposed to [K][M] so each group's sums run over data rows (vectorized).
-void countPairs(const RevealedOperand& x, const RevealedOperand& w, int group, Counts& out) {
-    const int64_t depth = x.depth(), M = x.rows();
-    std::vector<uint8_t> xT(static_cast<std::size_t>(depth * M));
+// `xT` holds the data rows' kept-term counts transposed, [K][M], so each group's sums run over data
+// rows (vectorized, AVX2 where the CPU has it: countGroupPairs).
+void countPairs(const uint8_t* xT, int64_t M, const RevealedOperand& w, int group, Counts& out) {
+    const int64_t depth = w.depth();
     int xMost = 0, wMost = 0;
-    for (int64_t m = 0; m < M; ++m) {
-        const uint8_t* xc = x.countsRow(m);
-        for (int64_t k = 0; k < depth; ++k) {
-            xT[static_cast<std::size_t>(k * M + m)] = xc[k];
-            xMost = std::max<int>(xMost, xc[k]);
-        }
-    }
+    for (int64_t i = 0; i < depth * M; ++i) xMost = std::max<int>(xMost, xT[i]);
     for (int64_t n = 0; n < w.rows(); ++n)
         for (int64_t k = 0; k < depth; ++k) wMost = std::max<int>(wMost, w.countsRow(n)[k]);
     std::vector<int64_t> local(static_cast<std::size_t>(group) * xMost * wMost + 1, 0);
     std::vector<int32_t> pairs(static_cast<std::size_t>(M));
     for (int64_t n = 0; n < w.rows(); ++n) {
         const uint8_t* wc = w.countsRow(n);
-        for (int64_t k0 = 0; k0 < depth; k0 += group) {
-            const int64_t k1 = std::min<int64_t>(depth, k0 + group);
-            std::fill(pairs.begin(), pairs.end(), 0);
-            for (int64_t k = k0; k < k1; ++k) {
-                const int32_t c = wc[k];
-                const uint8_t* xc = &xT[static_cast<std::size_t>(k * M)];
-                if (c != 0)
-                    for (int64_t m = 0; m < M; ++m) pairs[static_cast<std::size_t>(m)] += c * xc[m];
-            }
-            for (const int32_t p : pairs) ++local[static_cast<std::size_t>(p)];
-        }
+        for (int64_t k0 = 0; k0 < depth; k0 += group)
+            countGroupPairs(wc + k0, std::min<int64_t>(group, depth - k0), xT + k0 * M, M, pairs.data(), local.data());
     }
     for (std::size_t i = 0; i < local.size(); ++i)
         if (local[i] > 0) out.add(i, static_cast<double>(local[i]));
 }
+
+void countPairs(const RevealedOperand& x, const RevealedOperand& w, int group, Counts& out) {
+    const int64_t depth = x.depth(), M = x.rows();
+    std::vector<uint8_t> xT(static_cast<std::size_t>(depth * M));
+    for (int64_t m = 0; m < M; ++m) {
+        const uint8_t* xc = x.countsRow(m);
+        for (int64_t k = 0; k < depth; ++k) xT[static_cast<std::size_t>(k * M + m)] = xc[k];
+    }
+    countPairs(xT.data(), M, w, group, out);
+}
+
+// A convolution's data side when its TR groups are single values (operands.data.group_size 1): a
+// value's terms and kept terms do not depend on where im2col puts it, so the data histograms are
+// the input's, each value counted as often as im2col uses it (the product of how many output rows
+// and columns its row and column reach), plus the padding zeros; and the pair counts need only the
+// kept-term counts lowered, never the values lowered and revealed again.
+class PerValueConvData {
+public:
+    PerValueConvData(const IntTensor& inputs, const IntTensor& weights, const ConvParams& p, const TermTable& table,
+                     std::optional<int> budget)
+        : x_(inputs), p_(p), kh_(weights.dim(2)), kw_(weights.dim(3)), cg_(weights.dim(1)),
+          oh_(convOutputSize(inputs.dim(2), kh_, p.strideH, p.padH)),
+          ow_(convOutputSize(inputs.dim(3), kw_, p.strideW, p.padW)),
+          rowUses_(uses(inputs.dim(2), kh_, oh_, p.strideH, p.padH)),
+          colUses_(uses(inputs.dim(3), kw_, ow_, p.strideW, p.padW)),
+          kept_(inputs.size()) {
+        const int most = budget ? *budget : TermTable::kMaxBits + 1;
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+            kept_[i] = static_cast<uint8_t>(std::min(table.count(table.magnitude(inputs.data[i])), most));
+    }
+
+    // The data histograms of every group's lowered rows.
+    void countValues(const TermTable& table, OperandCounts& out) const {
+        const int64_t H = x_.dim(2), W = x_.dim(3);
+        const std::size_t perMagnitude = static_cast<std::size_t>(table.maxTerms()) + 1;
+        std::vector<double> byMagnitudeKept((std::size_t{1} << table.bits()) * perMagnitude, 0.0);
+        double used = 0;
+        for (int64_t b = 0; b < x_.dim(0); ++b)
+            for (int64_t c = 0; c < x_.dim(1); ++c)
+                for (int64_t iy = 0; iy < H; ++iy) {
+                    if (rowUses_[static_cast<std::size_t>(iy)] == 0) continue;
+                    for (int64_t ix = 0; ix < W; ++ix) {
+                        const double n = static_cast<double>(rowUses_[static_cast<std::size_t>(iy)] *
+                                                             colUses_[static_cast<std::size_t>(ix)]);
+                        if (n == 0) continue;
+                        const std::size_t i = static_cast<std::size_t>(((b * x_.dim(1) + c) * H + iy) * W + ix);
+                        byMagnitudeKept[table.magnitude(x_.data[i]) * perMagnitude + kept_[i]] += n;
+                        used += n;
+                    }
+                }
+        // Every group's rows hold kh x kw x cg values: the input's uses and the padding zeros (no terms).
+        const double all = static_cast<double>(x_.dim(0) * oh_ * ow_ * kh_ * kw_ * x_.dim(1));
+        if (all > used) byMagnitudeKept[0] += all - used;
+        const TermTable& binary = TermTable::get(Encoding::Binary, table.bits());
+        for (uint64_t mag = 0; mag < (uint64_t{1} << table.bits()); ++mag)
+            for (int kept = 0; kept <= table.maxTerms(); ++kept) {
+                const double n = byMagnitudeKept[mag * perMagnitude + static_cast<std::size_t>(kept)];
+                if (n == 0) continue;
+                out.binary.add(static_cast<std::size_t>(binary.count(mag)), n);
+                out.encoded.add(static_cast<std::size_t>(table.count(mag)), n);
+                out.kept.add(static_cast<std::size_t>(kept), n);
+                uint32_t mask = table.exponentMask(mag);
+                for (int t = 0; t < kept; ++t) {
+                    const int e = 31 - __builtin_clz(mask);
+                    out.exponents.add(static_cast<std::size_t>(e), n);
+                    mask ^= uint32_t{1} << e;
+                }
+            }
+    }
+
+    // Kept-term counts of group g's lowered rows [m0, m0 + rows), transposed: xT[k * rows + i].
+    void lowerKeptTransposed(int g, int64_t m0, int64_t rows, std::vector<uint8_t>& xT) const {
+        const int64_t H = x_.dim(2), W = x_.dim(3), K = kh_ * kw_ * cg_;
+        xT.assign(static_cast<std::size_t>(K * rows), 0);  // padding zeros keep no terms
+        for (int64_t i = 0; i < rows; ++i) {
+            const int64_t row = m0 + i, b = row / (oh_ * ow_), oy = row / ow_ % oh_, ox = row % ow_;
+            for (int64_t ky = 0; ky < kh_; ++ky)
+                for (int64_t kx = 0; kx < kw_; ++kx) {
+                    const int64_t iy = oy * p_.strideH - p_.padH + ky, ix = ox * p_.strideW - p_.padW + kx;
+                    if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                    for (int64_t c = 0; c < cg_; ++c)
+                        xT[static_cast<std::size_t>(((ky * kw_ + kx) * cg_ + c) * rows + i)] =
+                            kept_[static_cast<std::size_t>(((b * x_.dim(1) + g * cg_ + c) * H + iy) * W + ix)];
+                }
+        }
+    }
+
+private:
+    // uses[i]: how many (output position, kernel tap) pairs along one axis read input position i.
+    static std::vector<int64_t> uses(int64_t in, int64_t kernel, int64_t out, int stride, int pad) {
+        std::vector<int64_t> u(static_cast<std::size_t>(in), 0);
+        for (int64_t o = 0; o < out; ++o)
+            for (int64_t t = 0; t < kernel; ++t) {
+                const int64_t i = o * stride - pad + t;
+                if (i >= 0 && i < in) ++u[static_cast<std::size_t>(i)];
+            }
+        return u;
+    }
+
+    const IntTensor& x_;
+    ConvParams p_;
+    int64_t kh_, kw_, cg_, oh_, ow_;
+    std::vector<int64_t> rowUses_, colUses_;
+    std::vector<uint8_t> kept_;  // kept terms of every input value
+};
 
 LayerMap histogram(const std::string& layer, const std::string& name, const std::string& unit,
                    const std::string& description, Counts& c) {
@@ -112,11 +219,25 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
     if (l.type == LayerType::Conv) {
         const int64_t rows = inputs.dim(0) * convOutputSize(inputs.dim(2), weights.dim(2), l.conv.strideH, l.conv.padH) *
                              convOutputSize(inputs.dim(3), weights.dim(3), l.conv.strideW, l.conv.padW);
+        std::optional<PerValueConvData> perValue;
+        if (c.data.groupSize == 1) {
+            perValue.emplace(inputs, weights, l.conv, xTable, c.data.budget);
+            perValue->countValues(xTable, xc);
+        }
+        std::vector<uint8_t> xT;
         for (int g = 0; g < l.conv.groups; ++g) {
             const IntTensor wg = lowerConvWeights(weights, l.conv, g);
             const RevealedOperand rw = reveal(wg, c.weights);
             countOperand(wg, rw, wTable, wc);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
+            if (perValue) {
+                for (int64_t m0 = 0; m0 < rows; m0 += block) {
+                    const int64_t count = std::min(block, rows - m0);
+                    perValue->lowerKeptTransposed(g, m0, count, xT);
+                    countPairs(xT.data(), count, rw, c.weights.groupSize, pairs);
+                }
+                continue;
+            }
             for (int64_t m0 = 0; m0 < rows; m0 += block) {
                 const IntTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
                 const RevealedOperand rx = reveal(xb, c.data);
