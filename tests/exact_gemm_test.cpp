@@ -81,8 +81,8 @@ TEST(ExactGemm, ConvolutionAcrossRowBlocksMatchesDirectLoop) {
     for (const Case& cc : {Case{1, 6, 23, 29, 6, 3, 3, 6, 1, 1}, Case{2, 8, 17, 19, 12, 3, 3, 2, 2, 1},
                           Case{1, 3, 31, 30, 5, 5, 5, 1, 1, 2}}) {
         IntTensor x({cc.b, cc.c, cc.h, cc.wd}), w({cc.n, cc.c / cc.groups, cc.kh, cc.kw});
-        x.data = randomValues(x.size(), 255, rng);
-        w.data = randomValues(w.size(), 127, rng);
+        { const auto v = randomValues(x.size(), 255, rng); x.data.assign(v.begin(), v.end()); }
+        { const auto v = randomValues(w.size(), 127, rng); w.data.assign(v.begin(), v.end()); }
         const ConvParams p{cc.stride, cc.stride, cc.pad, cc.pad, cc.groups};
         const IntTensor y = conv2dReference(x, w, p);
         const int64_t cg = cc.c / cc.groups, ng = cc.n / cc.groups;

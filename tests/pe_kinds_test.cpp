@@ -19,7 +19,7 @@ namespace {
 
 IntTensor matrix(int64_t rows, int64_t cols, std::vector<int64_t> values) {
     IntTensor t({rows, cols});
-    t.data = std::move(values);
+    t.data.assign(values.begin(), values.end());
     return t;
 }
 

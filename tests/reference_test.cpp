@@ -20,7 +20,7 @@ namespace {
 IntTensor make(std::vector<int64_t> shape, std::vector<int64_t> data) {
     IntTensor t(std::move(shape));
     if (t.size() != data.size()) throw std::logic_error("make: data does not match shape");
-    t.data = std::move(data);
+    t.data.assign(data.begin(), data.end());
     return t;
 }
 
@@ -32,7 +32,8 @@ IntTensor randomTensor(std::vector<int64_t> shape, std::mt19937& rng, int64_t lo
 }
 
 // Naive GEMM by flat indexing: Y[i][j] = sum_k X[i*K+k] W[j*K+k].
-std::vector<int64_t> naiveGemm(const std::vector<int64_t>& x, const std::vector<int64_t>& w, int64_t m, int64_t k,
+template <class Values>
+std::vector<int64_t> naiveGemm(const Values& x, const Values& w, int64_t m, int64_t k,
                                int64_t n) {
     std::vector<int64_t> y(static_cast<std::size_t>(m * n), 0);
     for (int64_t r = 0; r < k; ++r)  // k outermost: a different loop order from the reference
@@ -72,7 +73,8 @@ IntTensor naiveConv(const IntTensor& x, const IntTensor& w, int sh, int sw, int 
 }
 
 // Independent TR oracle on one row: sort (exp desc, index asc), keep k.
-std::vector<int64_t> oracleReveal(const std::vector<int64_t>& row, const OperandCoding& c) {
+template <class Values>
+std::vector<int64_t> oracleReveal(const Values& row, const OperandCoding& c) {
     std::vector<int64_t> out(row.size(), 0);
     for (std::size_t start = 0; start < row.size(); start += static_cast<std::size_t>(c.groupSize)) {
         const std::size_t end = std::min(row.size(), start + static_cast<std::size_t>(c.groupSize));

@@ -222,7 +222,7 @@ protected:
 IntTensor tensorOf(const DatasetSpec& d) {
     IntTensor t;
     t.shape = d.shape;
-    t.data = d.data;
+    t.data.assign(d.data.begin(), d.data.end());
     return t;
 }
 

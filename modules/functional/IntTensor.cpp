@@ -4,8 +4,15 @@
 
 namespace trsim {
 
-std::vector<int64_t> zeroedValues(std::size_t n) {
-    std::vector<int64_t> v;
+TensorValues zeroedValues(std::size_t n) {
+    TensorValues v;
+    reserveHugePages(v, n);
+    v.resize(n, 0);
+    return v;
+}
+
+TensorValues unsetValues(std::size_t n) {
+    TensorValues v;
     reserveHugePages(v, n);
     v.resize(n);
     return v;

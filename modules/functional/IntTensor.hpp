@@ -1,19 +1,36 @@
 // A dense row-major integer tensor with 64-bit elements: wide enough that no
 // accumulation of 8- or 16-bit products in this project can overflow.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "modules/functional/UninitializedVector.hpp"
+
 namespace trsim {
 
+// A tensor's values. resize() leaves new elements unset (UninitializedVector): a reader that writes every
+// element (the trace reader's chunks, on several threads) touches fresh memory once, not after a zero-fill.
+using TensorValues = UninitializedVector<int64_t>;
+
+// Values compare with plain vectors element by element (tests, golden values).
+inline bool operator==(const TensorValues& a, const std::vector<int64_t>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+inline bool operator==(const std::vector<int64_t>& a, const TensorValues& b) { return b == a; }
+inline bool operator!=(const TensorValues& a, const std::vector<int64_t>& b) { return !(a == b); }
+inline bool operator!=(const std::vector<int64_t>& a, const TensorValues& b) { return !(b == a); }
+
 // n zeros, on huge pages when large (HugePages.hpp).
-std::vector<int64_t> zeroedValues(std::size_t n);
+TensorValues zeroedValues(std::size_t n);
+// n values to be written by the caller, every one of them, on huge pages when large.
+TensorValues unsetValues(std::size_t n);
 
 struct IntTensor {
     std::vector<int64_t> shape;
-    std::vector<int64_t> data;
+    TensorValues data;  // zero-filled by the constructor below
 
     IntTensor() = default;
     // Zero-filled; a large tensor's memory is advised onto huge pages first (HugePages.hpp).

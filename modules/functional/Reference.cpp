@@ -107,11 +107,11 @@ constexpr int64_t kRowBlock = 256;
 // Weight values revealed and packed at a time (rows of W, at least one).
 constexpr int64_t kWeightBlockValues = int64_t{1} << 20;
 
-void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std::optional<OperandCoding>& tr) {
+void revealBlock(int64_t* block, int64_t rows, int64_t k, const std::optional<OperandCoding>& tr) {
     if (!tr) return;
     for (int64_t r = 0; r < rows; ++r)
-        revealValues(&block[static_cast<std::size_t>(r * k)], static_cast<std::size_t>(k), *tr,
-                     &block[static_cast<std::size_t>(r * k)]);
+        revealValues(block + r * k, static_cast<std::size_t>(k), *tr,
+                     block + r * k);
 }
 
 }  // namespace
@@ -119,7 +119,7 @@ void revealBlock(std::vector<int64_t>& block, int64_t rows, int64_t k, const std
 IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
     requireRank(a, 2, "revealRows");
     IntTensor out = a;
-    revealBlock(out.data, a.dim(0), a.dim(1), coding);
+    revealBlock(out.data.data(), a.dim(0), a.dim(1), coding);
     return out;
 }
 
@@ -138,12 +138,12 @@ IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
         const int64_t cols = std::min(wBlock, n - n0);
         std::vector<int64_t> wr(w.data.begin() + n0 * k, w.data.begin() + (n0 + cols) * k);
-        revealBlock(wr, cols, k, weightTr);
+        revealBlock(wr.data(), cols, k, weightTr);
         const ExactGemm gemm(wr.data(), cols, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
             block.assign(x.data.begin() + m0 * k, x.data.begin() + (m0 + rows) * k);
-            revealBlock(block, rows, k, dataTr);
+            revealBlock(block.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * cols));
             gemm.multiply(block.data(), rows, result.data());
             for (int64_t i = 0; i < rows; ++i)
@@ -213,7 +213,7 @@ IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams&
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
             IntTensor block = lowerConvRows(input, w, p, g, m0, rows);
-            if (!revealPerValue) revealBlock(block.data, rows, k, dataTr);
+            if (!revealPerValue) revealBlock(block.data.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * d.ng));
             gemm.multiply(block.data.data(), rows, result.data());
             for (int64_t i = 0; i < rows; ++i) {

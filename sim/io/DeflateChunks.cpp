@@ -120,7 +120,7 @@ std::optional<ChunkGrid> deflateGrid(hid_t dataset) {
 
 }  // namespace
 
-std::optional<std::vector<int64_t>> readDeflateChunksAsInt64(hid_t dataset, unsigned threads) {
+std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned threads) {
     const std::optional<ChunkGrid> grid = deflateGrid(dataset);
     if (!grid) return std::nullopt;
     const ChunkGrid& g = *grid;
@@ -129,7 +129,9 @@ std::optional<std::vector<int64_t>> readDeflateChunksAsInt64(hid_t dataset, unsi
         nChunks *= g.counts[d];
         nValues *= g.dims[d];
     }
-    std::vector<int64_t> out = zeroedValues(nValues);
+    // Every element lies in exactly one chunk and is written by the thread that inflates it: the values are
+    // not zero-filled first, so fresh memory is touched once, by every thread.
+    TensorValues out = unsetValues(nValues);
     const std::size_t chunkBytes = g.chunkBytes();
     const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     // The compressed chunks are read on this thread (HDF5 is not thread-safe here) a batch of about

@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "modules/functional/IntTensor.hpp"
+
 namespace trsim::h5read {
 
 // Every element of `dataset` converted to int64, when its layout is the one this
@@ -18,6 +20,6 @@ namespace trsim::h5read {
 // 1, 2, 4 or 8 bytes, every chunk written. nullopt otherwise (the caller reads it
 // with H5Dread). Throws Hdf5ReadError for a chunk that does not inflate to its size.
 // `threads` 0: the machine's cores.
-std::optional<std::vector<int64_t>> readDeflateChunksAsInt64(hid_t dataset, unsigned threads = 0);
+std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned threads = 0);
 
 }  // namespace trsim::h5read

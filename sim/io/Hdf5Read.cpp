@@ -150,12 +150,12 @@ std::vector<int64_t> datasetShape(hid_t dataset) {
     return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
-std::vector<int64_t> readDatasetAsInt64(hid_t dataset) {
-    if (std::optional<std::vector<int64_t>> inflated = readDeflateChunksAsInt64(dataset)) return std::move(*inflated);
+TensorValues readDatasetAsInt64(hid_t dataset) {
+    if (std::optional<TensorValues> inflated = readDeflateChunksAsInt64(dataset)) return std::move(*inflated);
     Hdf5Dataspace space(H5Dget_space(dataset));
     const hssize_t points = space.valid() ? H5Sget_simple_extent_npoints(space) : -1;
     if (points < 0) throw Hdf5ReadError("has an unreadable dataspace");
-    std::vector<int64_t> values(static_cast<std::size_t>(points));
+    TensorValues values = unsetValues(static_cast<std::size_t>(points));  // H5Dread writes every one
     if (points > 0 && H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
         throw Hdf5ReadError("cannot be read as 64-bit integers (corrupt data or a missing compression filter?)");
     return values;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "modules/functional/IntTensor.hpp"
+
 #include "sim/io/Hdf5Handle.hpp"
 
 namespace trsim::h5read {
@@ -58,7 +60,7 @@ H5T_class_t datasetTypeClass(hid_t dataset);
 // Dimensions of a dataset; empty for a scalar dataspace.
 std::vector<int64_t> datasetShape(hid_t dataset);
 // Every element, converted by HDF5 to int64 (the dataset must be integer typed).
-std::vector<int64_t> readDatasetAsInt64(hid_t dataset);
+TensorValues readDatasetAsInt64(hid_t dataset);
 
 }  // namespace trsim::h5read
 

@@ -52,6 +52,8 @@
 #include <string>
 #include <vector>
 
+#include "modules/functional/IntTensor.hpp"
+
 #include "sim/run/StatsRegistry.hpp"
 
 namespace trsim {
@@ -59,7 +61,7 @@ namespace trsim {
 struct LayerOutput {
     std::string layer;
     std::vector<int64_t> shape;
-    std::vector<int64_t> data;  // row-major; size must be the product of shape
+    TensorValues data;  // row-major; size must be the product of shape
 };
 
 // A per-layer array of doubles with a unit, e.g. pe_utilization [rows, cols].

@@ -340,10 +340,10 @@ void readTrAccuracy(hid_t file, const std::string& path, Trace& t) {
     };
     const std::vector<std::string> we = column("w_encoding", "string", h5read::readStringDataset);
     const std::vector<std::string> de = column("d_encoding", "string", h5read::readStringDataset);
-    const std::vector<int64_t> wg = column("w_group_size", "integer", h5read::readDatasetAsInt64);
-    const std::vector<int64_t> wb = column("w_budget", "integer", h5read::readDatasetAsInt64);
-    const std::vector<int64_t> dg = column("d_group_size", "integer", h5read::readDatasetAsInt64);
-    const std::vector<int64_t> db = column("d_budget", "integer", h5read::readDatasetAsInt64);
+    const TensorValues wg = column("w_group_size", "integer", h5read::readDatasetAsInt64);
+    const TensorValues wb = column("w_budget", "integer", h5read::readDatasetAsInt64);
+    const TensorValues dg = column("d_group_size", "integer", h5read::readDatasetAsInt64);
+    const TensorValues db = column("d_budget", "integer", h5read::readDatasetAsInt64);
     const std::vector<double> value = column("value", "number", h5read::readDatasetAsDouble);
     const std::size_t n = value.size();
     if (we.size() != n || de.size() != n || wg.size() != n || wb.size() != n || dg.size() != n || db.size() != n)

@@ -230,8 +230,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         for (LayerMap& h : checked.histograms) result.maps.push_back(std::move(h));
         // Nothing reads the layer's values any more (the array has its prepared operands).
         operands[i].releaseRequantized();
-        std::vector<int64_t>().swap(trace.layers[i].inputs.data);
-        std::vector<int64_t>().swap(trace.layers[i].weights.data);
+        TensorValues().swap(trace.layers[i].inputs.data);
+        TensorValues().swap(trace.layers[i].weights.data);
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();

@@ -41,29 +41,53 @@ private:
     std::vector<double> c_;
 };
 
-struct OperandCounts {
-    Counts binary, encoded, kept, exponents;
-};
+// An operand's values counted by (magnitude, kept terms): one increment per value, and the four
+// histograms (binary, encoded and kept terms per value, kept terms by exponent) follow from the
+// term table once at the end.
+class OperandCounts {
+public:
+    explicit OperandCounts(const TermTable& table)
+        : table_(table),
+          perMagnitude_(static_cast<std::size_t>(table.maxTerms()) + 1),
+          n_((std::size_t{1} << table.bits()) * perMagnitude_, 0.0) {}
 
-// The kept terms of a value are its largest ones: the top `kept` bits of its exponent mask.
-void countOperand(const IntTensor& a, const RevealedOperand& r, const TermTable& table, OperandCounts& out) {
-    const TermTable& binary = TermTable::get(Encoding::Binary, table.bits());
-    for (int64_t row = 0; row < r.rows(); ++row) {
-        for (int64_t k = 0; k < r.depth(); ++k) {
-            const uint64_t mag = table.magnitude(a.data[static_cast<std::size_t>(row * r.depth() + k)]);
-            out.binary.add(static_cast<std::size_t>(binary.count(mag)));
-            out.encoded.add(static_cast<std::size_t>(table.count(mag)));
-            const int kept = r.termCount(row, k);
-            out.kept.add(static_cast<std::size_t>(kept));
-            uint32_t mask = table.exponentMask(mag);
-            for (int i = 0; i < kept; ++i) {
-                const int e = 31 - __builtin_clz(mask);
-                out.exponents.add(static_cast<std::size_t>(e));
-                mask ^= uint32_t{1} << e;
-            }
+    // `n` values of magnitude `mag` that keep `kept` terms (a padding zero: 0, 0).
+    void add(uint64_t mag, int kept, double n = 1) { n_[mag * perMagnitude_ + static_cast<std::size_t>(kept)] += n; }
+    // Every value of `a` with its kept terms in `r` (its revealed operand).
+    void add(const IntTensor& a, const RevealedOperand& r) {
+        for (int64_t row = 0; row < r.rows(); ++row) {
+            const uint8_t* kept = r.countsRow(row);
+            const int64_t* values = &a.data[static_cast<std::size_t>(row * r.depth())];
+            for (int64_t k = 0; k < r.depth(); ++k) add(table_.magnitude(values[k]), kept[k]);
         }
     }
-}
+
+    Counts binary, encoded, kept, exponents;
+    // Fills the four histograms from the counts.
+    void finish() {
+        const TermTable& bin = TermTable::get(Encoding::Binary, table_.bits());
+        for (uint64_t mag = 0; mag < (uint64_t{1} << table_.bits()); ++mag)
+            for (std::size_t k = 0; k < perMagnitude_; ++k) {
+                const double n = n_[mag * perMagnitude_ + k];
+                if (n == 0) continue;
+                binary.add(static_cast<std::size_t>(bin.count(mag)), n);
+                encoded.add(static_cast<std::size_t>(table_.count(mag)), n);
+                kept.add(k, n);
+                // The kept terms of a value are its largest ones: the top bits of its exponent mask.
+                uint32_t mask = table_.exponentMask(mag);
+                for (std::size_t t = 0; t < k; ++t) {
+                    const int e = 31 - __builtin_clz(mask);
+                    exponents.add(static_cast<std::size_t>(e), n);
+                    mask ^= uint32_t{1} << e;
+                }
+            }
+    }
+
+private:
+    const TermTable& table_;
+    std::size_t perMagnitude_;
+    std::vector<double> n_;
+};
 
 // For every output element (m, n) and weight group along K: sum of kept weight x kept data terms.
 // `xT` holds the data rows' kept-term counts transposed, [K][M], so each group's sums run over data
@@ -115,11 +139,9 @@ public:
             kept_[i] = static_cast<uint8_t>(std::min(table.count(table.magnitude(inputs.data[i])), most));
     }
 
-    // The data histograms of every group's lowered rows.
+    // The data values of every group's lowered rows, padding zeros included.
     void countValues(const TermTable& table, OperandCounts& out) const {
         const int64_t H = x_.dim(2), W = x_.dim(3);
-        const std::size_t perMagnitude = static_cast<std::size_t>(table.maxTerms()) + 1;
-        std::vector<double> byMagnitudeKept((std::size_t{1} << table.bits()) * perMagnitude, 0.0);
         double used = 0;
         for (int64_t b = 0; b < x_.dim(0); ++b)
             for (int64_t c = 0; c < x_.dim(1); ++c)
@@ -130,28 +152,13 @@ public:
                                                              colUses_[static_cast<std::size_t>(ix)]);
                         if (n == 0) continue;
                         const std::size_t i = static_cast<std::size_t>(((b * x_.dim(1) + c) * H + iy) * W + ix);
-                        byMagnitudeKept[table.magnitude(x_.data[i]) * perMagnitude + kept_[i]] += n;
+                        out.add(table.magnitude(x_.data[i]), kept_[i], n);
                         used += n;
                     }
                 }
         // Every group's rows hold kh x kw x cg values: the input's uses and the padding zeros (no terms).
         const double all = static_cast<double>(x_.dim(0) * oh_ * ow_ * kh_ * kw_ * x_.dim(1));
-        if (all > used) byMagnitudeKept[0] += all - used;
-        const TermTable& binary = TermTable::get(Encoding::Binary, table.bits());
-        for (uint64_t mag = 0; mag < (uint64_t{1} << table.bits()); ++mag)
-            for (int kept = 0; kept <= table.maxTerms(); ++kept) {
-                const double n = byMagnitudeKept[mag * perMagnitude + static_cast<std::size_t>(kept)];
-                if (n == 0) continue;
-                out.binary.add(static_cast<std::size_t>(binary.count(mag)), n);
-                out.encoded.add(static_cast<std::size_t>(table.count(mag)), n);
-                out.kept.add(static_cast<std::size_t>(kept), n);
-                uint32_t mask = table.exponentMask(mag);
-                for (int t = 0; t < kept; ++t) {
-                    const int e = 31 - __builtin_clz(mask);
-                    out.exponents.add(static_cast<std::size_t>(e), n);
-                    mask ^= uint32_t{1} << e;
-                }
-            }
+        if (all > used) out.add(0, 0, all - used);
     }
 
     // Kept-term counts of group g's lowered rows [m0, m0 + rows), transposed: xT[k * rows + i].
@@ -208,7 +215,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
                                      const SimConfig& c) {
     const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
-    OperandCounts wc, xc;
+    OperandCounts wc(wTable), xc(xTable);
     Counts pairs;
     auto reveal = [](const IntTensor& a, const OperandCoding& coding) {
         return RevealedOperand(a, coding, TermStorage::CountsOnly);
@@ -228,7 +235,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
         for (int g = 0; g < l.conv.groups; ++g) {
             const IntTensor wg = lowerConvWeights(weights, l.conv, g);
             const RevealedOperand rw = reveal(wg, c.weights);
-            countOperand(wg, rw, wTable, wc);
+            wc.add(wg, rw);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
             if (perValue) {
                 for (int64_t m0 = 0; m0 < rows; m0 += block) {
@@ -241,23 +248,25 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
             for (int64_t m0 = 0; m0 < rows; m0 += block) {
                 const IntTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
                 const RevealedOperand rx = reveal(xb, c.data);
-                countOperand(xb, rx, xTable, xc);
+                xc.add(xb, rx);
                 countPairs(rx, rw, c.weights.groupSize, pairs);
             }
         }
     } else {
         const RevealedOperand rx = reveal(inputs, c.data);
-        countOperand(inputs, rx, xTable, xc);
+        xc.add(inputs, rx);
         const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
             IntTensor wb({count, k});
             std::copy_n(&weights.data[static_cast<std::size_t>(n0 * k)], count * k, wb.data.begin());
             const RevealedOperand rw = reveal(wb, c.weights);
-            countOperand(wb, rw, wTable, wc);
+            wc.add(wb, rw);
             countPairs(rx, rw, c.weights.groupSize, pairs);
         }
     }
+    wc.finish();
+    xc.finish();
     const std::string we = encodingName(c.weights.encoding), de = encodingName(c.data.encoding);
     return {
         histogram(l.name, "weight_terms_binary", "values", "weight values by number of binary terms (set bits)", wc.binary),

@@ -12,7 +12,7 @@ namespace trsim::testing_support {
 // A [1, n] operand of the given values.
 inline IntTensor row(std::vector<int64_t> values) {
     IntTensor t({1, static_cast<int64_t>(values.size())});
-    t.data = std::move(values);
+    t.data.assign(values.begin(), values.end());
     return t;
 }
 
