@@ -21,10 +21,11 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
     values_.resize(n);
     reserveHugePages(counts_, n);
     counts_.resize(n);
-    // Pass 1: how many terms TR keeps of each value.
+    // How many terms TR keeps of each value, and each value after TR (the sum of its kept terms).
+    uint32_t keptExponents = 0;
     for (int64_t r = 0; r < rows_; ++r)
-        encodedTerms_ += keptTermCountsByGroup(table, &a.data[idx(r, 0)], static_cast<std::size_t>(depth_),
-                                               coding.groupSize, coding.budget, &counts_[idx(r, 0)]);
+        encodedTerms_ += revealByGroup(table, &a.data[idx(r, 0)], static_cast<std::size_t>(depth_), coding.groupSize,
+                                       coding.budget, &counts_[idx(r, 0)], &values_[idx(r, 0)], keptExponents);
     for (const uint8_t c : counts_) keptTerms_ += c;
     const bool store = storesTerms_ = storage == TermStorage::Stored;
     if (store) {
@@ -37,17 +38,11 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
             offsets_[i] = next;
             next += counts_[i];
         }
-    }
-    // Pass 2: each value is the sum of its kept terms (a prefix of its terms), with its sign.
-    uint32_t keptExponents = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const int64_t v = a.data[i];
-        const int8_t sign = v < 0 ? -1 : 1;
-        const uint64_t m = table.magnitude(v);
-        if (counts_[i] > 0) keptExponents |= table.exponentMask(m);
-        values_[i] = static_cast<int32_t>(sign * table.keptValue(m, counts_[i]));
-        if (store) {
-            const Term* t = table.terms(m);
+        // A value's kept terms are its largest: a prefix of its terms, with its sign.
+        for (std::size_t i = 0; i < n; ++i) {
+            const int64_t v = a.data[i];
+            const int8_t sign = v < 0 ? -1 : 1;
+            const Term* t = table.terms(table.magnitude(v));
             for (int j = 0; j < counts_[i]; ++j)
                 terms_[offsets_[i] + j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
         }

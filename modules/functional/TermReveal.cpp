@@ -46,40 +46,53 @@ namespace {
 
 // keptTermCounts of a group of at most 255 values (every TR group in practice: group_size is small):
 // each value's exponent mask is looked up once, and a group within its budget keeps every term
-// without ranking.
+// without ranking. With `valuesOut`, also each value after TR (its sign times the sum of its kept
+// terms), and the exponents of the values that keep a term ORed into *keptExponents.
 constexpr std::size_t kSmallGroup = 255;
 int64_t keptTermCountsSmall(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
-                            uint8_t* keptOut) {
+                            uint8_t* keptOut, int32_t* valuesOut = nullptr, uint32_t* keptExponents = nullptr) {
     uint32_t masks[kSmallGroup];
+    uint32_t mags[kSmallGroup];
     int64_t total = 0;
     uint32_t present = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const uint64_t m = table.magnitude(values[i]);
+        mags[i] = static_cast<uint32_t>(m);  // magnitudes have at most TermTable::kMaxBits bits
         masks[i] = table.exponentMask(m);
         present |= masks[i];
         keptOut[i] = static_cast<uint8_t>(table.count(m));  // every term, unless the budget binds below
         total += keptOut[i];
     }
-    if (!budget || *budget >= total) return total;
-    // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
-    uint64_t lanes[3] = {0, 0, 0};
-    for (std::size_t i = 0; i < n; ++i) {
-        lanes[0] += kByteLanes.lanes[masks[i] & 0xff];
-        lanes[1] += kByteLanes.lanes[masks[i] >> 8 & 0xff];
-        lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
-    }
-    const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
-    // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
-    int left = *budget, cut = 31 - __builtin_clz(present);
-    for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
-    int atCut = left;
-    for (std::size_t i = 0; i < n; ++i) {
-        int kept = bitCount(masks[i] >> cut >> 1);
-        if ((masks[i] >> cut & 1) && atCut > 0) {
-            ++kept;
-            --atCut;
+    if (budget && *budget < total) {
+        // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
+        uint64_t lanes[3] = {0, 0, 0};
+        for (std::size_t i = 0; i < n; ++i) {
+            lanes[0] += kByteLanes.lanes[masks[i] & 0xff];
+            lanes[1] += kByteLanes.lanes[masks[i] >> 8 & 0xff];
+            lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
         }
-        keptOut[i] = static_cast<uint8_t>(kept);
+        const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
+        // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
+        int left = *budget, cut = 31 - __builtin_clz(present);
+        for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
+        int atCut = left;
+        for (std::size_t i = 0; i < n; ++i) {
+            int kept = bitCount(masks[i] >> cut >> 1);
+            if ((masks[i] >> cut & 1) && atCut > 0) {
+                ++kept;
+                --atCut;
+            }
+            keptOut[i] = static_cast<uint8_t>(kept);
+        }
+    }
+    if (valuesOut) {
+        uint32_t exponents = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const int32_t sum = static_cast<int32_t>(table.keptValue(mags[i], keptOut[i]));
+            valuesOut[i] = values[i] < 0 ? -sum : sum;
+            if (keptOut[i] > 0) exponents |= masks[i];
+        }
+        *keptExponents |= exponents;
     }
     return total;
 }
@@ -143,6 +156,27 @@ int64_t keptTermCountsByGroup(const TermTable& table, const int64_t* values, std
     for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(groupSize)) {
         const std::size_t len = std::min(n - start, static_cast<std::size_t>(groupSize));
         total += keptTermCounts(table, values + start, len, budget, keptOut + start);
+    }
+    return total;
+}
+
+int64_t revealByGroup(const TermTable& table, const int64_t* values, std::size_t n, int groupSize,
+                      std::optional<int> budget, uint8_t* keptOut, int32_t* valuesOut, uint32_t& keptExponents) {
+    if (groupSize < 1) throw std::invalid_argument("revealByGroup: group size must be >= 1");
+    if (budget && *budget < 0) throw std::invalid_argument("revealByGroup: negative budget");
+    if (groupSize > 1 && budget && static_cast<std::size_t>(groupSize) <= kSmallGroup) {
+        int64_t total = 0;
+        for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(groupSize))
+            total += keptTermCountsSmall(table, values + start, std::min(n - start, static_cast<std::size_t>(groupSize)),
+                                         budget, keptOut + start, valuesOut + start, &keptExponents);
+        return total;
+    }
+    const int64_t total = keptTermCountsByGroup(table, values, n, groupSize, budget, keptOut);
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint64_t m = table.magnitude(values[i]);
+        const int32_t sum = static_cast<int32_t>(table.keptValue(m, keptOut[i]));
+        valuesOut[i] = values[i] < 0 ? -sum : sum;
+        if (keptOut[i] > 0) keptExponents |= table.exponentMask(m);
     }
     return total;
 }

@@ -42,6 +42,12 @@ int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_
 int64_t keptTermCountsByGroup(const TermTable& table, const int64_t* values, std::size_t n, int groupSize,
                               std::optional<int> budget, uint8_t* keptOut);
 
+// keptTermCountsByGroup that also writes each value after TR to valuesOut (its sign times the sum of
+// its kept terms; operands have at most 16 magnitude bits, so it fits 32) and ORs the exponents of the
+// values that keep a term into keptExponents: RevealedOperand's pass over an operand's rows.
+int64_t revealByGroup(const TermTable& table, const int64_t* values, std::size_t n, int groupSize,
+                      std::optional<int> budget, uint8_t* keptOut, int32_t* valuesOut, uint32_t& keptExponents);
+
 // Encodes `n` values, applies TR to consecutive groups of `coding.groupSize`
 // (the last group may be shorter) and writes the truncated values to `out`.
 // `termsOut`, when given, receives the number of kept terms of every value.
