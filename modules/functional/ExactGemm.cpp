@@ -51,31 +51,37 @@ void ExactGemm::multiply(const int64_t* x, int64_t m, int64_t* y) const {
     else multiplyWide(x, m, y);
 }
 
+// The 16-bit chunked product, compiled for AVX2 and for the baseline, chosen at run time (target_clones):
+// the same integers either way. xs: [m][k] X, ws: [n][k] W, y: [m][n] (zeroed here).
+__attribute__((target_clones("avx2", "default"))) void multiplyNarrowChunks(const int16_t* xs, const int16_t* ws,
+                                                                            int64_t m, int64_t n, int64_t k,
+                                                                            int64_t chunk, int64_t* y) {
+    std::fill(y, y + m * n, 0);
+    for (int64_t k0 = 0; k0 < k; k0 += chunk) {
+        const int64_t len = std::min(chunk, k - k0);
+        for (int64_t j0 = 0; j0 < n; j0 += kWBlock) {
+            const int64_t j1 = std::min(n, j0 + kWBlock);
+            int64_t i = 0;
+            for (; i + 4 <= m; i += 4) {
+                const int16_t* xr = xs + i * k + k0;
+                for (int64_t j = j0; j < j1; ++j) {
+                    int32_t d[4];
+                    dot4(xr, xr + k, xr + 2 * k, xr + 3 * k, ws + j * k + k0, len, d);
+                    for (int r = 0; r < 4; ++r) y[(i + r) * n + j] += d[r];
+                }
+            }
+            for (; i < m; ++i)
+                for (int64_t j = j0; j < j1; ++j) y[i * n + j] += dot1(xs + i * k + k0, ws + j * k + k0, len);
+        }
+    }
+}
+
 void ExactGemm::multiplyNarrow(const int64_t* x, int64_t m, int64_t* y, int64_t maxX) const {
     // Chunk length: no 32-bit lane can exceed chunk x max|x| x max|w|.
     const int64_t bound = maxX * maxW_;
     const int64_t chunk = std::max<int64_t>(1, std::min(kMaxChunk, bound == 0 ? kMaxChunk : kLaneLimit / bound));
     const std::vector<int16_t> xs(x, x + m * k_);
-    std::fill(y, y + m * n_, 0);
-    for (int64_t k0 = 0; k0 < k_; k0 += chunk) {
-        const int64_t len = std::min(chunk, k_ - k0);
-        for (int64_t j0 = 0; j0 < n_; j0 += kWBlock) {
-            const int64_t j1 = std::min(n_, j0 + kWBlock);
-            int64_t i = 0;
-            for (; i + 4 <= m; i += 4) {
-                const int16_t* xr = &xs[static_cast<std::size_t>(i * k_ + k0)];
-                for (int64_t j = j0; j < j1; ++j) {
-                    int32_t d[4];
-                    dot4(xr, xr + k_, xr + 2 * k_, xr + 3 * k_, &narrow_[static_cast<std::size_t>(j * k_ + k0)], len, d);
-                    for (int r = 0; r < 4; ++r) y[(i + r) * n_ + j] += d[r];
-                }
-            }
-            for (; i < m; ++i)
-                for (int64_t j = j0; j < j1; ++j)
-                    y[i * n_ + j] += dot1(&xs[static_cast<std::size_t>(i * k_ + k0)],
-                                          &narrow_[static_cast<std::size_t>(j * k_ + k0)], len);
-        }
-    }
+    multiplyNarrowChunks(xs.data(), narrow_.data(), m, n_, k_, chunk, y);
 }
 
 void ExactGemm::multiplyWide(const int64_t* x, int64_t m, int64_t* y) const {
