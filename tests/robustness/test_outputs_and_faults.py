@@ -70,8 +70,10 @@ def test_vcd_is_written_beside_the_config(inputs, tmp_path_factory):
 
 def _start_slow_run(inputs, out):
     shutil.copy(SLOW_TRACE, inputs.dir / "slow.h5")
+    # Detailed mode (every clock cycle): seconds even on a fast machine, where the fast mode finished
+    # this trace before the signal came.
     return subprocess.Popen([TRSIM, "run", str(inputs.config), "-o", str(out), "--set", "trace=slow.h5",
-                             "--set", "simulation.progress=true"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--set", "simulation.progress=true", "--set", "simulation.mode=detailed"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, preexec_fn=default_signals)
 
 
