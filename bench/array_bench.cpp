@@ -69,7 +69,7 @@ extern "C" int sc_main(int argc, char** argv) {
         }
     }
     const trsim::OperandCoding wc{8, trsim::Encoding::Hese, 8, 12}, xc{8, trsim::Encoding::Hese, 1, 3};
-    const trsim::IntTensor x = operand(m, k, true, 1), w = operand(n, k, false, 2);
+    const trsim::OperandTensor x = operand(m, k, true, 1), w = operand(n, k, false, 2);
     const bool tr = pe == "tr";
     const trsim::RevealedOperand rx = tr ? trsim::RevealedOperand(x, xc) : trsim::RevealedOperand::plain(x);
     const trsim::RevealedOperand rw = tr ? trsim::RevealedOperand(w, wc) : trsim::RevealedOperand::plain(w);

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <numeric>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "sim/io/DeflateChunks.hpp"
@@ -98,6 +101,56 @@ TEST_F(DeflateChunks, LeavesOtherLayoutsToH5Dread) {
     // ... and the public reader gives the same values whichever path it takes.
     EXPECT_EQ(h5read::readDatasetAsInt64(shuffled), viaH5Dread(shuffled));
     EXPECT_EQ(h5read::readDatasetAsInt64(contiguous), viaH5Dread(contiguous));
+}
+
+TEST_F(DeflateChunks, ReadsIntoNarrowOperandsEqualToH5Dread) {
+    // Each file type at the width that holds its values and the bound: a signed n-byte type needs
+    // n bytes, an unsigned one 2n (a sign bit more), never more than the bound asks.
+    const struct {
+        hid_t type;
+        int64_t bound;
+        int bytes;
+    } cases[] = {{H5T_STD_I8LE, 65535, 1},   {H5T_STD_U8LE, 65535, 2},  {H5T_STD_U8LE, 127, 1},
+                 {H5T_STD_I16LE, 65535, 2},  {H5T_STD_U16LE, 65535, 4}, {H5T_STD_I32LE, 32767, 2},
+                 {H5T_STD_I64LE, 65535, 4}};
+    int k = 0;
+    for (const auto& c : cases) {
+        const std::string name = "n" + std::to_string(k++);
+        Hdf5Dataset ds(writeDataset(file_, name.c_str(), c.type, {2, 5, 9, 7}, {{1, 2, 4, 3}}));
+        const std::vector<int64_t> expected = viaH5Dread(ds);
+        int64_t most = 0;
+        for (const int64_t v : expected) most = std::max(most, v < 0 ? -v : v);
+        const std::optional<OperandTensor> got = h5read::readDatasetAsOperand(ds, {2, 5, 9, 7}, c.bound);
+        if (most > c.bound) {
+            EXPECT_FALSE(got.has_value()) << name << ": a value past the bound is refused";
+            continue;
+        }
+        ASSERT_TRUE(got.has_value()) << name;
+        EXPECT_EQ(got->bytesPerValue(), c.bytes) << name;
+        EXPECT_EQ(got->widened().data, expected) << name;
+    }
+    // The extremes of a signed byte file, -128 among them, at 8 bits.
+    const hsize_t dims[] = {4}, chunk[] = {2};
+    Hdf5Dataspace space(H5Screate_simple(1, dims, nullptr));
+    Hdf5PropertyList plist(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(plist, 1, chunk);
+    H5Pset_deflate(plist, 6);
+    Hdf5Dataset edge(H5Dcreate2(file_, "edge", H5T_STD_I8LE, space, H5P_DEFAULT, plist, H5P_DEFAULT));
+    const int8_t values[] = {-128, 127, 0, -1};
+    ASSERT_GE(H5Dwrite(edge, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values), 0);
+    const std::optional<OperandTensor> got = h5read::readDatasetAsOperand(edge, {4}, 255);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->bytesPerValue(), 1);
+    EXPECT_EQ(got->widened().data, (std::vector<int64_t>{-128, 127, 0, -1}));
+    EXPECT_FALSE(h5read::readDatasetAsOperand(edge, {4}, 127).has_value()) << "-128 is past 127";
+}
+
+TEST_F(DeflateChunks, NarrowReadOfOtherLayoutsGoesThroughH5Dread) {
+    Hdf5Dataset shuffled(writeDataset(file_, "s", H5T_STD_I16LE, {8, 8}, {{4, 4}, true, true}));
+    const std::optional<OperandTensor> got = h5read::readDatasetAsOperand(shuffled, {8, 8}, 65535);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->widened().data, viaH5Dread(shuffled));
+    EXPECT_FALSE(h5read::readDatasetAsOperand(shuffled, {8, 8}, 100).has_value());
 }
 
 TEST_F(DeflateChunks, CorruptChunkIsAnError) {

@@ -54,8 +54,9 @@ TEST(PeRegistry, EveryKindBuildsItsArrayAndCountsItsPes) {
         for (std::size_t i = 0; i < w.data.size(); ++i) w.data[i] = static_cast<int64_t>(i % 5) - 2;
         // The core computes exactly what the functional reference does on the kind's operands.
         const LayerOperands o = kind->prepareLayer(c, x, w);
-        const IntTensor& px = o.inputsOr(x);
-        const IntTensor& pw = o.weightsOr(w);
+        const OperandTensor ox = x, ow = w;
+        const OperandTensor& px = o.inputsOr(ox);
+        const OperandTensor& pw = o.weightsOr(ow);
         const RevealedOperand rx = o.dataCoding ? RevealedOperand(px, *o.dataCoding) : RevealedOperand::plain(px);
         const RevealedOperand rw = o.weightCoding ? RevealedOperand(pw, *o.weightCoding) : RevealedOperand::plain(pw);
         core->startJob(rx, rw, o.stepSlot);

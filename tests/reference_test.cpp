@@ -375,12 +375,13 @@ TEST(LowerConv, ChannelIsFastestInK) {
     // which reads input (c=2, y=1+1, x=0+0) = 220.
     EXPECT_EQ(lc.x[0].at2(2, 8), 220);
     // The first row (oh=0, ow=0) in full: (ky,kx)=(0,0) c=0..2, (0,1) c=0..2, (1,0), (1,1)
-    EXPECT_EQ(std::vector<int64_t>(lc.x[0].data.begin(), lc.x[0].data.begin() + 12),
+    const IntTensor x0 = lc.x[0].widened(), w0 = lc.w[0].widened();
+    EXPECT_EQ(std::vector<int64_t>(x0.data.begin(), x0.data.begin() + 12),
               (std::vector<int64_t>{0, 100, 200, 1, 101, 201, 10, 110, 210, 11, 111, 211}));
     // Row 3 = (oh=1, ow=1), k = 4 -> (ky=0, kx=1, c=1): input (1, 1, 2) = 112
     EXPECT_EQ(lc.x[0].at2(3, 4), 112);
     // Weights in the same K order: filter 1, k = 5 -> (ky=0, kx=1, c=2) = 1201
-    EXPECT_EQ(std::vector<int64_t>(lc.w[0].data.begin() + 12, lc.w[0].data.end()),
+    EXPECT_EQ(std::vector<int64_t>(w0.data.begin() + 12, w0.data.end()),
               (std::vector<int64_t>{1000, 1100, 1200, 1001, 1101, 1201, 1010, 1110, 1210, 1011, 1111, 1211}));
     EXPECT_EQ(lc.w[0].at2(1, 5), 1201);
 }
@@ -460,7 +461,7 @@ TEST(Conv2dWithTr, DataTrIsAppliedToLoweredRows) {
     const LoweredConv lc = lowerConv(x, w, p);
     std::vector<IntTensor> parts;
     for (std::size_t g = 0; g < lc.x.size(); ++g) {
-        const IntTensor xt = oracleRevealRows(lc.x[g], dt), wtt = oracleRevealRows(lc.w[g], wt);
+        const IntTensor xt = oracleRevealRows(lc.x[g].widened(), dt), wtt = oracleRevealRows(lc.w[g].widened(), wt);
         const int64_t m = xt.shape[0], k = xt.shape[1], n = wtt.shape[0];
         parts.push_back(make({m, n}, naiveGemm(xt.data, wtt.data, m, k, n)));
     }

@@ -53,8 +53,8 @@ TEST(Requantize, TensorShiftFollowsItsLargestMagnitude) {
             ASSERT_EQ(r.shift, s) << "m=" << m << " b=" << b;
             ASSERT_EQ(r.values.shape, t.shape);
             for (std::size_t i = 0; i < t.size(); ++i) {
-                ASSERT_EQ(r.values.data[i], expectedValue(t.data[i], s, b));
-                ASSERT_LE(std::abs(r.values.data[i]), (int64_t{1} << b) - 1);
+                ASSERT_EQ(r.values.value(i), expectedValue(t.data[i], s, b));
+                ASSERT_LE(std::abs(r.values.value(i)), (int64_t{1} << b) - 1);
             }
         }
 }
@@ -70,7 +70,7 @@ TEST(Requantize, WideEnoughWidthLeavesTheTensorAlone) {
     // 4 bits: s = 3, 127 -> (127 + 4) >> 3 = 16, clamped to 15; 5 -> 9 >> 3 = 1.
     const Requantized r4 = requantize(t, 4);
     EXPECT_EQ(r4.shift, 3);
-    EXPECT_EQ(r4.values.data, (std::vector<int64_t>{-15, 0, 1, 15}));
+    EXPECT_EQ(r4.values.widened().data, (std::vector<int64_t>{-15, 0, 1, 15}));
 }
 
 TEST(Requantize, RejectsWidthsOutsideTwoToSixteen) {

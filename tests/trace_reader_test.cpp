@@ -243,8 +243,8 @@ TEST_F(TraceReaderTest, SummaryReadsAttributesWithoutOperands) {
         EXPECT_EQ(t.layers[i].name, full.layers[i].name);
         EXPECT_EQ(t.layers[i].wBits, full.layers[i].wBits);
         EXPECT_EQ(t.layers[i].xBits, full.layers[i].xBits);
-        EXPECT_TRUE(t.layers[i].weights.data.empty() && t.layers[i].inputs.data.empty());
-        EXPECT_FALSE(full.layers[i].weights.data.empty());
+        EXPECT_TRUE(t.layers[i].weights.size() == 0 && t.layers[i].inputs.size() == 0);
+        EXPECT_FALSE(full.layers[i].weights.size() == 0);
         // Shapes and roles stay: per_layer selections look at them (depthwise: groups == C).
         EXPECT_EQ(t.layers[i].weights.shape, full.layers[i].weights.shape);
         EXPECT_EQ(t.layers[i].inputs.shape, full.layers[i].inputs.shape);
@@ -392,7 +392,7 @@ TEST_F(TraceReaderTest, AcceptsValuesAtTheBitLimit) {
     auto& fc = layerNamed(spec, "fc1");
     fc.attrs["w_bits"] = int64_t{3};
     fc.datasets["weights"].data = {7, -7, 0, 1, 2, 3, 4, 5, 6, -1, -2, -3};
-    EXPECT_EQ(writeAndRead(spec).layers[0].weights.data[1], -7);
+    EXPECT_EQ(writeAndRead(spec).layers[0].weights.value(1), -7);
 }
 
 // ----------------------------------------------------------------- file and root problems

@@ -11,23 +11,26 @@ namespace trsim {
 namespace {
 
 // Entries [first, first + count) of dimension 1 of a rank-4 tensor ([B, C, H, W] inputs).
-IntTensor sliceDim1(const IntTensor& t, int64_t first, int64_t count) {
+OperandTensor sliceDim1(const OperandTensor& t, int64_t first, int64_t count) {
     const int64_t plane = t.dim(2) * t.dim(3);
-    IntTensor out({t.dim(0), count, t.dim(2), t.dim(3)});
-    for (int64_t b = 0; b < t.dim(0); ++b)
-        std::copy_n(&t.data[static_cast<std::size_t>((b * t.dim(1) + first) * plane)], count * plane,
-                    &out.data[static_cast<std::size_t>(b * count * plane)]);
+    OperandTensor out({t.dim(0), count, t.dim(2), t.dim(3)}, t.widthLimit());
+    out.visit([&](auto* to) {
+        t.visit([&](const auto* from) {
+            for (int64_t b = 0; b < t.dim(0); ++b)
+                std::copy_n(from + (b * t.dim(1) + first) * plane, count * plane, to + b * count * plane);
+        });
+    });
     return out;
 }
 
-// Entries [first, first + count) of dimension 0 ([N, Cg, KH, KW] weights: filters).
-IntTensor sliceDim0(const IntTensor& t, int64_t first, int64_t count) {
-    std::vector<int64_t> shape = t.shape;
-    shape[0] = count;
-    IntTensor out(shape);
-    const std::size_t each = t.size() / static_cast<std::size_t>(t.dim(0));
-    std::copy_n(&t.data[static_cast<std::size_t>(first) * each], static_cast<std::size_t>(count) * each, out.data.begin());
-    return out;
+
+// Terms of every value of `t` in `table`'s encoding, before TR.
+int64_t encodedTerms(const OperandTensor& t, const TermTable& table) {
+    return t.visit([&](const auto* v) {
+        int64_t terms = 0;
+        for (std::size_t i = 0; i < t.size(); ++i) terms += table.count(table.magnitude(v[i]));
+        return terms;
+    });
 }
 
 }  // namespace
@@ -85,7 +88,7 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
     GemmJob job;
     job.x = &gemm.x;
     job.w = &gemm.w;
-    job.xValues = gemm.xValues.data.empty() ? nullptr : &gemm.xValues;
+    job.xValues = gemm.xValues.size() == 0 ? nullptr : &gemm.xValues;
     job.layer = static_cast<int64_t>(currentLayer_);
     job.stepSlot = layer.stepSlot;
     job.stored = layer.stored;
@@ -112,8 +115,8 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
     PreparedLayer prepared;
     const LayerOperands operands = prepare_(index, *task.inputs, *task.weights);
-    const IntTensor& x = operands.inputsOr(*task.inputs);
-    const IntTensor& w = operands.weightsOr(*task.weights);
+    const OperandTensor& x = operands.inputsOr(*task.inputs);
+    const OperandTensor& w = operands.weightsOr(*task.weights);
     const auto& xc = operands.dataCoding;
     const auto& wc = operands.weightCoding;
     prepared.stepSlot = operands.stepSlot;
@@ -128,22 +131,20 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         // values are produced, so each value of the layer's input is encoded
         // once, however many times im2col repeats it in the GEMM.
         prepared.dataValues = static_cast<int64_t>(x.size());
-        const TermTable& table = TermTable::get(xc->encoding, xc->bits);
-        for (int64_t v : x.data) prepared.dataEncodedTerms += table.count(table.magnitude(v));
+        prepared.dataEncodedTerms = encodedTerms(x, TermTable::get(xc->encoding, xc->bits));
     }
     if (wc && operands.weightsRevealedAtLoad) {
         // What an encoder on the weight path would see (pe.weight_storage: values).
         prepared.weightValues = static_cast<int64_t>(w.size());
-        const TermTable& table = TermTable::get(wc->encoding, wc->bits);
-        for (int64_t v : w.data) prepared.weightEncodedTerms += table.count(table.magnitude(v));
+        prepared.weightEncodedTerms = encodedTerms(w, TermTable::get(wc->encoding, wc->bits));
     }
     const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
-    auto reveal = [&](const IntTensor& xg, const IntTensor& wg) {
+    auto reveal = [&](const OperandTensor& xg, const OperandTensor& wg) {
         // Run-time revealed data keeps its values too when the structural array streams
         // them through its rows' encoders and comparators.
         prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms) : RevealedOperand::plain(xg),
                                   wc ? RevealedOperand(wg, *wc, terms) : RevealedOperand::plain(wg),
-                                  xc && detail_ == OperandDetail::TermsAndData ? xg : IntTensor()});
+                                  xc && detail_ == OperandDetail::TermsAndData ? xg : OperandTensor()});
     };
     if (!task.isConv) {
         reveal(x, w);
@@ -158,7 +159,7 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
             const int64_t count = std::min(plan.channelsPerGemm, channels - first);
             ConvParams part = task.conv;
             part.groups = static_cast<int>(count);
-            LoweredConv lowered = lowerConv(sliceDim1(x, first, count), sliceDim0(w, first * filters, count * filters), part);
+            LoweredConv lowered = lowerConv(sliceDim1(x, first, count), w.slice0(first * filters, count * filters), part);
             const PackedGemm packed = packDepthwise(lowered, 0, count, plan.tapStride);
             reveal(packed.x, packed.w);
             prepared.shape.batch = lowered.batch, prepared.shape.outH = lowered.outH, prepared.shape.outW = lowered.outW;
@@ -169,8 +170,8 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     LoweredConv lowered = lowerConv(x, w, task.conv);
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         reveal(lowered.x[g], lowered.w[g]);
-        lowered.x[g] = IntTensor();  // the revealed operands are all the array needs
-        lowered.w[g] = IntTensor();
+        lowered.x[g] = OperandTensor();  // the revealed operands are all the array needs
+        lowered.w[g] = OperandTensor();
     }
     prepared.shape = std::move(lowered);
     return prepared;

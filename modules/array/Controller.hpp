@@ -24,8 +24,8 @@ struct LayerTask {
     std::string name;
     bool isConv = false;
     ConvParams conv;
-    const IntTensor* inputs = nullptr;   // fc/lstm [M,K]; conv [B,C,H,W]
-    const IntTensor* weights = nullptr;  // fc/lstm [N,K]; conv [N,C/groups,KH,KW]
+    const OperandTensor* inputs = nullptr;   // fc/lstm [M,K]; conv [B,C,H,W]
+    const OperandTensor* weights = nullptr;  // fc/lstm [N,K]; conv [N,C/groups,KH,KW]
     // The layer's own array spec when its settings give another (per-layer group size, budgets): its
     // GEMMs carry it and depthwise packing plans for it; nullopt: the array's.
     std::optional<ArraySpec> array;
@@ -54,8 +54,8 @@ struct LayerOutcome {
 
 // A layer's operands as the array's PEs consume them (a PeKind's prepareLayer).
 struct LayerOperands {
-    std::optional<IntTensor> inputs;   // replaced values (e.g. quantized); nullopt: the trace's as they are
-    std::optional<IntTensor> weights;
+    std::optional<OperandTensor> inputs;   // replaced values (e.g. quantized); nullopt: the trace's as they are
+    std::optional<OperandTensor> weights;
     std::optional<OperandCoding> dataCoding;    // terms revealed per GEMM; nullopt: exact binary data
     std::optional<OperandCoding> weightCoding;  // nullopt: exact binary weights
     int64_t stepSlot = 0;  // > 0: the step slot of the layer's GEMMs (e.g. its data precision)
@@ -68,18 +68,19 @@ struct LayerOperands {
     // (tr, pe.weight_storage: values): the controller counts their terms.
     bool weightsRevealedAtLoad = false;
 
-    const IntTensor& inputsOr(const IntTensor& trace) const { return inputs ? *inputs : trace; }
-    const IntTensor& weightsOr(const IntTensor& trace) const { return weights ? *weights : trace; }
+    const OperandTensor& inputsOr(const OperandTensor& trace) const { return inputs ? *inputs : trace; }
+    const OperandTensor& weightsOr(const OperandTensor& trace) const { return weights ? *weights : trace; }
 };
 
 // Prepares layer `layer`'s operands (inputs, weights) for the array's PE kind, with that layer's settings.
-using PrepareLayer = std::function<LayerOperands(std::size_t layer, const IntTensor& inputs, const IntTensor& weights)>;
+using PrepareLayer =
+    std::function<LayerOperands(std::size_t layer, const OperandTensor& inputs, const OperandTensor& weights)>;
 
 // A layer's GEMMs with operands in the form the array consumes.
 struct PreparedLayer {
     struct Gemm {
         RevealedOperand x, w;
-        IntTensor xValues;  // the data before encoding (OperandDetail::TermsAndData, run-time revealed data; else empty)
+        OperandTensor xValues;  // the data before encoding (OperandDetail::TermsAndData, run-time revealed data; else empty)
     };
     std::vector<Gemm> gemms;
     LoweredConv shape;             // conv: output shape for raiseConvOutput (no tensors kept)

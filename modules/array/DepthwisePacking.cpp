@@ -5,7 +5,7 @@
 
 namespace trsim {
 
-bool isDepthwise(const IntTensor& weights, const ConvParams& p) {
+bool isDepthwise(const OperandTensor& weights, const ConvParams& p) {
     return p.groups > 1 && weights.rank() == 4 && weights.dim(1) == 1;
 }
 
@@ -25,17 +25,27 @@ DepthwisePlan planDepthwise(int64_t taps, int64_t filters, const ArraySpec& arra
 }
 
 PackedGemm packDepthwise(const LoweredConv& lowered, int64_t first, int64_t count, int64_t tapStride) {
-    const IntTensor& x0 = lowered.x[static_cast<std::size_t>(first)];
-    const IntTensor& w0 = lowered.w[static_cast<std::size_t>(first)];
+    const OperandTensor& x0 = lowered.x[static_cast<std::size_t>(first)];
+    const OperandTensor& w0 = lowered.w[static_cast<std::size_t>(first)];
     const int64_t m = x0.dim(0), taps = x0.dim(1), filters = w0.dim(0);
-    PackedGemm g{IntTensor({m, count * tapStride}), IntTensor({count * filters, count * tapStride})};
+    // Every channel's matrices have the width of the tensor they were lowered from.
+    PackedGemm g{OperandTensor({m, count * tapStride}, x0.widthLimit()),
+                 OperandTensor({count * filters, count * tapStride}, w0.widthLimit())};
+    const int64_t xCols = count * tapStride;
     for (int64_t p = 0; p < count; ++p) {
-        const IntTensor& x = lowered.x[static_cast<std::size_t>(first + p)];
-        const IntTensor& w = lowered.w[static_cast<std::size_t>(first + p)];
-        for (int64_t r = 0; r < m; ++r)
-            std::copy_n(&x.data[static_cast<std::size_t>(r * taps)], taps, &g.x.at2(r, p * tapStride));
-        for (int64_t f = 0; f < filters; ++f)
-            std::copy_n(&w.data[static_cast<std::size_t>(f * taps)], taps, &g.w.at2(p * filters + f, p * tapStride));
+        const OperandTensor& x = lowered.x[static_cast<std::size_t>(first + p)];
+        const OperandTensor& w = lowered.w[static_cast<std::size_t>(first + p)];
+        g.x.visit([&](auto* to) {
+            x.visit([&](const auto* from) {
+                for (int64_t r = 0; r < m; ++r) std::copy_n(from + r * taps, taps, to + r * xCols + p * tapStride);
+            });
+        });
+        g.w.visit([&](auto* to) {
+            w.visit([&](const auto* from) {
+                for (int64_t f = 0; f < filters; ++f)
+                    std::copy_n(from + f * taps, taps, to + (p * filters + f) * xCols + p * tapStride);
+            });
+        });
     }
     return g;
 }

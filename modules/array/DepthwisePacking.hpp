@@ -28,7 +28,7 @@ struct DepthwisePlan {
 };
 
 // True for a grouped convolution with one input channel per group.
-bool isDepthwise(const IntTensor& weights, const ConvParams& p);
+bool isDepthwise(const OperandTensor& weights, const ConvParams& p);
 
 // P and S for `taps` reduction values and `filters` output channels per input
 // channel on `array`: as many channels as the array's rows hold (weight
@@ -39,7 +39,7 @@ DepthwisePlan planDepthwise(int64_t taps, int64_t filters, const ArraySpec& arra
 // The packed GEMM operands of channels [first, first + count) of a lowered
 // depthwise convolution: X [M, count*S], W [count*filters, count*S].
 struct PackedGemm {
-    IntTensor x, w;
+    OperandTensor x, w;
 };
 PackedGemm packDepthwise(const LoweredConv& lowered, int64_t first, int64_t count, int64_t tapStride);
 

@@ -45,7 +45,7 @@ struct FoldAverages {
 struct GemmJob {
     const RevealedOperand* x = nullptr;
     const RevealedOperand* w = nullptr;
-    const IntTensor* xValues = nullptr;  // the data before encoding and TR (what the data buffer holds)
+    const OperandTensor* xValues = nullptr;  // the data before encoding and TR (what the data buffer holds)
     int64_t layer = 0;                   // index of the layer it belongs to (waveform marker)
     int64_t stepSlot = 0;  // > 0: fixed step length for this GEMM (stripes: the layer's data precision)
     StoredWidths stored;   // how the layer's operands are stored (memory traffic)

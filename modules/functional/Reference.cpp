@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #include "modules/functional/ExactGemm.hpp"
 
 namespace trsim {
 namespace {
 
-void requireRank(const IntTensor& t, std::size_t rank, const char* what) {
+template <class Tensor>
+void requireRank(const Tensor& t, std::size_t rank, const char* what) {
     if (t.rank() != rank)
         throw std::invalid_argument(std::string(what) + ": expected rank " + std::to_string(rank) + ", got shape " +
                                     shapeString(t.shape));
@@ -16,7 +18,7 @@ void requireRank(const IntTensor& t, std::size_t rank, const char* what) {
 
 }  // namespace
 
-IntTensor gemmReference(const IntTensor& x, const IntTensor& w) {
+IntTensor gemmReference(const OperandTensor& x, const OperandTensor& w) {
     return gemmWithTr(x, w, std::nullopt, std::nullopt);
 }
 
@@ -33,7 +35,7 @@ struct ConvDims {
     int64_t b, c, h, wd, n, cg, kh, kw, ng, oh, ow;
 };
 
-ConvDims convDims(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
+ConvDims convDims(const OperandTensor& x, const OperandTensor& w, const ConvParams& p) {
     requireRank(x, 4, "conv input");
     requireRank(w, 4, "conv weights");
     ConvDims d{};
@@ -50,35 +52,47 @@ ConvDims convDims(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
 
 }  // namespace
 
-IntTensor conv2dReference(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
+IntTensor conv2dReference(const OperandTensor& x, const OperandTensor& w, const ConvParams& p) {
     return conv2dWithTr(x, w, p, std::nullopt, std::nullopt);
 }
 
-LoweredConv lowerConv(const IntTensor& x, const IntTensor& w, const ConvParams& p) {
+LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p) {
     const ConvDims d = convDims(x, w, p);
     LoweredConv out;
     out.batch = d.b, out.outH = d.oh, out.outW = d.ow, out.outChannels = d.n;
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     for (int g = 0; g < p.groups; ++g) {
-        IntTensor xg({m, k}), wg({d.ng, k});
-        for (int64_t n = 0; n < d.ng; ++n)
-            for (int64_t ky = 0; ky < d.kh; ++ky)
-                for (int64_t kx = 0; kx < d.kw; ++kx)
-                    for (int64_t c = 0; c < d.cg; ++c)
-                        wg.at2(n, (ky * d.kw + kx) * d.cg + c) = w.at4(g * d.ng + n, c, ky, kx);
-        for (int64_t b = 0; b < d.b; ++b)
-            for (int64_t oy = 0; oy < d.oh; ++oy)
-                for (int64_t ox = 0; ox < d.ow; ++ox) {
-                    const int64_t row = (b * d.oh + oy) * d.ow + ox;
+        OperandTensor xg({m, k}, x.widthLimit()), wg({d.ng, k}, w.widthLimit());
+        wg.visit([&](auto* to) {
+            w.visit([&](const auto* from) {
+                for (int64_t n = 0; n < d.ng; ++n)
                     for (int64_t ky = 0; ky < d.kh; ++ky)
-                        for (int64_t kx = 0; kx < d.kw; ++kx) {
-                            const int64_t iy = oy * p.strideH - p.padH + ky;
-                            const int64_t ix = ox * p.strideW - p.padW + kx;
-                            if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
+                        for (int64_t kx = 0; kx < d.kw; ++kx)
                             for (int64_t c = 0; c < d.cg; ++c)
-                                xg.at2(row, (ky * d.kw + kx) * d.cg + c) = x.at4(b, g * d.cg + c, iy, ix);
+                                to[n * k + (ky * d.kw + kx) * d.cg + c] =
+                                    static_cast<std::remove_reference_t<decltype(*to)>>(
+                                        from[(((g * d.ng + n) * d.cg + c) * d.kh + ky) * d.kw + kx]);
+            });
+        });
+        xg.visit([&](auto* to) {
+            x.visit([&](const auto* from) {
+                for (int64_t b = 0; b < d.b; ++b)
+                    for (int64_t oy = 0; oy < d.oh; ++oy)
+                        for (int64_t ox = 0; ox < d.ow; ++ox) {
+                            const int64_t row = (b * d.oh + oy) * d.ow + ox;
+                            for (int64_t ky = 0; ky < d.kh; ++ky)
+                                for (int64_t kx = 0; kx < d.kw; ++kx) {
+                                    const int64_t iy = oy * p.strideH - p.padH + ky;
+                                    const int64_t ix = ox * p.strideW - p.padW + kx;
+                                    if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
+                                    for (int64_t c = 0; c < d.cg; ++c)
+                                        to[row * k + (ky * d.kw + kx) * d.cg + c] =
+                                            static_cast<std::remove_reference_t<decltype(*to)>>(
+                                                from[((b * d.c + g * d.cg + c) * d.h + iy) * d.wd + ix]);
+                                }
                         }
-                }
+            });
+        });
         out.x.push_back(std::move(xg));
         out.w.push_back(std::move(wg));
     }
@@ -123,7 +137,7 @@ IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
     return out;
 }
 
-IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
+IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::optional<OperandCoding>& dataTr,
                      const std::optional<OperandCoding>& weightTr) {
     requireRank(x, 2, "gemm data");
     requireRank(w, 2, "gemm weights");
@@ -137,12 +151,14 @@ IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional
     const int64_t wBlock = std::max<int64_t>(1, kWeightBlockValues / std::max<int64_t>(1, k));
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
         const int64_t cols = std::min(wBlock, n - n0);
-        std::vector<int64_t> wr(w.data.begin() + n0 * k, w.data.begin() + (n0 + cols) * k);
+        std::vector<int64_t> wr(static_cast<std::size_t>(cols * k));
+        w.copyTo(static_cast<std::size_t>(n0 * k), wr.size(), wr.data());
         revealBlock(wr.data(), cols, k, weightTr);
         const ExactGemm gemm(wr.data(), cols, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            block.assign(x.data.begin() + m0 * k, x.data.begin() + (m0 + rows) * k);
+            block.resize(static_cast<std::size_t>(rows * k));
+            x.copyTo(static_cast<std::size_t>(m0 * k), block.size(), block.data());
             revealBlock(block.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * cols));
             gemm.multiply(block.data(), rows, result.data());
@@ -157,7 +173,7 @@ IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional
 // The convolution as a GEMM over its im2col rows (reduction ordered (kh, kw, c),
 // as lowerConv orders it, so TR groups are the same), built block by block here
 // rather than through lowerConv, which the array's controller uses.
-IntTensor lowerConvWeights(const IntTensor& w, const ConvParams& p, int group) {
+IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group) {
     requireRank(w, 4, "conv weights");
     const int64_t n = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
     if (p.groups < 1 || n % p.groups != 0 || group < 0 || group >= p.groups)
@@ -168,15 +184,18 @@ IntTensor lowerConvWeights(const IntTensor& w, const ConvParams& p, int group) {
     for (int64_t f = 0; f < ng; ++f)
         for (int64_t ky = 0; ky < kh; ++ky)
             for (int64_t kx = 0; kx < kw; ++kx)
-                for (int64_t c = 0; c < cg; ++c) wg.at2(f, (ky * kw + kx) * cg + c) = w.at4(group * ng + f, c, ky, kx);
+                for (int64_t c = 0; c < cg; ++c)
+                    wg.at2(f, (ky * kw + kx) * cg + c) = w.value(static_cast<std::size_t>(
+                        (((group * ng + f) * cg + c) * kh + ky) * kw + kx));
     return wg;
 }
 
-IntTensor lowerConvRows(const IntTensor& x, const IntTensor& w, const ConvParams& p, int group, int64_t m0,
+IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
                         int64_t rows) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg;
     IntTensor block({rows, k});
+    x.visit([&](const auto* from) {
     for (int64_t i = 0; i < rows; ++i) {
         const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
         for (int64_t ky = 0; ky < d.kh; ++ky)
@@ -185,13 +204,14 @@ IntTensor lowerConvRows(const IntTensor& x, const IntTensor& w, const ConvParams
                 const int64_t ix = ox * p.strideW - p.padW + kx;
                 if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
                 for (int64_t c = 0; c < d.cg; ++c)
-                    block.at2(i, (ky * d.kw + kx) * d.cg + c) = x.at4(b, group * d.cg + c, iy, ix);
+                    block.at2(i, (ky * d.kw + kx) * d.cg + c) = from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
             }
     }
+    });
     return block;
 }
 
-IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
+IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const ConvParams& p,
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
@@ -200,12 +220,13 @@ IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams&
     // Data TR groups of one value: a value keeps the same terms wherever im2col puts it (and a padding zero
     // has none), so the input is revealed once here instead of every im2col copy of it below.
     const bool revealPerValue = dataTr && dataTr->groupSize == 1;
-    IntTensor revealedInput;
+    OperandTensor revealedInput;
     if (revealPerValue) {
-        revealedInput = x;
-        revealValues(revealedInput.data.data(), revealedInput.size(), *dataTr, revealedInput.data.data());
+        IntTensor wide = x.widened();
+        revealValues(wide.data.data(), wide.size(), *dataTr, wide.data.data());
+        revealedInput = wide;
     }
-    const IntTensor& input = revealPerValue ? revealedInput : x;
+    const OperandTensor& input = revealPerValue ? revealedInput : x;
     for (int g = 0; g < p.groups; ++g) {
         IntTensor wg = lowerConvWeights(w, p, g);
         if (weightTr) wg = revealRows(wg, *weightTr);

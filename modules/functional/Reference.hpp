@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
@@ -21,26 +22,27 @@ struct ConvParams {
 };
 
 // Y[m][n] = sum_k X[m][k] * W[n][k], exactly (ExactGemm).
-IntTensor gemmReference(const IntTensor& x, const IntTensor& w);
+IntTensor gemmReference(const OperandTensor& x, const OperandTensor& w);
 
 // Convolution, zero padding, exactly: im2col row blocks times the weights (ExactGemm).
-IntTensor conv2dReference(const IntTensor& x, const IntTensor& w, const ConvParams& p);
+IntTensor conv2dReference(const OperandTensor& x, const OperandTensor& w, const ConvParams& p);
 
 // Output height/width of a convolution; throws if the kernel does not fit.
 int64_t convOutputSize(int64_t in, int64_t kernel, int stride, int pad);
 
-// Lowering of a convolution into one GEMM per channel group (im2col).
+// Lowering of a convolution into one GEMM per channel group (im2col), each matrix at
+// its operand's width.
 struct LoweredConv {
-    std::vector<IntTensor> x;  // per group: [B*OH*OW, KH*KW*Cg], row m = (b, oh, ow)
-    std::vector<IntTensor> w;  // per group: [Ng, KH*KW*Cg]
+    std::vector<OperandTensor> x;  // per group: [B*OH*OW, KH*KW*Cg], row m = (b, oh, ow)
+    std::vector<OperandTensor> w;  // per group: [Ng, KH*KW*Cg]
     int64_t batch = 0, outH = 0, outW = 0, outChannels = 0;
 };
-LoweredConv lowerConv(const IntTensor& x, const IntTensor& w, const ConvParams& p);
-// Channel group `group`'s weight matrix [Ng, KH*KW*Cg] (lowerConv's w[group]).
-IntTensor lowerConvWeights(const IntTensor& w, const ConvParams& p, int group);
+LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p);
+// Channel group `group`'s weight matrix [Ng, KH*KW*Cg] (lowerConv's w[group]), widened.
+IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group);
 // Rows [m0, m0 + rows) of channel group `group`'s im2col matrix (lowerConv's x[group]),
-// so a pass over a large layer's data can hold a block of it at a time.
-IntTensor lowerConvRows(const IntTensor& x, const IntTensor& w, const ConvParams& p, int group, int64_t m0,
+// widened, so a pass over a large layer's data can hold a block of it at a time.
+IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
                         int64_t rows);
 // Inverse of the output side of lowerConv: per-group [M, Ng] results -> [B,N,OH,OW].
 IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredConv& shape);
@@ -49,12 +51,12 @@ IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredC
 IntTensor revealRows(const IntTensor& a, const OperandCoding& coding);
 
 // GEMM with optional TR on each operand (nullopt = exact operand).
-IntTensor gemmWithTr(const IntTensor& x, const IntTensor& w, const std::optional<OperandCoding>& dataTr,
+IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::optional<OperandCoding>& dataTr,
                      const std::optional<OperandCoding>& weightTr);
 
 // Convolution with optional TR on each operand: the same TR groups as lowerConv's
 // GEMMs, computed through its own im2col blocks (not lowerConv, which the array uses).
-IntTensor conv2dWithTr(const IntTensor& x, const IntTensor& w, const ConvParams& p,
+IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const ConvParams& p,
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr);
 
 }  // namespace trsim

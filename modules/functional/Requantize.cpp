@@ -1,6 +1,7 @@
 #include "modules/functional/Requantize.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace trsim {
 
@@ -10,10 +11,12 @@ int bitLength(int64_t magnitude) {
     return n;
 }
 
-int64_t largestMagnitude(const IntTensor& t) {
-    int64_t most = 0;
-    for (int64_t v : t.data) most = std::max(most, v < 0 ? -v : v);
-    return most;
+int64_t largestMagnitude(const OperandTensor& t) {
+    return t.visit([n = t.size()](const auto* v) {
+        int64_t most = 0;
+        for (std::size_t i = 0; i < n; ++i) most = std::max<int64_t>(most, v[i] < 0 ? -int64_t{v[i]} : v[i]);
+        return most;
+    });
 }
 
 int requantizeShift(int64_t largest, int bits) { return std::max(0, bitLength(largest) - bits); }
@@ -25,12 +28,15 @@ int64_t requantizeValue(int64_t q, int shift, int bits) {
     return q < 0 ? -reduced : reduced;
 }
 
-Requantized requantize(const IntTensor& t, int bits) {
+Requantized requantize(const OperandTensor& t, int bits) {
     if (bits < 2 || bits > 16) throw std::invalid_argument("requantize: bits must be 2..16");
     Requantized r;
     r.shift = requantizeShift(largestMagnitude(t), bits);
-    r.values = t;
-    for (int64_t& v : r.values.data) v = requantizeValue(v, r.shift, bits);
+    r.values = t;  // at t's width: requantized magnitudes are never larger
+    r.values.visit([&](auto* v) {
+        using T = std::remove_pointer_t<decltype(v)>;
+        for (std::size_t i = 0; i < t.size(); ++i) v[i] = static_cast<T>(requantizeValue(v[i], r.shift, bits));
+    });
     return r;
 }
 

@@ -9,7 +9,7 @@
 #pragma once
 #include <cstdint>
 
-#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 
 namespace trsim {
 
@@ -17,7 +17,7 @@ namespace trsim {
 int bitLength(int64_t magnitude);
 
 // The largest |v| of a tensor.
-int64_t largestMagnitude(const IntTensor& t);
+int64_t largestMagnitude(const OperandTensor& t);
 
 // s = max(0, L - bits) for a tensor whose largest magnitude is `largest`.
 int requantizeShift(int64_t largest, int bits);
@@ -26,11 +26,11 @@ int requantizeShift(int64_t largest, int bits);
 int64_t requantizeValue(int64_t q, int shift, int bits);
 
 struct Requantized {
-    IntTensor values;  // q' for every element, same shape
+    OperandTensor values;  // q' for every element, same shape
     int shift = 0;     // s: the operand's scale is multiplied by 2^s
 };
 
 // The whole tensor at `bits` magnitude bits (2..16).
-Requantized requantize(const IntTensor& t, int bits);
+Requantized requantize(const OperandTensor& t, int bits);
 
 }  // namespace trsim

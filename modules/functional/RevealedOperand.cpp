@@ -10,7 +10,7 @@
 
 namespace trsim {
 
-RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding, TermStorage storage) {
+RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     if (coding.groupSize < 1) throw std::invalid_argument("RevealedOperand: group size must be >= 1");
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
@@ -23,9 +23,12 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
     counts_.resize(n);
     // How many terms TR keeps of each value, and each value after TR (the sum of its kept terms).
     uint32_t keptExponents = 0;
-    for (int64_t r = 0; r < rows_; ++r)
-        encodedTerms_ += revealByGroup(table, &a.data[idx(r, 0)], static_cast<std::size_t>(depth_), coding.groupSize,
-                                       coding.budget, &counts_[idx(r, 0)], &values_[idx(r, 0)], keptExponents);
+    std::vector<int64_t> row(static_cast<std::size_t>(depth_));  // a row widened: what the reveal reads
+    for (int64_t r = 0; r < rows_; ++r) {
+        a.copyTo(idx(r, 0), row.size(), row.data());
+        encodedTerms_ += revealByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget,
+                                       &counts_[idx(r, 0)], &values_[idx(r, 0)], keptExponents);
+    }
     for (const uint8_t c : counts_) keptTerms_ += c;
     const bool store = storesTerms_ = storage == TermStorage::Stored;
     if (store) {
@@ -39,29 +42,29 @@ RevealedOperand::RevealedOperand(const IntTensor& a, const OperandCoding& coding
             next += counts_[i];
         }
         // A value's kept terms are its largest: a prefix of its terms, with its sign.
-        for (std::size_t i = 0; i < n; ++i) {
-            const int64_t v = a.data[i];
-            const int8_t sign = v < 0 ? -1 : 1;
-            const Term* t = table.terms(table.magnitude(v));
-            for (int j = 0; j < counts_[i]; ++j)
-                terms_[offsets_[i] + j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
+        for (int64_t r = 0; r < rows_; ++r) {
+            a.copyTo(idx(r, 0), row.size(), row.data());
+            for (int64_t k = 0; k < depth_; ++k) {
+                const std::size_t i = idx(r, k);
+                const int64_t v = row[static_cast<std::size_t>(k)];
+                const int8_t sign = v < 0 ? -1 : 1;
+                const Term* t = table.terms(table.magnitude(v));
+                for (int j = 0; j < counts_[i]; ++j)
+                    terms_[offsets_[i] + j] = Term{static_cast<int8_t>(sign * t[j].sign), t[j].exponent};
+            }
         }
     }
     // A kept value keeps its largest term, so the largest kept exponent is the largest of kept values' terms.
     largestExponent_ = keptExponents ? 31 - __builtin_clz(keptExponents) : 0;
 }
 
-RevealedOperand RevealedOperand::plain(const IntTensor& a) {
+RevealedOperand RevealedOperand::plain(const OperandTensor& a) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     RevealedOperand r;
     r.rows_ = a.dim(0);
     r.depth_ = a.dim(1);
     r.values_.resize(a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a.data[i] < INT32_MIN || a.data[i] > INT32_MAX)
-            throw std::out_of_range("RevealedOperand: value " + std::to_string(a.data[i]) + " does not fit 32 bits");
-        r.values_[i] = static_cast<int32_t>(a.data[i]);
-    }
+    a.visit([&](const auto* v) { std::copy_n(v, a.size(), r.values_.begin()); });  // operands fit 32 bits
     r.counts_.assign(a.size(), 0);
     r.offsets_.assign(a.size(), 0);
     return r;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 #include "modules/functional/UninitializedVector.hpp"
 #include "modules/functional/TermReveal.hpp"
 
@@ -20,10 +21,10 @@ enum class TermStorage { Stored, CountsOnly };
 class RevealedOperand {
 public:
     // `a` is [rows, K]; TR groups run along K (consecutive elements of a row).
-    RevealedOperand(const IntTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored);
+    RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored);
     // Exact values only, no terms (for PEs that multiply binary values); values
     // must fit in 32 bits (operands have at most 16 magnitude bits).
-    static RevealedOperand plain(const IntTensor& a);
+    static RevealedOperand plain(const OperandTensor& a);
 
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }

@@ -1,5 +1,6 @@
 #include "modules/memory/OperandStorage.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -8,9 +9,8 @@
 
 namespace trsim {
 
-int packedBinaryBits(const IntTensor& t) {
-    bool negative = false;
-    for (int64_t v : t.data) negative = negative || v < 0;
+int packedBinaryBits(const OperandTensor& t) {
+    const bool negative = t.visit([n = t.size()](const auto* v) { return std::any_of(v, v + n, [](auto x) { return x < 0; }); });
     return std::max(1, bitLength(largestMagnitude(t)) + (negative ? 1 : 0));
 }
 

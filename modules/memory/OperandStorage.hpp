@@ -20,7 +20,7 @@
 // by sim/run/OutputPrecision.hpp): the array's output stage requantizes them to
 // the next layer's data width before they are written.
 #pragma once
-#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
@@ -32,7 +32,7 @@ struct StoredWidths {
 };
 
 // Bits per value of a tensor packed at its precision (at least 1).
-int packedBinaryBits(const IntTensor& t);
+int packedBinaryBits(const OperandTensor& t);
 
 // Bits per value of weights stored as k term slots per group (coding.budget set).
 double keptTermBitsPerValue(const OperandCoding& coding);

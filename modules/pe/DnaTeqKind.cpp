@@ -24,10 +24,10 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<MacStepRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig& c, const IntTensor& inputs, const IntTensor& weights) const override {
+    LayerOperands prepareLayer(const SimConfig& c, const OperandTensor& inputs, const OperandTensor& weights) const override {
         LayerOperands o;
-        o.inputs = quantizeExponentialFitted(inputs, c.pe.dnateqExponentBits);
-        o.weights = quantizeExponentialFitted(weights, c.pe.dnateqExponentBits);
+        o.inputs = quantizeExponentialFitted(inputs.widened(), c.pe.dnateqExponentBits);
+        o.weights = quantizeExponentialFitted(weights.widened(), c.pe.dnateqExponentBits);
         // Stored as a sign and an exponent code per value.
         o.weightStoredBits = o.dataStoredBits = storedDataBits(c);
         return o;

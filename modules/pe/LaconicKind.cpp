@@ -34,7 +34,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<TermPairStepRule<true>>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig& c, const IntTensor&, const IntTensor&) const override {
+    LayerOperands prepareLayer(const SimConfig& c, const OperandTensor&, const OperandTensor&) const override {
         LayerOperands o;
         o.weightCoding = everyTerm(c.weights);
         o.dataCoding = everyTerm(c.data);

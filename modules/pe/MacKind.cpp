@@ -24,7 +24,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<MacStepRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig&, const IntTensor&, const IntTensor&) const override { return {}; }
+    LayerOperands prepareLayer(const SimConfig&, const OperandTensor&, const OperandTensor&) const override { return {}; }
     double usefulWork(const ArrayCounters& k) const override { return static_cast<double>(k.macs); }
     // A multiply of the layer's magnitude widths and an accumulate (PrecisionEnergy.hpp).
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {

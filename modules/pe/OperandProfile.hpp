@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
+#include "modules/functional/Requantize.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
 
 // Bits the largest magnitude of `t` needs (at least 1): the per-layer
 // precision a bit-serial PE streams (Stripes' profiled precision).
-inline int magnitudeBits(const IntTensor& t) {
-    int64_t largest = 0;
-    for (int64_t v : t.data) largest = std::max(largest, v < 0 ? -v : v);
+inline int magnitudeBits(const OperandTensor& t) {
+    const int64_t largest = largestMagnitude(t);
     int bits = 1;
     while ((largest >> bits) != 0) ++bits;
     return bits;

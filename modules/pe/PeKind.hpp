@@ -44,7 +44,7 @@ struct LayerOperands;
 struct LayerOutcome;
 struct SimConfig;
 struct Trace;
-struct IntTensor;
+class OperandTensor;
 struct OperandCoding;
 class StatsRegistry;
 class SystolicArrayCore;
@@ -100,8 +100,8 @@ public:
     virtual std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const = 0;
 
     // The operands the PEs consume for one layer (fc/lstm [M,K]/[N,K]; conv [B,C,H,W]/[N,C/g,KH,KW]).
-    virtual LayerOperands prepareLayer(const SimConfig& config, const IntTensor& inputs,
-                                       const IntTensor& weights) const = 0;
+    virtual LayerOperands prepareLayer(const SimConfig& config, const OperandTensor& inputs,
+                                       const OperandTensor& weights) const = 0;
 
     // Whether the kind's data are revealed at run time by the array's data path
     // (data_path.*: HESE encoder lanes and a term comparator per row, whose

@@ -64,7 +64,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<PragmaticStepRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig& c, const IntTensor&, const IntTensor&) const override {
+    LayerOperands prepareLayer(const SimConfig& c, const OperandTensor&, const OperandTensor&) const override {
         LayerOperands o;
         o.dataCoding = everyTerm(c.data);
         return o;

@@ -62,7 +62,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<StripesStepRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig&, const IntTensor& inputs, const IntTensor&) const override {
+    LayerOperands prepareLayer(const SimConfig&, const OperandTensor& inputs, const OperandTensor&) const override {
         LayerOperands o;
         o.stepSlot = magnitudeBits(inputs);
         return o;

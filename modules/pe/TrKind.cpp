@@ -72,7 +72,7 @@ public:
     // pairs per group of g, e.g. 8 x 7 x 8 for symmetric int8 weights (7
     // magnitude bits) and uint8 data. TR costs k x s per group of g: with
     // budgets that bind, the slot is k x s whatever the precision (12 x 3 = 36).
-    LayerOperands prepareLayer(const SimConfig& c, const IntTensor& inputs, const IntTensor& weights) const override {
+    LayerOperands prepareLayer(const SimConfig& c, const OperandTensor& inputs, const OperandTensor& weights) const override {
         LayerOperands o;
         o.weightCoding = c.weights;
         o.dataCoding = c.data;

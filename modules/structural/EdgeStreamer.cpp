@@ -10,7 +10,7 @@ EdgeStreamer::EdgeStreamer(const sc_core::sc_module_name& name, const ArraySpec&
     : sc_core::sc_module(name), west("west", static_cast<std::size_t>(spec.rows)),
       north("north", static_cast<std::size_t>(spec.cols)), spec_(spec) {}
 
-void EdgeStreamer::beginJob(const RevealedOperand& x, const RevealedOperand& w, const IntTensor* xValues) {
+void EdgeStreamer::beginJob(const RevealedOperand& x, const RevealedOperand& w, const OperandTensor* xValues) {
     x_ = &x;
     w_ = &w;
     xValues_ = xValues;
@@ -62,8 +62,8 @@ void EdgeStreamer::startDataPaths() {
             const int64_t m = ws ? i : fold_.m0 + r;
             const int64_t k0 = ws ? fold_.red0 + r * g : i * g;
             const int64_t len = std::min<int64_t>(g, K - k0);
-            const int64_t* row = &xValues_->data[static_cast<std::size_t>(m * K + k0)];
-            slices.emplace_back(row, row + len);
+            std::vector<int64_t>& slice = slices.emplace_back(static_cast<std::size_t>(len));
+            xValues_->copyTo(static_cast<std::size_t>(m * K + k0), slice.size(), slice.data());
         }
         paths_[static_cast<std::size_t>(r)]->start(std::move(slices));
     }

@@ -34,7 +34,7 @@ public:
     // `paths`: one RowDataPath per row that streams the data (tr), else empty.
     void setDataPaths(std::vector<RowDataPath*> paths) { paths_ = std::move(paths); }
     // `xValues`: the data before encoding (what the data paths stream).
-    void beginJob(const RevealedOperand& x, const RevealedOperand& w, const IntTensor* xValues);
+    void beginJob(const RevealedOperand& x, const RevealedOperand& w, const OperandTensor* xValues);
     void beginFold(const FoldShape& fold);
     // Starts the rows' data paths on the fold's data (from the next clock edge).
     void startDataPaths();
@@ -52,7 +52,7 @@ private:
     ArraySpec spec_;
     const RevealedOperand* x_ = nullptr;
     const RevealedOperand* w_ = nullptr;
-    const IntTensor* xValues_ = nullptr;
+    const OperandTensor* xValues_ = nullptr;
     std::vector<RowDataPath*> paths_;
     int64_t span_ = 0;  // indices a row streams in a fold: M (WS) or reduction slices (OS)
     FoldShape fold_;

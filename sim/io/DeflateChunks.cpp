@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstring>
+#include <type_traits>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -45,10 +47,24 @@ int64_t element(const unsigned char* p) {
     return static_cast<int64_t>(v);
 }
 
+// Where inflated values go: Out values, each checked against |v| <= bound when Out is
+// narrower than the file's values could be (a wider value sets outOfRange; the value
+// stored is then meaningless, and the caller reports the value from a 64-bit read).
+template <class Out>
+struct Destination {
+    Out* values = nullptr;
+    int64_t bound = INT64_MAX;
+    bool outOfRange = false;
+    void store(std::size_t at, int64_t v) {
+        if constexpr (!std::is_same_v<Out, int64_t>) outOfRange |= v < -bound || v > bound;
+        values[at] = static_cast<Out>(v);
+    }
+};
+
 // Copies the part of an inflated chunk that lies inside the dataset (edge chunks are
-// stored whole) into the row-major result, converting each element to int64.
-template <class T>
-void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, int64_t* out) {
+// stored whole) into the row-major result, converting each element.
+template <class T, class Out>
+void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, Destination<Out>& out) {
     const std::size_t rank = g.dims.size();
     const hsize_t last = rank - 1;
     const hsize_t run = std::min(g.chunk[last], g.dims[last] - corner[last]);
@@ -62,7 +78,7 @@ void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsig
             dst = dst * g.dims[d] + corner[d] + at[d];
         }
         if (inside)
-            for (hsize_t k = 0; k < run; ++k) out[dst + k] = element<T>(chunk + (src + k) * sizeof(T));
+            for (hsize_t k = 0; k < run; ++k) out.store(dst + k, element<T>(chunk + (src + k) * sizeof(T)));
         std::size_t d = last;  // the next row of the chunk: odometer over every dimension but the last
         while (d-- > 0) {
             if (++at[d] < g.chunk[d]) break;
@@ -72,20 +88,22 @@ void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsig
     }
 }
 
-void scatterAny(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, int64_t* out) {
+template <class Out>
+void scatterAny(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk,
+                Destination<Out>& out) {
     if (g.isSigned) {
         switch (g.typeSize) {
-            case 1: return scatter<int8_t>(g, corner, chunk, out);
-            case 2: return scatter<int16_t>(g, corner, chunk, out);
-            case 4: return scatter<int32_t>(g, corner, chunk, out);
-            default: return scatter<int64_t>(g, corner, chunk, out);
+            case 1: return scatter<int8_t, Out>(g, corner, chunk, out);
+            case 2: return scatter<int16_t, Out>(g, corner, chunk, out);
+            case 4: return scatter<int32_t, Out>(g, corner, chunk, out);
+            default: return scatter<int64_t, Out>(g, corner, chunk, out);
         }
     }
     switch (g.typeSize) {
-        case 1: return scatter<uint8_t>(g, corner, chunk, out);
-        case 2: return scatter<uint16_t>(g, corner, chunk, out);
-        case 4: return scatter<uint32_t>(g, corner, chunk, out);
-        default: return scatter<uint64_t>(g, corner, chunk, out);  // wraps above 2^63: the caller's range check fails
+        case 1: return scatter<uint8_t, Out>(g, corner, chunk, out);
+        case 2: return scatter<uint16_t, Out>(g, corner, chunk, out);
+        case 4: return scatter<uint32_t, Out>(g, corner, chunk, out);
+        default: return scatter<uint64_t, Out>(g, corner, chunk, out);  // wraps above 2^63: the caller's range check fails
     }
 }
 
@@ -118,20 +136,16 @@ std::optional<ChunkGrid> deflateGrid(hid_t dataset) {
     return g;
 }
 
-}  // namespace
-
-std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned threads) {
-    const std::optional<ChunkGrid> grid = deflateGrid(dataset);
-    if (!grid) return std::nullopt;
-    const ChunkGrid& g = *grid;
-    std::size_t nChunks = 1, nValues = 1;
-    for (std::size_t d = 0; d < g.dims.size(); ++d) {
-        nChunks *= g.counts[d];
-        nValues *= g.dims[d];
-    }
+// Inflates every chunk of `dataset` (laid out as `g`) into `values` (the dataset's element count of
+// them), each checked against |v| <= bound. Returns false when a chunk was never written (the caller
+// reads the dataset with H5Dread), and sets outOfRange when a value is wider than bound.
+template <class Out>
+bool inflateInto(hid_t dataset, const ChunkGrid& g, Out* values, int64_t bound, unsigned threads, bool& outOfRange) {
+    std::size_t nChunks = 1;
+    for (std::size_t d = 0; d < g.dims.size(); ++d) nChunks *= g.counts[d];
     // Every element lies in exactly one chunk and is written by the thread that inflates it: the values are
     // not zero-filled first, so fresh memory is touched once, by every thread.
-    TensorValues out = unsetValues(nValues);
+    std::atomic<bool> wide{false};
     const std::size_t chunkBytes = g.chunkBytes();
     const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     // The compressed chunks are read on this thread (HDF5 is not thread-safe here) a batch of about
@@ -157,18 +171,19 @@ std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned thr
             const std::vector<hsize_t> corner = g.corner(first);
             hsize_t size = 0;
             if (H5Dget_chunk_storage_size(dataset, corner.data(), &size) < 0 || size == 0)
-                return std::nullopt;  // a chunk never written: H5Dread knows its fill value
+                return false;  // a chunk never written: H5Dread knows its fill value
             Raw& r = batch.emplace_back();
             r.bytes.resize(size);
             r.index = first;
             if (H5Dread_chunk(dataset, H5P_DEFAULT, corner.data(), &r.filterMask, r.bytes.data()) < 0)
-                return std::nullopt;
+                return false;
             bytes += size;
         }
         std::atomic<std::size_t> next{0};
         auto work = [&] {
             libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
             std::vector<unsigned char> chunk(chunkBytes);
+            Destination<Out> out{values, bound, false};
             for (std::size_t i; (i = next++) < batch.size();) {
                 const Raw& r = batch[i];
                 const unsigned char* values = r.bytes.data();
@@ -185,8 +200,9 @@ std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned thr
                     fail("an uncompressed chunk has the wrong size");
                     break;
                 }
-                scatterAny(g, g.corner(r.index), values, out.data());
+                scatterAny(g, g.corner(r.index), values, out);
             }
+            if (out.outOfRange) wide = true;
             if (inflater) libdeflate_free_decompressor(inflater);
         };
         const std::size_t helpers = std::min<std::size_t>(std::min(cores, 8u), batch.size()) - 1;
@@ -196,7 +212,36 @@ std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned thr
         for (std::thread& t : pool) t.join();
     }
     if (failure) std::rethrow_exception(failure);
+    outOfRange = wide;
+    return true;
+}
+
+std::size_t valueCount(const ChunkGrid& g) {
+    std::size_t n = 1;
+    for (const hsize_t d : g.dims) n *= d;
+    return n;
+}
+
+}  // namespace
+
+std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned threads) {
+    const std::optional<ChunkGrid> grid = deflateGrid(dataset);
+    if (!grid) return std::nullopt;
+    TensorValues out = unsetValues(valueCount(*grid));
+    bool outOfRange = false;
+    if (!inflateInto(dataset, *grid, out.data(), INT64_MAX, threads, outOfRange)) return std::nullopt;
     return out;
+}
+
+std::optional<bool> readDeflateChunksInto(hid_t dataset, OperandTensor& out, int64_t bound, unsigned threads) {
+    const std::optional<ChunkGrid> grid = deflateGrid(dataset);
+    if (!grid || valueCount(*grid) != out.size()) return std::nullopt;
+    bool outOfRange = false;
+    const bool read = out.visit([&](auto* values) {
+        return inflateInto(dataset, *grid, values, bound, threads, outOfRange);
+    });
+    if (!read) return std::nullopt;
+    return !outOfRange;
 }
 
 }  // namespace trsim::h5read

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 
 namespace trsim::h5read {
 
@@ -21,5 +22,10 @@ namespace trsim::h5read {
 // with H5Dread). Throws Hdf5ReadError for a chunk that does not inflate to its size.
 // `threads` 0: the machine's cores.
 std::optional<TensorValues> readDeflateChunksAsInt64(hid_t dataset, unsigned threads = 0);
+
+// The same read straight into `out` (sized for the dataset, at its own width), each value
+// checked against |v| <= bound: true when every value is within it, false when one is not
+// (out's values are then meaningless), nullopt when the layout is not one this reader knows.
+std::optional<bool> readDeflateChunksInto(hid_t dataset, OperandTensor& out, int64_t bound, unsigned threads = 0);
 
 }  // namespace trsim::h5read

@@ -1,5 +1,6 @@
 #include "sim/io/Hdf5Read.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "sim/io/DeflateChunks.hpp"
@@ -159,6 +160,27 @@ TensorValues readDatasetAsInt64(hid_t dataset) {
     if (points > 0 && H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
         throw Hdf5ReadError("cannot be read as 64-bit integers (corrupt data or a missing compression filter?)");
     return values;
+}
+
+std::optional<OperandTensor> readDatasetAsOperand(hid_t dataset, std::vector<int64_t> shape, int64_t bound) {
+    Hdf5Datatype type(H5Dget_type(dataset));
+    if (!type.valid()) throw Hdf5ReadError("has an unreadable type");
+    const std::size_t typeBytes = H5Tget_size(type);
+    // Every value of a signed type of n bytes fits n bytes; an unsigned one needs a sign bit more.
+    const std::size_t need = H5Tget_sign(type) == H5T_SGN_2 ? typeBytes : 2 * typeBytes;
+    const int typeWidth = need <= 1 ? 1 : need <= 2 ? 2 : 4;
+    OperandTensor out = OperandTensor::unset(shape, std::min(OperandTensor::bytesFor(bound), typeWidth));
+    if (const std::optional<bool> inRange = readDeflateChunksInto(dataset, out, bound)) {
+        if (!*inRange) return std::nullopt;
+        return out;
+    }
+    // Other layouts (contiguous, shuffled, ...) through HDF5's conversion, at 64 bits.
+    IntTensor t;
+    t.data = readDatasetAsInt64(dataset);
+    for (const int64_t v : t.data)
+        if (v < -bound || v > bound) return std::nullopt;
+    t.shape = std::move(shape);
+    return OperandTensor(t);
 }
 
 }  // namespace trsim::h5read

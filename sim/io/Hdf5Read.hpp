@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 
 #include "sim/io/Hdf5Handle.hpp"
 
@@ -61,6 +64,12 @@ H5T_class_t datasetTypeClass(hid_t dataset);
 std::vector<int64_t> datasetShape(hid_t dataset);
 // Every element, converted by HDF5 to int64 (the dataset must be integer typed).
 TensorValues readDatasetAsInt64(hid_t dataset);
+// Every element into an operand (OperandTensor.hpp) at the narrowest width that holds
+// both |v| <= bound and every value of the dataset's integer type (an int8 dataset's
+// values are stored at 8 bits, -128 included), never held at 64 bits when the layout is
+// deflated chunks; nullopt when a value lies outside the bound (the caller reads it at
+// 64 bits to say which one).
+std::optional<OperandTensor> readDatasetAsOperand(hid_t dataset, std::vector<int64_t> shape, int64_t bound);
 
 }  // namespace trsim::h5read
 

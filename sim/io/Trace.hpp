@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "modules/functional/IntTensor.hpp"
+#include "modules/functional/OperandTensor.hpp"
 #include "modules/functional/Reference.hpp"
 #include "sim/io/ScoreCache.hpp"
 
@@ -36,8 +36,8 @@ struct TraceLayer {
     ConvParams conv;           // conv only (square stride/padding in format 1); defaults otherwise
     int hiddenSize = 0;        // lstm only: weights has N = 4 * hiddenSize rows (gates i, f, g, o)
     std::string role;          // format 2's optional attribute 'role' (first, se, ...); "" when absent
-    IntTensor weights;         // fc/lstm [N,K], conv [N,C/groups,KH,KW]
-    IntTensor inputs;          // fc/lstm [M,K], conv [B,C,H,W]
+    OperandTensor weights;     // fc/lstm [N,K], conv [N,C/groups,KH,KW], at the width w_bits needs
+    OperandTensor inputs;      // fc/lstm [M,K], conv [B,C,H,W], at the width x_bits needs
     // Bits per stored data value of the trace's next layer (sim/run/OutputPrecision.hpp), set when a layer
     // selection drops that layer from the run; 0: the run's next layer is the trace's.
     double nextLayerDataBits = 0;

@@ -167,20 +167,22 @@ std::vector<int64_t> unflatten(std::size_t flat, const std::vector<int64_t>& sha
 
 // Values are sign-magnitude with `bits` magnitude bits; anything wider would be
 // silently mis-encoded by the term hardware, so the whole tensor is checked.
-void checkMagnitudes(const std::string& where, const IntTensor& t, int bits, const std::string& bitsName) {
+void checkMagnitudes(const std::string& where, const TensorValues& values, const std::vector<int64_t>& shape, int bits,
+                     const std::string& bitsName) {
     const int64_t bound = (int64_t{1} << bits) - 1;
-    for (std::size_t i = 0; i < t.data.size(); ++i) {
-        const int64_t v = t.data[i];
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const int64_t v = values[i];
         if (v < -bound || v > bound)
-            fail(where, "element " + std::to_string(i) + " (at " + shapeString(unflatten(i, t.shape)) + ") = " +
+            fail(where, "element " + std::to_string(i) + " (at " + shapeString(unflatten(i, shape)) + ") = " +
                             std::to_string(v) + " does not fit " + bitsName + "=" + std::to_string(bits) +
                             " (sign-magnitude, |v| <= " + std::to_string(bound) + ")");
     }
 }
 
-// `values` false: the shape only (a trace summary).
-IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::string& name, LayerType type, int bits,
-                      const std::string& bitsName, bool values) {
+// `values` false: the shape only (a trace summary). The values are stored at the width
+// `bits` needs (OperandTensor.hpp), read straight into it.
+OperandTensor readOperand(hid_t layer, const std::string& layerWhere, const std::string& name, LayerType type, int bits,
+                          const std::string& bitsName, bool values) {
     const std::string where = datasetWhere(layerWhere, name);
     const std::string layout = layoutOf(type, name);
     const std::size_t rank = type == LayerType::Conv ? 4 : 2;
@@ -194,18 +196,23 @@ IntTensor readOperand(hid_t layer, const std::string& layerWhere, const std::str
     try {
         const H5T_class_t cls = h5read::datasetTypeClass(ds);
         if (cls != H5T_INTEGER) fail(where, "must have an integer type, got " + h5read::typeClassName(cls));
-        IntTensor t;
-        t.shape = h5read::datasetShape(ds);
-        if (t.shape.size() != rank)
+        const std::vector<int64_t> shape = h5read::datasetShape(ds);
+        if (shape.size() != rank)
             fail(where, "expected rank " + std::to_string(rank) + " (" + layout + ") for type " + layerTypeName(type) +
-                            ", got " + shapeString(t.shape));
-        if (std::count(t.shape.begin(), t.shape.end(), 0) > 0)
-            fail(where, "has an empty dimension: " + layout + " = " + shapeString(t.shape));
-        checkFitsMemory(where, "shape " + shapeString(t.shape), t.shape);
-        if (!values) return t;
-        t.data = h5read::readDatasetAsInt64(ds);
-        checkMagnitudes(where, t, bits, bitsName);
-        return t;
+                            ", got " + shapeString(shape));
+        if (std::count(shape.begin(), shape.end(), 0) > 0)
+            fail(where, "has an empty dimension: " + layout + " = " + shapeString(shape));
+        checkFitsMemory(where, "shape " + shapeString(shape), shape);
+        if (!values) {
+            OperandTensor t;
+            t.shape = shape;
+            return t;
+        }
+        if (std::optional<OperandTensor> t = h5read::readDatasetAsOperand(ds, shape, (int64_t{1} << bits) - 1))
+            return std::move(*t);
+        // A value too wide: read at 64 bits to name it.
+        checkMagnitudes(where, h5read::readDatasetAsInt64(ds), shape, bits, bitsName);
+        fail(where, "has a value that does not fit " + bitsName + "=" + std::to_string(bits));
     } catch (const Hdf5ReadError& e) {
         fail(where, e.what());
     }

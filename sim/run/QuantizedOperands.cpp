@@ -25,7 +25,7 @@ IntTensor QuantizedOperands::scaledToTrace(const IntTensor& output) const {
     return scaled;
 }
 
-int64_t largestMagnitudeAfterQuantization(const IntTensor& t, const std::optional<int>& bits) {
+int64_t largestMagnitudeAfterQuantization(const OperandTensor& t, const std::optional<int>& bits) {
     const int64_t most = largestMagnitude(t);
     return bits ? requantizeValue(most, requantizeShift(most, *bits), *bits) : most;
 }

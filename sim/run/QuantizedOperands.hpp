@@ -13,8 +13,8 @@ class QuantizedOperands {
 public:
     QuantizedOperands(const TraceLayer& layer, const QuantizeConfig& quantize);
 
-    const IntTensor& weights() const { return weights_ ? *weights_ : *traceWeights_; }
-    const IntTensor& inputs() const { return inputs_ ? *inputs_ : *traceInputs_; }
+    const OperandTensor& weights() const { return weights_ ? *weights_ : *traceWeights_; }
+    const OperandTensor& inputs() const { return inputs_ ? *inputs_ : *traceInputs_; }
     int weightShift() const { return weightShift_; }
     int dataShift() const { return dataShift_; }
     // An output of these operands times 2^(weightShift + dataShift) is comparable
@@ -27,14 +27,14 @@ public:
     }
 
 private:
-    const IntTensor* traceWeights_;
-    const IntTensor* traceInputs_;
-    std::optional<IntTensor> weights_, inputs_;  // only when re-quantized
+    const OperandTensor* traceWeights_;
+    const OperandTensor* traceInputs_;
+    std::optional<OperandTensor> weights_, inputs_;  // only when re-quantized
     int weightShift_ = 0, dataShift_ = 0;
 };
 
 // The largest magnitude an operand tensor reaches after QT at `bits` (nullopt:
 // no QT), without building the re-quantized tensor.
-int64_t largestMagnitudeAfterQuantization(const IntTensor& t, const std::optional<int>& bits);
+int64_t largestMagnitudeAfterQuantization(const OperandTensor& t, const std::optional<int>& bits);
 
 }  // namespace trsim

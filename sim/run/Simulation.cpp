@@ -35,8 +35,8 @@ namespace {
 // Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's
 // prepareLayer of `q`, the operands after QT if any).
 IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const LayerOperands& o) {
-    const IntTensor& x = o.inputsOr(q.inputs());
-    const IntTensor& w = o.weightsOr(q.weights());
+    const OperandTensor& x = o.inputsOr(q.inputs());
+    const OperandTensor& w = o.weightsOr(q.weights());
     return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
                                      : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
 }
@@ -118,7 +118,7 @@ void checkTraceFitsConfig(const Trace& trace, const LayerConfigs& layers) {
         const SimConfig& c = layers.of(l.name);
         const struct {
             const char* operand;
-            const IntTensor& t;
+            const OperandTensor& t;
             int bits;
             const std::optional<int>& quantizeBits;
         } checks[] = {{"weights", l.weights, c.weights.bits, c.quantize.weightBits},
@@ -230,8 +230,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         for (LayerMap& h : checked.histograms) result.maps.push_back(std::move(h));
         // Nothing reads the layer's values any more (the array has its prepared operands).
         operands[i].releaseRequantized();
-        TensorValues().swap(trace.layers[i].inputs.data);
-        TensorValues().swap(trace.layers[i].weights.data);
+        trace.layers[i].inputs.release();
+        trace.layers[i].weights.release();
         if (showProgress) {
             const double done = static_cast<double>(i + 1) / trace.layers.size();
             const double t = elapsed();
@@ -299,7 +299,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
             "array", spec, memory, cycle,
             config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed);
     const PeKind& kind = peKindOf(config);
-    auto prepare = [&kind, &configs](std::size_t layer, const IntTensor& inputs, const IntTensor& weights) {
+    auto prepare = [&kind, &configs](std::size_t layer, const OperandTensor& inputs, const OperandTensor& weights) {
         return kind.prepareLayer(*configs[layer], inputs, weights);
     };
     auto runner = [&pool](std::function<PreparedLayer()> task) { return pool.submit(std::move(task)); };

@@ -54,10 +54,12 @@ public:
     // `n` values of magnitude `mag` that keep `kept` terms (a padding zero: 0, 0).
     void add(uint64_t mag, int kept, double n = 1) { n_[mag * perMagnitude_ + static_cast<std::size_t>(kept)] += n; }
     // Every value of `a` with its kept terms in `r` (its revealed operand).
-    void add(const IntTensor& a, const RevealedOperand& r) {
-        for (int64_t row = 0; row < r.rows(); ++row) {
-            const uint8_t* kept = r.countsRow(row);
-            const int64_t* values = &a.data[static_cast<std::size_t>(row * r.depth())];
+    void add(const OperandTensor& a, const RevealedOperand& r) {
+        std::vector<int64_t> row(static_cast<std::size_t>(r.depth()));
+        for (int64_t i = 0; i < r.rows(); ++i) {
+            const uint8_t* kept = r.countsRow(i);
+            a.copyTo(static_cast<std::size_t>(i * r.depth()), row.size(), row.data());
+            const int64_t* values = row.data();
             for (int64_t k = 0; k < r.depth(); ++k) add(table_.magnitude(values[k]), kept[k]);
         }
     }
@@ -126,21 +128,26 @@ void countPairs(const RevealedOperand& x, const RevealedOperand& w, int group, C
 // kept-term counts lowered, never the values lowered and revealed again.
 class PerValueConvData {
 public:
-    PerValueConvData(const IntTensor& inputs, const IntTensor& weights, const ConvParams& p, const TermTable& table,
+    PerValueConvData(const OperandTensor& inputs, const OperandTensor& weights, const ConvParams& p, const TermTable& table,
                      std::optional<int> budget)
         : x_(inputs), p_(p), kh_(weights.dim(2)), kw_(weights.dim(3)), cg_(weights.dim(1)),
           oh_(convOutputSize(inputs.dim(2), kh_, p.strideH, p.padH)),
           ow_(convOutputSize(inputs.dim(3), kw_, p.strideW, p.padW)),
           rowUses_(uses(inputs.dim(2), kh_, oh_, p.strideH, p.padH)),
           colUses_(uses(inputs.dim(3), kw_, ow_, p.strideW, p.padW)),
+          magnitudes_(inputs.size()),
           kept_(inputs.size()) {
         const int most = budget ? *budget : TermTable::kMaxBits + 1;
-        for (std::size_t i = 0; i < inputs.size(); ++i)
-            kept_[i] = static_cast<uint8_t>(std::min(table.count(table.magnitude(inputs.data[i])), most));
+        inputs.visit([&](const auto* v) {
+            for (std::size_t i = 0; i < inputs.size(); ++i) {
+                magnitudes_[i] = static_cast<uint32_t>(table.magnitude(v[i]));
+                kept_[i] = static_cast<uint8_t>(std::min(table.count(magnitudes_[i]), most));
+            }
+        });
     }
 
     // The data values of every group's lowered rows, padding zeros included.
-    void countValues(const TermTable& table, OperandCounts& out) const {
+    void countValues(OperandCounts& out) const {
         const int64_t H = x_.dim(2), W = x_.dim(3);
         double used = 0;
         for (int64_t b = 0; b < x_.dim(0); ++b)
@@ -152,7 +159,7 @@ public:
                                                              colUses_[static_cast<std::size_t>(ix)]);
                         if (n == 0) continue;
                         const std::size_t i = static_cast<std::size_t>(((b * x_.dim(1) + c) * H + iy) * W + ix);
-                        out.add(table.magnitude(x_.data[i]), kept_[i], n);
+                        out.add(magnitudes_[i], kept_[i], n);
                         used += n;
                     }
                 }
@@ -190,11 +197,12 @@ private:
         return u;
     }
 
-    const IntTensor& x_;
+    const OperandTensor& x_;
     ConvParams p_;
     int64_t kh_, kw_, cg_, oh_, ow_;
     std::vector<int64_t> rowUses_, colUses_;
-    std::vector<uint8_t> kept_;  // kept terms of every input value
+    std::vector<uint32_t> magnitudes_;  // of every input value
+    std::vector<uint8_t> kept_;         // kept terms of every input value
 };
 
 LayerMap histogram(const std::string& layer, const std::string& name, const std::string& unit,
@@ -211,13 +219,13 @@ LayerMap histogram(const std::string& layer, const std::string& name, const std:
 
 }  // namespace
 
-std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& inputs, const IntTensor& weights,
+std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& inputs, const OperandTensor& weights,
                                      const SimConfig& c) {
     const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc(wTable), xc(xTable);
     Counts pairs;
-    auto reveal = [](const IntTensor& a, const OperandCoding& coding) {
+    auto reveal = [](const OperandTensor& a, const OperandCoding& coding) {
         return RevealedOperand(a, coding, TermStorage::CountsOnly);
     };
     // A large layer is counted a block at a time (a conv's im2col rows, an fc's weight
@@ -229,11 +237,11 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
         std::optional<PerValueConvData> perValue;
         if (c.data.groupSize == 1) {
             perValue.emplace(inputs, weights, l.conv, xTable, c.data.budget);
-            perValue->countValues(xTable, xc);
+            perValue->countValues(xc);
         }
         std::vector<uint8_t> xT;
         for (int g = 0; g < l.conv.groups; ++g) {
-            const IntTensor wg = lowerConvWeights(weights, l.conv, g);
+            const OperandTensor wg = lowerConvWeights(weights, l.conv, g);
             const RevealedOperand rw = reveal(wg, c.weights);
             wc.add(wg, rw);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
@@ -246,7 +254,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
                 continue;
             }
             for (int64_t m0 = 0; m0 < rows; m0 += block) {
-                const IntTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
+                const OperandTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
                 const RevealedOperand rx = reveal(xb, c.data);
                 xc.add(xb, rx);
                 countPairs(rx, rw, c.weights.groupSize, pairs);
@@ -258,8 +266,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const IntTensor& input
         const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
-            IntTensor wb({count, k});
-            std::copy_n(&weights.data[static_cast<std::size_t>(n0 * k)], count * k, wb.data.begin());
+            const OperandTensor wb = weights.slice0(n0, count);
             const RevealedOperand rw = reveal(wb, c.weights);
             wc.add(wb, rw);
             countPairs(rx, rw, c.weights.groupSize, pairs);

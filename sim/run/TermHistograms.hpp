@@ -37,7 +37,7 @@ namespace trsim {
 
 // `inputs` and `weights`: the layer's operands after QT (QuantizedOperands), which are what
 // operands.*.bits describe; `layer` gives the name, type and conv parameters.
-std::vector<LayerMap> termHistograms(const TraceLayer& layer, const IntTensor& inputs, const IntTensor& weights,
+std::vector<LayerMap> termHistograms(const TraceLayer& layer, const OperandTensor& inputs, const OperandTensor& weights,
                                      const SimConfig& config);
 
 }  // namespace trsim

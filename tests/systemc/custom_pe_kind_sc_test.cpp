@@ -57,7 +57,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<TwoCycleMacRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig&, const IntTensor&, const IntTensor&) const override { return {}; }
+    LayerOperands prepareLayer(const SimConfig&, const OperandTensor&, const OperandTensor&) const override { return {}; }
     double usefulWork(const ArrayCounters& k) const override { return 2.0 * static_cast<double>(k.macs); }
     std::vector<EnergyAction> energyActions(const SimConfig&, const LayerOutcome& o) const override {
         return {{EnergyComponent::PeCompute, "multiply_8b", static_cast<double>(o.counters.macs)}};

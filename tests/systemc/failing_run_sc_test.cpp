@@ -55,7 +55,7 @@ public:
     std::unique_ptr<SystolicArrayCore> makeCore(const ArraySpec& spec) const override {
         return std::make_unique<PeArrayCore<FailingRule>>(spec);
     }
-    LayerOperands prepareLayer(const SimConfig&, const IntTensor& inputs, const IntTensor&) const override {
+    LayerOperands prepareLayer(const SimConfig&, const OperandTensor& inputs, const OperandTensor&) const override {
         if (std::this_thread::get_id() != kMainThread && inputs.dim(1) != firstLayerK) {
             // The next layer's preparation is slow: the array fails long before it ends.
             ++slowPreparations;

@@ -65,7 +65,7 @@ Trace smallTrace() {
 
 // The expected cycles of one GEMM: the core's fast path plus the memory model's
 // double-buffered stalls, computed here without SystemC.
-int64_t expectedGemmCycles(const SimConfig& c, const IntTensor& x, const IntTensor& w, const StoredWidths& stored) {
+int64_t expectedGemmCycles(const SimConfig& c, const OperandTensor& x, const OperandTensor& w, const StoredWidths& stored) {
     const LayerOperands o = peKindOf(c).prepareLayer(c, x, w);
     const auto& wc = o.weightCoding;
     const auto& xc = o.dataCoding;
@@ -129,7 +129,7 @@ TEST(Simulation, WholeDesignMatchesReferenceAndCoreCycles) {
     std::ostringstream progress;
     const SimulationResult r = simulate(config, simulated, progress);  // throws if any output differs from the reference
     for (std::size_t i = 0; i < trace.layers.size(); ++i) {
-        EXPECT_TRUE(simulated.layers[i].inputs.data.empty() && simulated.layers[i].weights.data.empty());
+        EXPECT_TRUE(simulated.layers[i].inputs.size() == 0 && simulated.layers[i].weights.size() == 0);
         EXPECT_EQ(simulated.layers[i].weights.shape, trace.layers[i].weights.shape);
     }
     ASSERT_EQ(r.layerOrder, (std::vector<std::string>{"fc1", "conv1", "dw1"}));

@@ -35,7 +35,7 @@ struct Variant {
 };
 
 struct JobPair {
-    IntTensor x, w;
+    OperandTensor x, w;
     std::unique_ptr<RevealedOperand> rx, rw;
     GemmJob structural, fast;
 };
