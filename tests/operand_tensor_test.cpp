@@ -3,7 +3,9 @@
 // and equality that ignores the width.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -99,6 +101,19 @@ TEST(OperandTensor, Slice0AndCopyToGiveTheValuesInOrder) {
     t.copyTo(7, 4, out.data());
     EXPECT_EQ(out, (std::vector<int64_t>{v[7], v[8], v[9], v[10], 99}));
     EXPECT_EQ(t.at2(1, 0), v[1 * 3]);  // at2 reads a tensor as rows of shape[1]
+}
+
+TEST(OperandTensor, RangeIsTheSmallestAndLargestValue) {
+    EXPECT_EQ(OperandTensor(tensorOf({3}, {5, 9, 7})).range(), (std::pair<int64_t, int64_t>{5, 9}));
+    EXPECT_EQ(OperandTensor(tensorOf({3}, {-5, -9, -7})).range(), (std::pair<int64_t, int64_t>{-9, -5}));
+    EXPECT_EQ(OperandTensor(tensorOf({2}, {-128, 127})).range(), (std::pair<int64_t, int64_t>{-128, 127}));
+    EXPECT_EQ(OperandTensor(tensorOf({0}, {})).range(), (std::pair<int64_t, int64_t>{0, 0}));
+    TensorValues v(1001);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i * 7919 % 60001) - 30000;
+    v[777] = -32768;  // at 16 bits: the smallest value the width holds
+    const auto [lo, hi] = OperandTensor(tensorOf({1001}, v)).range();
+    EXPECT_EQ(lo, -32768);
+    EXPECT_EQ(hi, *std::max_element(v.begin(), v.end()));
 }
 
 TEST(OperandTensor, ReleaseFreesValuesAndKeepsTheShape) {

@@ -70,6 +70,18 @@ std::size_t OperandTensor::size() const {
     return std::visit([](const auto& v) { return v.size(); }, values_);
 }
 
+std::pair<int64_t, int64_t> OperandTensor::range() const {
+    return visit([n = size()](const auto* v) {
+        if (n == 0) return std::pair<int64_t, int64_t>{0, 0};
+        auto lo = v[0], hi = v[0];  // in the stored type: the loop vectorizes
+        for (std::size_t i = 1; i < n; ++i) {
+            lo = std::min(lo, v[i]);
+            hi = std::max(hi, v[i]);
+        }
+        return std::pair<int64_t, int64_t>{lo, hi};
+    });
+}
+
 void OperandTensor::copyTo(std::size_t first, std::size_t n, int64_t* out) const {
     visit([&](const auto* v) { std::copy_n(v + first, n, out); });
 }

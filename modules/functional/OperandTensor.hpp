@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -47,6 +48,8 @@ public:
         return std::visit([i](const auto& v) { return static_cast<int64_t>(v[i]); }, values_);
     }
     int64_t at2(int64_t r, int64_t c) const { return value(static_cast<std::size_t>(r * shape[1] + c)); }
+    // The smallest and the largest value ({0, 0} when empty), in one vectorized pass.
+    std::pair<int64_t, int64_t> range() const;
     // Values [first, first + n) widened into out[0, n).
     void copyTo(std::size_t first, std::size_t n, int64_t* out) const;
     // Entries [first, first + count) of dimension 0, at this tensor's width.

@@ -12,11 +12,8 @@ int bitLength(int64_t magnitude) {
 }
 
 int64_t largestMagnitude(const OperandTensor& t) {
-    return t.visit([n = t.size()](const auto* v) {
-        int64_t most = 0;
-        for (std::size_t i = 0; i < n; ++i) most = std::max<int64_t>(most, v[i] < 0 ? -int64_t{v[i]} : v[i]);
-        return most;
-    });
+    const auto [lo, hi] = t.range();
+    return std::max(-lo, hi);
 }
 
 int requantizeShift(int64_t largest, int bits) { return std::max(0, bitLength(largest) - bits); }

@@ -44,24 +44,32 @@ constexpr int kExponents = 24;  // three bytes of exponent mask cover TermTable:
 
 namespace {
 
+// Compiled for x86-64-v3 (popcnt, AVX2) and the baseline, chosen at run time (target_clones): on the
+// former __builtin_popcount is one instruction.
 // keptTermCounts of a group of at most 255 values (every TR group in practice: group_size is small):
 // each value's exponent mask is looked up once, and a group within its budget keeps every term
 // without ranking. With `valuesOut`, also each value after TR (its sign times the sum of its kept
 // terms), and the exponents of the values that keep a term ORed into *keptExponents.
 constexpr std::size_t kSmallGroup = 255;
-int64_t keptTermCountsSmall(const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget,
-                            uint8_t* keptOut, int32_t* valuesOut = nullptr, uint32_t* keptExponents = nullptr) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) int64_t keptTermCountsSmall(
+    const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget, uint8_t* keptOut,
+    int32_t* valuesOut = nullptr, uint32_t* keptExponents = nullptr) {
     uint32_t masks[kSmallGroup];
     uint32_t mags[kSmallGroup];
-    int64_t total = 0;
+    // Kept counts are built here and copied out at the end: a store through keptOut (a char
+    // pointer, which may alias anything) would make every table look-up reload the table.
+    uint8_t kept[kSmallGroup];
+    int total = 0;
     uint32_t present = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const uint64_t m = table.magnitude(values[i]);
-        mags[i] = static_cast<uint32_t>(m);  // magnitudes have at most TermTable::kMaxBits bits
-        masks[i] = table.exponentMask(m);
-        present |= masks[i];
-        keptOut[i] = static_cast<uint8_t>(table.count(m));  // every term, unless the budget binds below
-        total += keptOut[i];
+        const uint32_t m = static_cast<uint32_t>(table.magnitude(values[i]));  // at most TermTable::kMaxBits bits
+        const uint32_t mask = table.exponentMask(m);
+        mags[i] = m;
+        masks[i] = mask;
+        present |= mask;
+        const int count = __builtin_popcount(mask);  // one term per exponent (TermTable.hpp)
+        kept[i] = static_cast<uint8_t>(count);  // every term, unless the budget binds below
+        total += count;
     }
     if (budget && *budget < total) {
         // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
@@ -72,28 +80,27 @@ int64_t keptTermCountsSmall(const TermTable& table, const int64_t* values, std::
             lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
         }
         const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
-        // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
+        // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order
+        // (without branches: which values take one is as good as random).
         int left = *budget, cut = 31 - __builtin_clz(present);
         for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
         int atCut = left;
         for (std::size_t i = 0; i < n; ++i) {
-            int kept = bitCount(masks[i] >> cut >> 1);
-            if ((masks[i] >> cut & 1) && atCut > 0) {
-                ++kept;
-                --atCut;
-            }
-            keptOut[i] = static_cast<uint8_t>(kept);
+            const int take = static_cast<int>(masks[i] >> cut & 1) & static_cast<int>(atCut > 0);
+            atCut -= take;
+            kept[i] = static_cast<uint8_t>(__builtin_popcount(masks[i] >> cut >> 1) + take);
         }
     }
     if (valuesOut) {
         uint32_t exponents = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const int32_t sum = static_cast<int32_t>(table.keptValue(mags[i], keptOut[i]));
+            const int32_t sum = static_cast<int32_t>(table.keptValue(mags[i], kept[i]));
             valuesOut[i] = values[i] < 0 ? -sum : sum;
-            if (keptOut[i] > 0) exponents |= masks[i];
+            exponents |= kept[i] > 0 ? masks[i] : 0;
         }
         *keptExponents |= exponents;
     }
+    std::copy_n(kept, n, keptOut);
     return total;
 }
 
@@ -187,13 +194,11 @@ void revealValues(const int64_t* values, std::size_t n, const OperandCoding& cod
     if (n == 0) return;
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
     std::vector<uint8_t> kept(n);
-    keptTermCountsByGroup(table, values, n, coding.groupSize, coding.budget, kept.data());
-    for (std::size_t i = 0; i < n; ++i) {
-        const int64_t v = values[i];
-        const int64_t sum = table.keptValue(table.magnitude(v), kept[i]);
-        out[i] = v < 0 ? -sum : sum;
-        if (termsOut) termsOut[i] = kept[i];
-    }
+    std::vector<int32_t> revealed(n);  // values after TR fit 32 bits (TermTable::kMaxBits)
+    uint32_t exponents = 0;
+    revealByGroup(table, values, n, coding.groupSize, coding.budget, kept.data(), revealed.data(), exponents);
+    std::copy(revealed.begin(), revealed.end(), out);  // out may be `values`: written only now
+    if (termsOut) std::copy(kept.begin(), kept.end(), termsOut);
 }
 
 }  // namespace trsim

@@ -10,8 +10,8 @@
 namespace trsim {
 
 int packedBinaryBits(const OperandTensor& t) {
-    const bool negative = t.visit([n = t.size()](const auto* v) { return std::any_of(v, v + n, [](auto x) { return x < 0; }); });
-    return std::max(1, bitLength(largestMagnitude(t)) + (negative ? 1 : 0));
+    const auto [lo, hi] = t.range();
+    return std::max(1, bitLength(std::max(-lo, hi)) + (lo < 0 ? 1 : 0));
 }
 
 double keptTermBitsPerValue(const OperandCoding& c) {

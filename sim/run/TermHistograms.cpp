@@ -4,16 +4,22 @@
 #include <optional>
 
 #include "modules/functional/Reference.hpp"
-#include "modules/functional/RevealedOperand.hpp"
+#include "modules/functional/TermReveal.hpp"
 #include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 
+// Counts are spread over this many copies of the histogram, row m into copy m % kCopies: neighbouring
+// rows mostly have the same pair count, and incrementing one counter back to back waits for each
+// store to land before the next load; separate copies let the increments overlap.
+constexpr int64_t kCopies = 4;
+
 // One weight group (kept terms wc[0..len)) against every data row (xT: [len][M] kept terms): row m's
-// term pairs p increment local[p]; `pairs` is M ints of scratch.
+// term pairs p increment local[(m % kCopies) * bins + p]; `pairs` is M ints of scratch.
 __attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uint8_t* wc, int64_t len,
                                                                        const uint8_t* xT, int64_t M,
-                                                                       int32_t* pairs, int64_t* local) {
+                                                                       int32_t* pairs, int64_t* local,
+                                                                       std::size_t bins) {
     for (int64_t m = 0; m < M; ++m) pairs[m] = 0;
     for (int64_t k = 0; k < len; ++k) {
         const int32_t c = wc[k];
@@ -21,7 +27,18 @@ __attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uin
         if (c != 0)
             for (int64_t m = 0; m < M; ++m) pairs[m] += c * xc[m];
     }
-    for (int64_t m = 0; m < M; ++m) ++local[pairs[m]];
+    int64_t* const l0 = local;
+    int64_t* const l1 = local + bins;
+    int64_t* const l2 = local + 2 * bins;
+    int64_t* const l3 = local + 3 * bins;
+    int64_t m = 0;
+    for (; m + kCopies <= M; m += kCopies) {
+        ++l0[pairs[m]];
+        ++l1[pairs[m + 1]];
+        ++l2[pairs[m + 2]];
+        ++l3[pairs[m + 3]];
+    }
+    for (; m < M; ++m) ++l0[pairs[m]];
 }
 
 namespace {
@@ -53,15 +70,9 @@ public:
 
     // `n` values of magnitude `mag` that keep `kept` terms (a padding zero: 0, 0).
     void add(uint64_t mag, int kept, double n = 1) { n_[mag * perMagnitude_ + static_cast<std::size_t>(kept)] += n; }
-    // Every value of `a` with its kept terms in `r` (its revealed operand).
-    void add(const OperandTensor& a, const RevealedOperand& r) {
-        std::vector<int64_t> row(static_cast<std::size_t>(r.depth()));
-        for (int64_t i = 0; i < r.rows(); ++i) {
-            const uint8_t* kept = r.countsRow(i);
-            a.copyTo(static_cast<std::size_t>(i * r.depth()), row.size(), row.data());
-            const int64_t* values = row.data();
-            for (int64_t k = 0; k < r.depth(); ++k) add(table_.magnitude(values[k]), kept[k]);
-        }
+    // Values of magnitudes mag[0, n) with kept terms kept[0, n).
+    void add(const int64_t* values, const uint8_t* kept, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k) add(table_.magnitude(values[k]), kept[k]);
     }
 
     Counts binary, encoded, kept, exponents;
@@ -91,31 +102,60 @@ private:
     std::vector<double> n_;
 };
 
+// How many terms TR keeps of each value of an operand [rows, K] (what RevealedOperand's counts
+// are, without the values after TR the histograms never read), each value counted into `counts`
+// on the way when given.
+struct KeptCounts {
+    int64_t rows = 0, depth = 0;
+    std::vector<uint8_t> kept;
+    const uint8_t* row(int64_t r) const { return &kept[static_cast<std::size_t>(r * depth)]; }
+};
+
+// Rows [first, first + rows) of `a` (all of them by default).
+KeptCounts keptCounts(const OperandTensor& a, const OperandCoding& coding, OperandCounts* counts, int64_t first = 0,
+                      int64_t rows = -1) {
+    const TermTable& table = TermTable::get(coding.encoding, coding.bits);
+    if (rows < 0) rows = a.dim(0);
+    KeptCounts out{rows, a.dim(1), std::vector<uint8_t>(static_cast<std::size_t>(rows * a.dim(1)))};
+    std::vector<int64_t> row(static_cast<std::size_t>(out.depth));
+    for (int64_t r = 0; r < out.rows; ++r) {
+        uint8_t* kept = &out.kept[static_cast<std::size_t>(r * out.depth)];
+        a.copyTo(static_cast<std::size_t>((first + r) * out.depth), row.size(), row.data());
+        keptTermCountsByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget, kept);
+        if (counts) counts->add(row.data(), kept, row.size());
+    }
+    return out;
+}
+
 // For every output element (m, n) and weight group along K: sum of kept weight x kept data terms.
 // `xT` holds the data rows' kept-term counts transposed, [K][M], so each group's sums run over data
 // rows (vectorized, AVX2 where the CPU has it: countGroupPairs).
-void countPairs(const uint8_t* xT, int64_t M, const RevealedOperand& w, int group, Counts& out) {
-    const int64_t depth = w.depth();
+void countPairs(const uint8_t* xT, int64_t M, const KeptCounts& w, int group, Counts& out) {
+    const int64_t depth = w.depth;
     int xMost = 0, wMost = 0;
     for (int64_t i = 0; i < depth * M; ++i) xMost = std::max<int>(xMost, xT[i]);
-    for (int64_t n = 0; n < w.rows(); ++n)
-        for (int64_t k = 0; k < depth; ++k) wMost = std::max<int>(wMost, w.countsRow(n)[k]);
-    std::vector<int64_t> local(static_cast<std::size_t>(group) * xMost * wMost + 1, 0);
+    for (const uint8_t c : w.kept) wMost = std::max<int>(wMost, c);
+    const std::size_t bins = static_cast<std::size_t>(group) * xMost * wMost + 1;
+    std::vector<int64_t> local(kCopies * bins, 0);
     std::vector<int32_t> pairs(static_cast<std::size_t>(M));
-    for (int64_t n = 0; n < w.rows(); ++n) {
-        const uint8_t* wc = w.countsRow(n);
+    for (int64_t n = 0; n < w.rows; ++n) {
+        const uint8_t* wc = w.row(n);
         for (int64_t k0 = 0; k0 < depth; k0 += group)
-            countGroupPairs(wc + k0, std::min<int64_t>(group, depth - k0), xT + k0 * M, M, pairs.data(), local.data());
+            countGroupPairs(wc + k0, std::min<int64_t>(group, depth - k0), xT + k0 * M, M, pairs.data(), local.data(),
+                            bins);
     }
-    for (std::size_t i = 0; i < local.size(); ++i)
-        if (local[i] > 0) out.add(i, static_cast<double>(local[i]));
+    for (std::size_t i = 0; i < bins; ++i) {
+        int64_t n = 0;
+        for (int64_t c = 0; c < kCopies; ++c) n += local[static_cast<std::size_t>(c) * bins + i];
+        if (n > 0) out.add(i, static_cast<double>(n));
+    }
 }
 
-void countPairs(const RevealedOperand& x, const RevealedOperand& w, int group, Counts& out) {
-    const int64_t depth = x.depth(), M = x.rows();
+void countPairs(const KeptCounts& x, const KeptCounts& w, int group, Counts& out) {
+    const int64_t depth = x.depth, M = x.rows;
     std::vector<uint8_t> xT(static_cast<std::size_t>(depth * M));
     for (int64_t m = 0; m < M; ++m) {
-        const uint8_t* xc = x.countsRow(m);
+        const uint8_t* xc = x.row(m);
         for (int64_t k = 0; k < depth; ++k) xT[static_cast<std::size_t>(k * M + m)] = xc[k];
     }
     countPairs(xT.data(), M, w, group, out);
@@ -225,9 +265,6 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc(wTable), xc(xTable);
     Counts pairs;
-    auto reveal = [](const OperandTensor& a, const OperandCoding& coding) {
-        return RevealedOperand(a, coding, TermStorage::CountsOnly);
-    };
     // A large layer is counted a block at a time (a conv's im2col rows, an fc's weight
     // rows), so the histograms never hold a whole lowered or revealed operand.
     constexpr int64_t kBlockValues = int64_t{1} << 20;
@@ -242,8 +279,7 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
         std::vector<uint8_t> xT;
         for (int g = 0; g < l.conv.groups; ++g) {
             const OperandTensor wg = lowerConvWeights(weights, l.conv, g);
-            const RevealedOperand rw = reveal(wg, c.weights);
-            wc.add(wg, rw);
+            const KeptCounts rw = keptCounts(wg, c.weights, &wc);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
             if (perValue) {
                 for (int64_t m0 = 0; m0 < rows; m0 += block) {
@@ -255,20 +291,16 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
             }
             for (int64_t m0 = 0; m0 < rows; m0 += block) {
                 const OperandTensor xb = lowerConvRows(inputs, weights, l.conv, g, m0, std::min(block, rows - m0));
-                const RevealedOperand rx = reveal(xb, c.data);
-                xc.add(xb, rx);
+                const KeptCounts rx = keptCounts(xb, c.data, &xc);
                 countPairs(rx, rw, c.weights.groupSize, pairs);
             }
         }
     } else {
-        const RevealedOperand rx = reveal(inputs, c.data);
-        xc.add(inputs, rx);
+        const KeptCounts rx = keptCounts(inputs, c.data, &xc);
         const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
-            const OperandTensor wb = weights.slice0(n0, count);
-            const RevealedOperand rw = reveal(wb, c.weights);
-            wc.add(wb, rw);
+            const KeptCounts rw = keptCounts(weights, c.weights, &wc, n0, count);
             countPairs(rx, rw, c.weights.groupSize, pairs);
         }
     }
