@@ -105,5 +105,64 @@ INSTANTIATE_TEST_SUITE_P(Cases, ConvTermHistograms,
                                            ConvCase{1, 1, 2, 4, 6}),  // data groups along K: lowered and revealed
                          [](const ::testing::TestParamInfo<ConvCase>& info) { return "case" + std::to_string(info.index); });
 
+// A fully connected layer: every histogram, weights included, by brute force over [M, K] and [N, K].
+// M = 1 (batch 1) takes the histograms' one-row path; K leaves a partial last weight group.
+std::map<std::string, std::vector<double>> bruteForceFc(const IntTensor& x, const IntTensor& w, const SimConfig& c) {
+    std::map<std::string, std::vector<double>> h;
+    const RevealedOperand rx(x, c.data, TermStorage::CountsOnly), rw(w, c.weights, TermStorage::CountsOnly);
+    const auto count = [&h](const std::string& side, const IntTensor& a, const RevealedOperand& r, const OperandCoding& coding) {
+        const TermTable& table = TermTable::get(coding.encoding, coding.bits);
+        const TermTable& binary = TermTable::get(Encoding::Binary, coding.bits);
+        for (int64_t i = 0; i < a.dim(0); ++i)
+            for (int64_t k = 0; k < a.dim(1); ++k) {
+                const uint64_t mag = table.magnitude(a.at2(i, k));
+                add(h[side + "_terms_binary"], binary.count(mag));
+                add(h[side + "_terms_encoded"], table.count(mag));
+                add(h[side + "_terms_kept"], r.termCount(i, k));
+                uint32_t mask = table.exponentMask(mag);
+                for (int t = 0; t < r.termCount(i, k); ++t) {
+                    const int e = 31 - __builtin_clz(mask);
+                    add(h[side + "_kept_exponents"], e);
+                    mask ^= uint32_t{1} << e;
+                }
+            }
+    };
+    count("data", x, rx, c.data);
+    count("weight", w, rw, c.weights);
+    const int64_t K = x.dim(1);
+    for (int64_t m = 0; m < x.dim(0); ++m)
+        for (int64_t n = 0; n < w.dim(0); ++n)
+            for (int64_t k0 = 0; k0 < K; k0 += c.weights.groupSize) {
+                int64_t pairs = 0;
+                for (int64_t k = k0; k < std::min<int64_t>(K, k0 + c.weights.groupSize); ++k)
+                    pairs += int64_t{rx.termCount(m, k)} * rw.termCount(n, k);
+                add(h["term_pairs_per_group"], static_cast<std::size_t>(pairs));
+            }
+    return h;
+}
+
+TEST(FcTermHistograms, EqualCountsOverTheOperandsAtOneAndSeveralRows) {
+    for (const int64_t M : {1, 5}) {
+        TraceLayer l;
+        l.name = "fc";
+        l.type = LayerType::Fc;
+        const IntTensor x = randomTensor({M, 45}, 0, 255, 5, 0.3), w = randomTensor({11, 45}, -127, 127, 6, 0.1);
+        l.inputs = x;
+        l.weights = w;
+        SimConfig c;
+        c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
+        c.data = OperandCoding{8, Encoding::Hese, 1, 3};
+        const auto expected = bruteForceFc(x, w, c);
+        int checked = 0;
+        for (const LayerMap& m : termHistograms(l, l.inputs, l.weights, c)) {
+            const auto it = expected.find(m.name.substr(std::string("term_hist_").size()));
+            ASSERT_NE(it, expected.end()) << m.name;
+            EXPECT_EQ(m.data, it->second) << m.name << " at M = " << M;
+            ++checked;
+        }
+        EXPECT_EQ(checked, 9);
+    }
+}
+
 }  // namespace
 }  // namespace trsim

@@ -140,6 +140,16 @@ void countPairs(const uint8_t* xT, int64_t M, const KeptCounts& w, int group, Co
     std::vector<int32_t> pairs(static_cast<std::size_t>(M));
     for (int64_t n = 0; n < w.rows; ++n) {
         const uint8_t* wc = w.row(n);
+        if (M == 1) {
+            // One data row (a fully connected layer at batch 1): a group is a short dot product, and a
+            // call per group would cost more than its sum. The copies take consecutive groups.
+            for (int64_t k0 = 0, g = 0; k0 < depth; k0 += group, ++g) {
+                int32_t p = 0;
+                for (int64_t k = k0, end = std::min<int64_t>(k0 + group, depth); k < end; ++k) p += wc[k] * xT[k];
+                ++local[static_cast<std::size_t>(g % kCopies) * bins + static_cast<std::size_t>(p)];
+            }
+            continue;
+        }
         for (int64_t k0 = 0; k0 < depth; k0 += group)
             countGroupPairs(wc + k0, std::min<int64_t>(group, depth - k0), xT + k0 * M, M, pairs.data(), local.data(),
                             bins);
