@@ -271,7 +271,15 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     std::size_t currentLayer = 0;
     auto onProgress = [&](std::size_t layer, int64_t gemm, int64_t gemms) {
         currentLayer = layer;
-        if (gemm == 0) references[layer] = startReferences(trace.layers[layer], operands[layer], *configs[layer], pool);
+        if (gemm == 0) {
+            // The layer's references, and the next layer's already: they need only the trace, so the pool
+            // computes them beside the next layer's preparation (a large fully connected layer's reveal
+            // would otherwise leave the other pool thread idle). The pool runs tasks in the order given,
+            // and a layer's check, which waits for its references, is submitted after them.
+            for (std::size_t i = layer; i < std::min(layer + 2, trace.layers.size()); ++i)
+                if (!references[i].functional.valid())
+                    references[i] = startReferences(trace.layers[i], operands[i], *configs[i], pool);
+        }
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
                      << ": simulating " << gemms << " GEMM" << (gemms == 1 ? "" : "s") << "...\n"

@@ -106,10 +106,16 @@ def test_kill_9_at_any_moment_loses_nothing(inputs, delay):
     assert leftovers(inputs.dir) == []
 
 
+# Points that take seconds each even on a fast machine (detailed mode, every clock cycle, on the first
+# layers of ResNet-18), where the MLP's points in fast mode were all done before a signal came.
+SLOW_TRACE = ROOT / "traces" / "bundled" / "resnet18_first5_synthetic.h5"
+SLOW_ROWS = ROWS + f"    trace: [{SLOW_TRACE}, {SLOW_TRACE}, {SLOW_TRACE}]\n    simulation.mode: [detailed, detailed, detailed]\n"
+
+
 def test_interrupted_sweep_stops_its_workers_and_leaves_no_temporaries(inputs):
     out = inputs.dir / "s.h5"
-    a = _sweep(inputs, "a.yaml", ROWS)
-    proc = subprocess.Popen([TRSIM, "sweep", str(a), "-o", str(out), "-j", "2"], stdout=subprocess.DEVNULL,
+    slow = _sweep(inputs, "slow.yaml", SLOW_ROWS)
+    proc = subprocess.Popen([TRSIM, "sweep", str(slow), "-o", str(out), "-j", "2"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     proc.stderr.readline()  # "N points: ... to run": workers are starting
     time.sleep(0.3)
@@ -118,7 +124,8 @@ def test_interrupted_sweep_stops_its_workers_and_leaves_no_temporaries(inputs):
     assert proc.returncode == -signal.SIGTERM
     time.sleep(0.5)
     assert leftovers(inputs.dir) == [] and not out.exists()
-    assert trsim("sweep", a, "-o", out).returncode == 0
+    # Nothing the interrupted sweep left behind stands in the way of the next one.
+    assert trsim("sweep", _sweep(inputs, "a.yaml", ROWS), "-o", out).returncode == 0
 
 
 def test_stale_temporary_of_a_killed_merge_is_removed(inputs):
