@@ -33,7 +33,9 @@ def _points(out):
 
 
 def test_second_sweep_on_the_same_output_refuses(inputs):
-    a = _sweep(inputs, "a.yaml", ROWS)
+    # Detailed mode: about 2 s for the three points, so the first sweep still holds its lock when the
+    # second one starts (fast mode is done in a few tenths of a second).
+    a = _sweep(inputs, "a.yaml", ROWS + "    simulation.mode: [detailed, detailed, detailed]\n")
     out = inputs.dir / "s.h5"
     first = subprocess.Popen([TRSIM, "sweep", str(a), "-o", str(out), "-j", "1"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
