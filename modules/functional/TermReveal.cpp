@@ -40,6 +40,19 @@ struct ByteLanes {
 const ByteLanes kByteLanes;
 constexpr int kExponents = 24;  // three bytes of exponent mask cover TermTable::kMaxBits + 1
 
+// Where a group's budget cuts its terms, given how many terms it has at each exponent (`atExponent`,
+// exponents present in `present`) and a budget below its total: every term above exponent `cut` is
+// kept, and at `cut` the first `atCut` in value order (ties to the lower index).
+struct BudgetCut {
+    int cut, atCut;
+};
+template <class AtExponent>
+BudgetCut budgetCut(const AtExponent& atExponent, uint32_t present, int budget) {
+    int left = budget, cut = 31 - __builtin_clz(present);
+    for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
+    return {cut, left};
+}
+
 }  // namespace
 
 namespace {
@@ -80,11 +93,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) int64_t keptTermCoun
             lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
         }
         const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
-        // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order
-        // (without branches: which values take one is as good as random).
-        int left = *budget, cut = 31 - __builtin_clz(present);
-        for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
-        int atCut = left;
+        // Without branches: which values take one of the terms at the cut is as good as random.
+        auto [cut, atCut] = budgetCut(atExponent, present, *budget);
         for (std::size_t i = 0; i < n; ++i) {
             const int take = static_cast<int>(masks[i] >> cut & 1) & static_cast<int>(atCut > 0);
             atCut -= take;
@@ -126,12 +136,12 @@ int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_
         for (int e = 0; e < kExponents; ++e) perExponent[e] += static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff);
     }
     for (int e = 0; e < kExponents; ++e) total += perExponent[e];
-    // Every term above exponent `cut` is kept, and at `cut` the first `atCut` in value order.
+    // cut -1: the budget keeps every term.
     int cut = -1, atCut = 0;
     if (budget && *budget < total) {
-        int left = *budget;
-        for (cut = 31 - __builtin_clz(present); perExponent[cut] <= left; --cut) left -= perExponent[cut];
-        atCut = left;
+        const BudgetCut c = budgetCut([&](int e) { return perExponent[e]; }, present, *budget);
+        cut = c.cut;
+        atCut = c.atCut;
     }
     for (std::size_t i = 0; i < n; ++i) {
         const uint32_t mask = table.exponentMask(table.magnitude(values[i]));
