@@ -150,7 +150,13 @@ TEST_F(DeflateChunks, NarrowReadOfOtherLayoutsGoesThroughH5Dread) {
     const std::optional<OperandTensor> got = h5read::readDatasetAsOperand(shuffled, {8, 8}, 65535);
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->widened().data, viaH5Dread(shuffled));
+    EXPECT_EQ(got->bytesPerValue(), 2) << "the width rule of the chunk reader: an int16 file at 16 bits";
     EXPECT_FALSE(h5read::readDatasetAsOperand(shuffled, {8, 8}, 100).has_value());
+    Hdf5Dataset contiguous(writeDataset(file_, "c", H5T_STD_U8LE, {4, 4}, {}));
+    const std::optional<OperandTensor> bytes = h5read::readDatasetAsOperand(contiguous, {4, 4}, 65535);
+    ASSERT_TRUE(bytes.has_value());
+    EXPECT_EQ(bytes->widened().data, viaH5Dread(contiguous));
+    EXPECT_EQ(bytes->bytesPerValue(), 2) << "a uint8 file needs a sign bit more";
 }
 
 TEST_F(DeflateChunks, CorruptChunkIsAnError) {

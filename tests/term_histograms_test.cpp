@@ -30,29 +30,36 @@ void add(std::vector<double>& h, std::size_t i, double n = 1) {
     h[i] += n;
 }
 
+// An operand's four per-value histograms (`side`: data or weight), value by value: binary, encoded and
+// kept terms, and the exponents of the kept terms.
+void countOperand(std::map<std::string, std::vector<double>>& h, const std::string& side, const IntTensor& a,
+                  const RevealedOperand& r, const OperandCoding& coding) {
+    const TermTable& table = TermTable::get(coding.encoding, coding.bits);
+    const TermTable& binary = TermTable::get(Encoding::Binary, coding.bits);
+    for (int64_t i = 0; i < a.dim(0); ++i)
+        for (int64_t k = 0; k < a.dim(1); ++k) {
+            const uint64_t mag = table.magnitude(a.at2(i, k));
+            add(h[side + "_terms_binary"], binary.count(mag));
+            add(h[side + "_terms_encoded"], table.count(mag));
+            add(h[side + "_terms_kept"], r.termCount(i, k));
+            uint32_t mask = table.exponentMask(mag);
+            for (int t = 0; t < r.termCount(i, k); ++t) {
+                const int e = 31 - __builtin_clz(mask);
+                add(h[side + "_kept_exponents"], e);
+                mask ^= uint32_t{1} << e;
+            }
+        }
+}
+
 // The data histograms and the pair histogram, counted element by element over lowerConv's matrices.
 std::map<std::string, std::vector<double>> bruteForce(const TraceLayer& l, const SimConfig& c) {
     std::map<std::string, std::vector<double>> h;
-    const TermTable& table = TermTable::get(c.data.encoding, c.data.bits);
-    const TermTable& binary = TermTable::get(Encoding::Binary, c.data.bits);
     const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         const RevealedOperand rx(lowered.x[g], c.data, TermStorage::CountsOnly);
         const RevealedOperand rw(lowered.w[g], c.weights, TermStorage::CountsOnly);
         const int64_t M = rx.rows(), K = rx.depth();
-        for (int64_t m = 0; m < M; ++m)
-            for (int64_t k = 0; k < K; ++k) {
-                const uint64_t mag = table.magnitude(lowered.x[g].at2(m, k));
-                add(h["data_terms_binary"], binary.count(mag));
-                add(h["data_terms_encoded"], table.count(mag));
-                add(h["data_terms_kept"], rx.termCount(m, k));
-                uint32_t mask = table.exponentMask(mag);
-                for (int t = 0; t < rx.termCount(m, k); ++t) {
-                    const int e = 31 - __builtin_clz(mask);
-                    add(h["data_kept_exponents"], e);
-                    mask ^= uint32_t{1} << e;
-                }
-            }
+        countOperand(h, "data", lowered.x[g].widened(), rx, c.data);
         for (int64_t m = 0; m < M; ++m)
             for (int64_t n = 0; n < rw.rows(); ++n)
                 for (int64_t k0 = 0; k0 < K; k0 += c.weights.groupSize) {
@@ -110,25 +117,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, ConvTermHistograms,
 std::map<std::string, std::vector<double>> bruteForceFc(const IntTensor& x, const IntTensor& w, const SimConfig& c) {
     std::map<std::string, std::vector<double>> h;
     const RevealedOperand rx(x, c.data, TermStorage::CountsOnly), rw(w, c.weights, TermStorage::CountsOnly);
-    const auto count = [&h](const std::string& side, const IntTensor& a, const RevealedOperand& r, const OperandCoding& coding) {
-        const TermTable& table = TermTable::get(coding.encoding, coding.bits);
-        const TermTable& binary = TermTable::get(Encoding::Binary, coding.bits);
-        for (int64_t i = 0; i < a.dim(0); ++i)
-            for (int64_t k = 0; k < a.dim(1); ++k) {
-                const uint64_t mag = table.magnitude(a.at2(i, k));
-                add(h[side + "_terms_binary"], binary.count(mag));
-                add(h[side + "_terms_encoded"], table.count(mag));
-                add(h[side + "_terms_kept"], r.termCount(i, k));
-                uint32_t mask = table.exponentMask(mag);
-                for (int t = 0; t < r.termCount(i, k); ++t) {
-                    const int e = 31 - __builtin_clz(mask);
-                    add(h[side + "_kept_exponents"], e);
-                    mask ^= uint32_t{1} << e;
-                }
-            }
-    };
-    count("data", x, rx, c.data);
-    count("weight", w, rw, c.weights);
+    countOperand(h, "data", x, rx, c.data);
+    countOperand(h, "weight", w, rw, c.weights);
     const int64_t K = x.dim(1);
     for (int64_t m = 0; m < x.dim(0); ++m)
         for (int64_t n = 0; n < w.dim(0); ++n)

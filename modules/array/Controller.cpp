@@ -23,7 +23,6 @@ OperandTensor sliceDim1(const OperandTensor& t, int64_t first, int64_t count) {
     return out;
 }
 
-
 // Terms of every value of `t` in `table`'s encoding, before TR.
 int64_t encodedTerms(const OperandTensor& t, const TermTable& table) {
     return t.visit([&](const auto* v) {

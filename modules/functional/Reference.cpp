@@ -181,12 +181,13 @@ IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int grou
                                     " of " + std::to_string(p.groups));
     const int64_t ng = n / p.groups;
     IntTensor wg({ng, kh * kw * cg});
-    for (int64_t f = 0; f < ng; ++f)
-        for (int64_t ky = 0; ky < kh; ++ky)
-            for (int64_t kx = 0; kx < kw; ++kx)
-                for (int64_t c = 0; c < cg; ++c)
-                    wg.at2(f, (ky * kw + kx) * cg + c) = w.value(static_cast<std::size_t>(
-                        (((group * ng + f) * cg + c) * kh + ky) * kw + kx));
+    w.visit([&](const auto* from) {
+        for (int64_t f = 0; f < ng; ++f)
+            for (int64_t ky = 0; ky < kh; ++ky)
+                for (int64_t kx = 0; kx < kw; ++kx)
+                    for (int64_t c = 0; c < cg; ++c)
+                        wg.at2(f, (ky * kw + kx) * cg + c) = from[(((group * ng + f) * cg + c) * kh + ky) * kw + kx];
+    });
     return wg;
 }
 
@@ -196,17 +197,18 @@ IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const Co
     const int64_t k = d.kh * d.kw * d.cg;
     IntTensor block({rows, k});
     x.visit([&](const auto* from) {
-    for (int64_t i = 0; i < rows; ++i) {
-        const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
-        for (int64_t ky = 0; ky < d.kh; ++ky)
-            for (int64_t kx = 0; kx < d.kw; ++kx) {
-                const int64_t iy = oy * p.strideH - p.padH + ky;
-                const int64_t ix = ox * p.strideW - p.padW + kx;
-                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
-                for (int64_t c = 0; c < d.cg; ++c)
-                    block.at2(i, (ky * d.kw + kx) * d.cg + c) = from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
-            }
-    }
+        for (int64_t i = 0; i < rows; ++i) {
+            const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
+            for (int64_t ky = 0; ky < d.kh; ++ky)
+                for (int64_t kx = 0; kx < d.kw; ++kx) {
+                    const int64_t iy = oy * p.strideH - p.padH + ky;
+                    const int64_t ix = ox * p.strideW - p.padW + kx;
+                    if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
+                    for (int64_t c = 0; c < d.cg; ++c)
+                        block.at2(i, (ky * d.kw + kx) * d.cg + c) =
+                            from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
+                }
+        }
     });
     return block;
 }

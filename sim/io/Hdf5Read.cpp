@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 
 #include "sim/io/DeflateChunks.hpp"
 
@@ -174,13 +175,15 @@ std::optional<OperandTensor> readDatasetAsOperand(hid_t dataset, std::vector<int
         if (!*inRange) return std::nullopt;
         return out;
     }
-    // Other layouts (contiguous, shuffled, ...) through HDF5's conversion, at 64 bits.
-    IntTensor t;
-    t.data = readDatasetAsInt64(dataset);
-    for (const int64_t v : t.data)
+    // Other layouts (contiguous, shuffled, ...) through HDF5's conversion at 64 bits, into the same width.
+    const TensorValues wide = readDatasetAsInt64(dataset);
+    for (const int64_t v : wide)
         if (v < -bound || v > bound) return std::nullopt;
-    t.shape = std::move(shape);
-    return OperandTensor(t);
+    out.visit([&](auto* values) {
+        using T = std::remove_pointer_t<decltype(values)>;
+        std::transform(wide.begin(), wide.end(), values, [](int64_t v) { return static_cast<T>(v); });
+    });
+    return out;
 }
 
 }  // namespace trsim::h5read
