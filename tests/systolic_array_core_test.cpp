@@ -159,6 +159,34 @@ INSTANTIATE_TEST_SUITE_P(
                std::to_string(p.C) + "_" + std::to_string(info.index);
     });
 
+// The fold kernel's three paths, chosen per job by the operands' largest kept exponents
+// (TermPairStepRule::beginJob): 16-bit pairs (both below 2^15), 32-bit sums of wide data
+// (16-bit data, 8-bit weights), 64-bit sums (16-bit both). Each against the reference and
+// the detailed path; 70 rows (two 32-row blocks and a remainder), groups of 5 (an odd pair).
+TEST(SystolicArrayCore, TrFoldKernelPathsEqualReferenceAndDetailed) {
+    struct Path {
+        int xBits, wBits;
+    };
+    for (const Path p : {Path{8, 8}, Path{16, 8}, Path{16, 16}}) {
+        const int64_t xMax = (int64_t{1} << p.xBits) - 1, wMax = (int64_t{1} << (p.wBits - 1)) - 1;
+        const int M = 70, K = 23, N = 6, g = 5;
+        const IntTensor x = randomMatrix(M, K, 0, xMax, 31u + p.xBits, 0.2), w = randomMatrix(N, K, -wMax, wMax, 32u + p.wBits);
+        const OperandCoding xc{p.xBits, Encoding::Hese, 1, std::nullopt}, wc{p.wBits, Encoding::Hese, g, 3 * g};
+        const RevealedOperand rx(x, xc), rw(w, wc);
+        ArraySpec spec;
+        spec.rows = 3, spec.cols = 4, spec.pe = &peKind("tr"), spec.schedule = TrSchedule::Lockstep;
+        spec.reductionPerPe = g;
+        spec.coefficientCounters = 34;  // exponent sums up to 16 + 16 (+ a carry)
+        const ArrayRun fast = runArray(spec, rx, rw, false);
+        const ArrayRun detailed = runArray(spec, rx, rw, true);
+        const std::string name = "x " + std::to_string(p.xBits) + " bits, w " + std::to_string(p.wBits) + " bits";
+        EXPECT_EQ(fast.out, gemmWithTr(x, w, xc, wc)) << name;
+        EXPECT_EQ(detailed.out, fast.out) << name;
+        EXPECT_EQ(detailed.counters.computeCycles, fast.counters.computeCycles) << name;
+        EXPECT_EQ(detailed.counters.termPairs, fast.counters.termPairs) << name;
+    }
+}
+
 TEST(SystolicArrayCore, TrFixedScheduleCyclesFollowTheSlot) {
     // WS fold = preload R + latency + (M + R + C - 2) steps of S cycles.
     const int R = 4, C = 4, M = 6, K = 32, N = 4, S = 36, L = 5;

@@ -19,6 +19,8 @@
 //   // at once (see HasFastColumn below); must equal fastStep row by row.
 //   int64_t fastColumn(const RevealedOperand& w, int64_t n, const DataSlice& x, int64_t slot,
 //                      int64_t* products, int32_t* cycles);
+//   // With fastColumn: the layout of the DataSlices it takes in the current job.
+//   DataSliceLayout sliceLayout() const;
 //   // The same step on the operand slices at a structural PE's ports (elements
 //   // of one PE step, with their kept terms where the operand is coded): the
 //   // PE model cycle by cycle, as detailedStep.
@@ -141,7 +143,7 @@ private:
 
     int64_t column(int64_t n, int64_t k0, int64_t len, int64_t* products, int32_t* cycles) {
         if constexpr (HasFastColumn<Rule>::value) {
-            return rule_.fastColumn(*w_, n, dataSlice(k0, len), slot_, products, cycles);
+            return rule_.fastColumn(*w_, n, dataSlice(k0, len, rule_.sliceLayout()), slot_, products, cycles);
         } else {
             int64_t work = 0;
             for (int64_t m = 0; m < M_; ++m) {

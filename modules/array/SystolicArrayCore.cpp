@@ -115,12 +115,25 @@ void SystolicArrayCore::collectActive(int64_t t) {
     }
 }
 
-const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len) {
+const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len, DataSliceLayout layout) {
     DataSlice& slice = dataSlices_[static_cast<std::size_t>(k0 / spec_.reductionPerPe)];
-    if (slice.rows == M_ && slice.len == len) return slice;
+    if (slice.rows == M_ && slice.len == len && slice.layout == layout) return slice;
     slice.k0 = k0;
     slice.len = len;
     slice.rows = M_;
+    slice.layout = layout;
+    if (layout == DataSliceLayout::Pairs16) {
+        const std::size_t size = static_cast<std::size_t>((len + 1) / 2 * 2 * M_);
+        slice.pairValues.assign(size, 0);  // an odd len's last pair ends in a zero
+        slice.pairCounts.assign(size, 0);
+        for (int64_t m = 0; m < M_; ++m)
+            for (int64_t j = 0; j < len; ++j) {
+                const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * M_ + 2 * m + j % 2);
+                slice.pairValues[i] = static_cast<int16_t>(x_->value(m, k0 + j));
+                slice.pairCounts[i] = static_cast<int16_t>(x_->termCount(m, k0 + j));
+            }
+        return slice;
+    }
     slice.values.resize(static_cast<std::size_t>(len * M_));
     slice.counts.resize(static_cast<std::size_t>(len * M_));
     for (int64_t m = 0; m < M_; ++m)

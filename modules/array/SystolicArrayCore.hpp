@@ -73,13 +73,23 @@ struct PeStep {
     int64_t product = 0, work = 0, cycles = 1;
 };
 
+// How a DataSlice lays out its elements: the rule's column kernel picks it per job.
+enum class DataSliceLayout {
+    Wide,     // values (32 bits) and counts (8 bits) of element (m, k0 + j) at [j * rows + m]
+    Pairs16,  // pairValues and pairCounts (16 bits) of element (m, k0 + j) at
+              // [(j / 2) * 2 * rows + 2 * m + j % 2], zeros after an odd len: two elements of
+              // a row side by side, as a 16-bit multiply-add takes them; needs |value| < 2^15
+};
+
 // The data one row of a weight-stationary fold streams through its PEs, element
-// by element: value and kept-term count of data element (m, k0 + j) at
-// [j * rows + m], contiguous over data rows, for a kind's column kernel.
+// by element, contiguous over data rows, for a kind's column kernel.
 struct DataSlice {
     int64_t k0 = 0, len = 0, rows = 0;
-    std::vector<int32_t> values;
-    std::vector<uint8_t> counts;
+    DataSliceLayout layout = DataSliceLayout::Wide;
+    std::vector<int32_t> values;      // Wide
+    std::vector<uint8_t> counts;      // Wide
+    std::vector<int16_t> pairValues;  // Pairs16
+    std::vector<int16_t> pairCounts;  // Pairs16
 };
 
 class SystolicArrayCore {
@@ -150,7 +160,7 @@ protected:
     // Data elements [k0, k0 + len) of every data row (k0 a multiple of
     // reductionPerPe), transposed on first use in a job and kept for its other
     // column folds.
-    const DataSlice& dataSlice(int64_t k0, int64_t len);
+    const DataSlice& dataSlice(int64_t k0, int64_t len, DataSliceLayout layout);
     // Ends a weight-stationary fold run PE by PE: every step lasts stepCycles of
     // its slowest PE (stepSlowest_); returns the fold's step cycles.
     int64_t finishFoldSteps();

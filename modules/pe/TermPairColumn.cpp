@@ -1,5 +1,7 @@
 #include "modules/pe/TermPairColumn.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
 
 namespace trsim {
@@ -8,6 +10,80 @@ namespace {
 // Data rows per register block: the block's sums and pairs stay in vector registers while the
 // group's elements stream past, instead of a load and a store per element.
 constexpr int64_t kBlock = 32;
+
+int32_t stepCycles(int32_t pairs, int32_t perCycle) { return std::max(1, (pairs + perCycle - 1) / perCycle); }
+
+// Rows [m0, M) of termPairColumnPairs16, element by element.
+int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
+                    int64_t m0, int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
+    int64_t total = 0;
+    for (int64_t m = m0; m < M; ++m) {
+        int32_t sum = 0, pairs = 0;
+        for (int64_t j = 0; j < len; ++j) {
+            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * M + 2 * m + j % 2);
+            sum += w[j] * x[i];
+            pairs += wc[j] * xc[i];
+        }
+        products[m] += sum;
+        total += pairs;
+        cycles[m] = stepCycles(pairs, perCycle);
+    }
+    return total;
+}
+
+// Two 16-bit elements j, j + 1 (zero past len) in one 32-bit lane, as vpmaddwd pairs them.
+uint32_t packPair(int32_t lo, int32_t hi) {
+    return static_cast<uint32_t>(static_cast<uint16_t>(lo)) | (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16);
+}
+
+__attribute__((target("avx2"))) int64_t pairs16Avx2(const int32_t* w, const uint8_t* wc, const int16_t* x,
+                                                     const int16_t* xc, int64_t len, int64_t M, int32_t perCycle,
+                                                     int64_t* products, int32_t* cycles) {
+    const int64_t pairCount = (len + 1) / 2;
+    int64_t total = 0;
+    int64_t m0 = 0;
+    for (; m0 + kBlock <= M; m0 += kBlock) {
+        __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+        __m256i p0 = s0, p1 = s0, p2 = s0, p3 = s0;
+        for (int64_t jp = 0; jp < pairCount; ++jp) {
+            const int64_t j = 2 * jp;
+            const bool second = j + 1 < len;
+            const __m256i wv = _mm256_set1_epi32(static_cast<int32_t>(packPair(w[j], second ? w[j + 1] : 0)));
+            const __m256i cv = _mm256_set1_epi32(static_cast<int32_t>(packPair(wc[j], second ? wc[j + 1] : 0)));
+            const std::size_t at = static_cast<std::size_t>(jp * 2 * M + 2 * m0);
+            const __m256i* xv = reinterpret_cast<const __m256i*>(x + at);
+            const __m256i* cx = reinterpret_cast<const __m256i*>(xc + at);
+            s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_loadu_si256(xv), wv));
+            s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_loadu_si256(xv + 1), wv));
+            s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_loadu_si256(xv + 2), wv));
+            s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_loadu_si256(xv + 3), wv));
+            p0 = _mm256_add_epi32(p0, _mm256_madd_epi16(_mm256_loadu_si256(cx), cv));
+            p1 = _mm256_add_epi32(p1, _mm256_madd_epi16(_mm256_loadu_si256(cx + 1), cv));
+            p2 = _mm256_add_epi32(p2, _mm256_madd_epi16(_mm256_loadu_si256(cx + 2), cv));
+            p3 = _mm256_add_epi32(p3, _mm256_madd_epi16(_mm256_loadu_si256(cx + 3), cv));
+        }
+        alignas(32) int32_t sums[kBlock], pairs[kBlock];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sums), s0);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 8), s1);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 16), s2);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sums + 24), s3);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), p0);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 8), p1);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 16), p2);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 24), p3);
+        for (int64_t i = 0; i < kBlock; ++i) {
+            products[m0 + i] += sums[i];
+            total += pairs[i];
+        }
+        // One pair per cycle (the authors' tMAC) needs no division, which does not vectorize.
+        if (perCycle == 1)
+            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
+        else
+            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
+    }
+    return total + pairs16Rows(w, wc, x, xc, len, m0, M, perCycle, products, cycles);
+}
+
 }  // namespace
 
 __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
@@ -34,7 +110,7 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
         if (perCycle == 1)
             for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
         else
-            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = std::max(1, (pairs[i] + perCycle - 1) / perCycle);
+            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
     }
     for (int64_t m = m0; m < M; ++m) {
         int32_t sum = 0, pairs = 0;
@@ -44,9 +120,21 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
         }
         products[m] += sum;
         total += pairs;
-        cycles[m] = std::max(1, (pairs + perCycle - 1) / perCycle);
+        cycles[m] = stepCycles(pairs, perCycle);
     }
     return total;
+}
+
+int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
+                                      int64_t len, int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
+    return pairs16Rows(w, wc, x, xc, len, 0, M, perCycle, products, cycles);
+}
+
+int64_t termPairColumnPairs16(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
+                              int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2 ? pairs16Avx2(w, wc, x, xc, len, M, perCycle, products, cycles)
+                : pairs16Rows(w, wc, x, xc, len, 0, M, perCycle, products, cycles);
 }
 
 }  // namespace trsim

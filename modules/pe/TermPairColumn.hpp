@@ -1,7 +1,7 @@
-// The hot loop of a term-pair PE's weight-stationary fold (TermPairStepRule::fastColumn): one PE
-// (a weight group of `len` elements) meets every data row of its slice. Compiled for AVX2 and for
-// the baseline, chosen at run time (target_clones), so the same binary runs on any x86-64; both
-// give the same integers.
+// The hot loops of a term-pair PE's weight-stationary fold (TermPairStepRule::fastColumn): one PE
+// (a weight group of `len` elements) meets every data row of its slice. Each comes compiled for
+// AVX2 and for the baseline, chosen at run time, so the same binary runs on any x86-64; both give
+// the same integers (tests/term_pair_column_test.cpp).
 #pragma once
 #include <cstdint>
 
@@ -12,5 +12,15 @@ namespace trsim {
 // the sum of every row's pairs.
 int64_t termPairColumnNarrow(const int32_t* w, const uint8_t* wc, const int32_t* x, const uint8_t* xc, int64_t len,
                              int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles);
+
+// The same step with 16-bit data in element pairs (DataSliceLayout::Pairs16): data element (m, j) at
+// x[(j / 2) * 2 * M + 2 * m + j % 2], its count likewise in xc, a zero after an odd len's last
+// element. Needs |w[j]|, |x| < 2^15 and 32-bit sums (the caller checks). One AVX2 multiply-add
+// (vpmaddwd) sums two elements of eight rows, where the 32-bit kernel multiplies one.
+int64_t termPairColumnPairs16(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
+                              int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles);
+// Its baseline version, element by element (the AVX2 version's reference in the tests).
+int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
+                                      int64_t len, int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles);
 
 }  // namespace trsim

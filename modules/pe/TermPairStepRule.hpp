@@ -37,6 +37,8 @@ public:
         int lenBits = 0;
         while ((int64_t{1} << lenBits) < spec.reductionPerPe) ++lenBits;
         narrowSums_ = wMost + xMost + 2 + lenBits <= 30;
+        // |value| < 2^(most + 1) <= 2^15: both operands fit the 16-bit multiply-add.
+        layout_ = narrowSums_ && wMost <= 14 && xMost <= 14 ? DataSliceLayout::Pairs16 : DataSliceLayout::Wide;
         return stepSlot > 0 ? stepSlot : spec.fixedStepCycles;
     }
 
@@ -46,12 +48,17 @@ public:
         return PeStep{o.product, o.pairs, std::max<int64_t>(1, (o.pairs + pairsPerCycle_ - 1) / pairsPerCycle_)};
     }
 
+    DataSliceLayout sliceLayout() const { return layout_; }
+
     // fastStep for every data row of the slice at once: loops over data rows,
-    // which the compiler vectorizes (operands of up to 8 bits sum in 32 bits).
+    // vectorized (operands of up to 8 bits sum in 32 bits).
     int64_t fastColumn(const RevealedOperand& w, int64_t n, const DataSlice& x, int64_t, int64_t* products,
                        int32_t* cycles) {
         const int64_t M = x.rows;
         const uint8_t* wCounts = w.countsRow(n) + x.k0;
+        if (layout_ == DataSliceLayout::Pairs16)
+            return termPairColumnPairs16(w.valuesRow(n) + x.k0, wCounts, x.pairValues.data(), x.pairCounts.data(),
+                                         x.len, M, pairsPerCycle_, products, cycles);
         if (narrowSums_)
             return termPairColumnNarrow(w.valuesRow(n) + x.k0, wCounts, x.values.data(), x.counts.data(), x.len, M,
                                         pairsPerCycle_, products, cycles);
@@ -129,6 +136,7 @@ private:
     CoefficientAccumulator sliceCounters_;  // the structural PE's own counters (sliceStep)
     int pairsPerCycle_;
     bool narrowSums_ = false;  // this job's step products sum exactly in 32 bits
+    DataSliceLayout layout_ = DataSliceLayout::Wide;
 };
 
 }  // namespace trsim

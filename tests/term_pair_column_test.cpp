@@ -1,0 +1,144 @@
+// The term-pair fold kernels (modules/pe/TermPairColumn.hpp) against a plain sum over
+// elements: the 16-bit pair kernel (AVX2 where the CPU has it), its baseline version and
+// the 32-bit kernel on the same data, over block edges (32 rows), odd group lengths, pairs
+// per cycle and the extreme 16-bit values.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "modules/pe/TermPairColumn.hpp"
+
+namespace trsim {
+namespace {
+
+struct Column {
+    std::vector<int32_t> products;
+    std::vector<int32_t> cycles;
+    int64_t pairs = 0;
+};
+
+// Element (m, j): value x[m][j], count xc[m][j]; a weight group w, wc of len elements.
+struct Case {
+    int64_t M, len;
+    int32_t perCycle;
+    std::vector<int32_t> w;
+    std::vector<uint8_t> wc;
+    std::vector<std::vector<int32_t>> x, xc;
+};
+
+Column expected(const Case& c, int64_t start) {
+    Column out{std::vector<int32_t>(static_cast<std::size_t>(c.M)), std::vector<int32_t>(static_cast<std::size_t>(c.M)), 0};
+    for (int64_t m = 0; m < c.M; ++m) {
+        int64_t sum = 0, pairs = 0;
+        for (int64_t j = 0; j < c.len; ++j) {
+            sum += int64_t{c.w[j]} * c.x[m][j];
+            pairs += int64_t{c.wc[j]} * c.xc[m][j];
+        }
+        out.products[m] = static_cast<int32_t>(start + sum);
+        out.cycles[m] = static_cast<int32_t>(std::max<int64_t>(1, (pairs + c.perCycle - 1) / c.perCycle));
+        out.pairs += pairs;
+    }
+    return out;
+}
+
+using Kernel16 = int64_t (*)(const int32_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int32_t,
+                             int64_t*, int32_t*);
+
+Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
+    // The pair layout, an odd len's last pair ending in a zero (DataSliceLayout::Pairs16).
+    const std::size_t size = static_cast<std::size_t>((c.len + 1) / 2 * 2 * c.M);
+    std::vector<int16_t> x(size, 0), xc(size, 0);
+    for (int64_t m = 0; m < c.M; ++m)
+        for (int64_t j = 0; j < c.len; ++j) {
+            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * c.M + 2 * m + j % 2);
+            x[i] = static_cast<int16_t>(c.x[m][j]);
+            xc[i] = static_cast<int16_t>(c.xc[m][j]);
+        }
+    std::vector<int64_t> products(static_cast<std::size_t>(c.M), start);
+    Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M), -7), 0};
+    out.pairs = kernel(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, c.perCycle, products.data(), out.cycles.data());
+    for (const int64_t p : products) out.products.push_back(static_cast<int32_t>(p));
+    return out;
+}
+
+Column runNarrow(const Case& c, int64_t start) {
+    std::vector<int32_t> x(static_cast<std::size_t>(c.len * c.M));
+    std::vector<uint8_t> xc(x.size());
+    for (int64_t m = 0; m < c.M; ++m)
+        for (int64_t j = 0; j < c.len; ++j) {
+            x[static_cast<std::size_t>(j * c.M + m)] = c.x[m][j];
+            xc[static_cast<std::size_t>(j * c.M + m)] = static_cast<uint8_t>(c.xc[m][j]);
+        }
+    std::vector<int64_t> products(static_cast<std::size_t>(c.M), start);
+    Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M), -7), 0};
+    out.pairs = termPairColumnNarrow(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, c.perCycle,
+                                     products.data(), out.cycles.data());
+    for (const int64_t p : products) out.products.push_back(static_cast<int32_t>(p));
+    return out;
+}
+
+void expectEqual(const Column& got, const Column& want, const std::string& what) {
+    EXPECT_EQ(got.products, want.products) << what;
+    EXPECT_EQ(got.cycles, want.cycles) << what;
+    EXPECT_EQ(got.pairs, want.pairs) << what;
+}
+
+// Values in [-limit, limit], counts in [0, maxCount]; `limit` keeps the sums within 32 bits.
+Case randomCase(int64_t M, int64_t len, int32_t perCycle, int32_t limit, int maxCount, std::mt19937& gen) {
+    std::uniform_int_distribution<int32_t> value(-limit, limit), count(0, maxCount);
+    Case c{M, len, perCycle, {}, {}, {}, {}};
+    for (int64_t j = 0; j < len; ++j) {
+        c.w.push_back(value(gen));
+        c.wc.push_back(static_cast<uint8_t>(count(gen)));
+    }
+    c.x.assign(static_cast<std::size_t>(M), {});
+    c.xc.assign(static_cast<std::size_t>(M), {});
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t j = 0; j < len; ++j) {
+            c.x[m].push_back(value(gen));
+            c.xc[m].push_back(count(gen));
+        }
+    return c;
+}
+
+TEST(TermPairColumn, PairKernelsAndWideKernelEqualThePlainSum) {
+    std::mt19937 gen(5);
+    for (const int64_t M : {1, 2, 31, 32, 33, 64, 70, 97})
+        for (const int64_t len : {1, 2, 3, 5, 8, 9, 16})
+            for (const int32_t perCycle : {1, 2, 3}) {
+                // 8-bit values, as the simulator meets them, and 13-bit ones (16 * 4095^2 < 2^31).
+                for (const int32_t limit : {255, 4095}) {
+                    const Case c = randomCase(M, len, perCycle, limit, 8, gen);
+                    const int64_t start = 1000 - M;  // products accumulate onto what is there
+                    const Column want = expected(c, start);
+                    const std::string what = "M " + std::to_string(M) + " len " + std::to_string(len) + " perCycle " +
+                                             std::to_string(perCycle) + " limit " + std::to_string(limit);
+                    expectEqual(runPairs16(c, start, termPairColumnPairs16), want, what + " (pairs16)");
+                    expectEqual(runPairs16(c, start, termPairColumnPairs16Portable), want, what + " (portable)");
+                    expectEqual(runNarrow(c, start), want, what + " (32-bit)");
+                }
+            }
+}
+
+TEST(TermPairColumn, ExtremeSixteenBitValuesAndCounts) {
+    // +-32767 times +-32767, two to a multiply-add: 2 * 32767^2 = 2^31 - 131069, the largest pair
+    // sum the 16-bit kernel meets; counts of 255 (the most an 8-bit count holds) likewise.
+    for (const int64_t M : {1, 32, 40})
+        for (const int32_t sign : {1, -1}) {
+            Case c{M, 2, 1, {32767, sign * 32767}, {255, 255}, {}, {}};
+            for (int64_t m = 0; m < M; ++m) {
+                c.x.push_back({m % 2 ? -32767 : 32767, sign * (m % 2 ? -32767 : 32767)});
+                c.xc.push_back({255, static_cast<int32_t>(m % 256)});
+            }
+            const Column want = expected(c, 0);
+            expectEqual(runPairs16(c, 0, termPairColumnPairs16), want, "M " + std::to_string(M) + " (pairs16)");
+            expectEqual(runPairs16(c, 0, termPairColumnPairs16Portable), want, "M " + std::to_string(M) + " (portable)");
+        }
+}
+
+}  // namespace
+}  // namespace trsim
