@@ -131,26 +131,30 @@ std::map<std::string, std::vector<double>> bruteForceFc(const IntTensor& x, cons
     return h;
 }
 
+// Weight groups of 8 sum their pairs in 16 bits; a group of 16384 could reach 16384 * 3 pairs or more,
+// beyond 2^15, and takes the 32-bit sums.
 TEST(FcTermHistograms, EqualCountsOverTheOperandsAtOneAndSeveralRows) {
-    for (const int64_t M : {1, 5}) {
-        TraceLayer l;
-        l.name = "fc";
-        l.type = LayerType::Fc;
-        const IntTensor x = randomTensor({M, 45}, 0, 255, 5, 0.3), w = randomTensor({11, 45}, -127, 127, 6, 0.1);
-        l.inputs = x;
-        l.weights = w;
-        SimConfig c;
-        c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
-        c.data = OperandCoding{8, Encoding::Hese, 1, 3};
-        const auto expected = bruteForceFc(x, w, c);
-        int checked = 0;
-        for (const LayerMap& m : termHistograms(l, l.inputs, l.weights, c)) {
-            const auto it = expected.find(m.name.substr(std::string("term_hist_").size()));
-            ASSERT_NE(it, expected.end()) << m.name;
-            EXPECT_EQ(m.data, it->second) << m.name << " at M = " << M;
-            ++checked;
+    for (const int weightGroup : {8, 16384}) {
+        for (const int64_t M : {1, 5}) {
+            TraceLayer l;
+            l.name = "fc";
+            l.type = LayerType::Fc;
+            const IntTensor x = randomTensor({M, 45}, 0, 255, 5, 0.3), w = randomTensor({11, 45}, -127, 127, 6, 0.1);
+            l.inputs = x;
+            l.weights = w;
+            SimConfig c;
+            c.weights = OperandCoding{8, Encoding::Hese, weightGroup, 12};
+            c.data = OperandCoding{8, Encoding::Hese, 1, 3};
+            const auto expected = bruteForceFc(x, w, c);
+            int checked = 0;
+            for (const LayerMap& m : termHistograms(l, l.inputs, l.weights, c)) {
+                const auto it = expected.find(m.name.substr(std::string("term_hist_").size()));
+                ASSERT_NE(it, expected.end()) << m.name;
+                EXPECT_EQ(m.data, it->second) << m.name << " at M = " << M << ", weight groups of " << weightGroup;
+                ++checked;
+            }
+            EXPECT_EQ(checked, 9);
         }
-        EXPECT_EQ(checked, 9);
     }
 }
 

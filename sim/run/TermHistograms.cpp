@@ -14,18 +14,20 @@ namespace trsim {
 // store to land before the next load; separate copies let the increments overlap.
 constexpr int64_t kCopies = 4;
 
-// One weight group (kept terms wc[0..len)) against every data row (xT: [len][M] kept terms): row m's
-// term pairs p increment local[(m % kCopies) * bins + p]; `pairs` is M ints of scratch.
-__attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uint8_t* wc, int64_t len,
-                                                                       const uint8_t* xT, int64_t M,
-                                                                       int32_t* pairs, int64_t* local,
-                                                                       std::size_t bins) {
+namespace {
+
+// pairs[m] = sum over the group of wc[k] * xT[k * M + m], in `Sum` (16 bits where the largest sum
+// fits: 16 products a vector instruction, not 8), then row m's count increments
+// local[(m % kCopies) * bins + pairs[m]].
+template <class Sum>
+__attribute__((always_inline)) inline void countGroupPairsIn(const uint8_t* wc, int64_t len, const uint8_t* xT,
+                                                             int64_t M, Sum* pairs, int64_t* local, std::size_t bins) {
     for (int64_t m = 0; m < M; ++m) pairs[m] = 0;
     for (int64_t k = 0; k < len; ++k) {
-        const int32_t c = wc[k];
+        const Sum c = wc[k];
         const uint8_t* xc = xT + k * M;
         if (c != 0)
-            for (int64_t m = 0; m < M; ++m) pairs[m] += c * xc[m];
+            for (int64_t m = 0; m < M; ++m) pairs[m] = static_cast<Sum>(pairs[m] + c * xc[m]);
     }
     int64_t* const l0 = local;
     int64_t* const l1 = local + bins;
@@ -39,6 +41,24 @@ __attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uin
         ++l3[pairs[m + 3]];
     }
     for (; m < M; ++m) ++l0[pairs[m]];
+}
+
+}  // namespace
+
+// One weight group (kept terms wc[0..len)) against every data row (xT: [len][M] kept terms): row m's
+// term pairs p increment local[(m % kCopies) * bins + p]; `pairs` is M sums of scratch, 16 bits
+// when every group's sum is below 2^15 (bins <= 2^15), 32 bits otherwise.
+__attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uint8_t* wc, int64_t len,
+                                                                       const uint8_t* xT, int64_t M,
+                                                                       int16_t* pairs, int64_t* local,
+                                                                       std::size_t bins) {
+    countGroupPairsIn(wc, len, xT, M, pairs, local, bins);
+}
+__attribute__((target_clones("avx2", "default"))) void countGroupPairs(const uint8_t* wc, int64_t len,
+                                                                       const uint8_t* xT, int64_t M,
+                                                                       int32_t* pairs, int64_t* local,
+                                                                       std::size_t bins) {
+    countGroupPairsIn(wc, len, xT, M, pairs, local, bins);
 }
 
 namespace {
@@ -137,7 +157,9 @@ void countPairs(const uint8_t* xT, int64_t M, const KeptCounts& w, int group, Co
     for (const uint8_t c : w.kept) wMost = std::max<int>(wMost, c);
     const std::size_t bins = static_cast<std::size_t>(group) * xMost * wMost + 1;
     std::vector<int64_t> local(kCopies * bins, 0);
-    std::vector<int32_t> pairs(static_cast<std::size_t>(M));
+    const bool narrow = bins <= std::size_t{1} << 15;
+    std::vector<int16_t> pairs16(narrow ? static_cast<std::size_t>(M) : 0);
+    std::vector<int32_t> pairs32(narrow ? 0 : static_cast<std::size_t>(M));
     for (int64_t n = 0; n < w.rows; ++n) {
         const uint8_t* wc = w.row(n);
         if (M == 1) {
@@ -150,9 +172,13 @@ void countPairs(const uint8_t* xT, int64_t M, const KeptCounts& w, int group, Co
             }
             continue;
         }
-        for (int64_t k0 = 0; k0 < depth; k0 += group)
-            countGroupPairs(wc + k0, std::min<int64_t>(group, depth - k0), xT + k0 * M, M, pairs.data(), local.data(),
-                            bins);
+        for (int64_t k0 = 0; k0 < depth; k0 += group) {
+            const int64_t len = std::min<int64_t>(group, depth - k0);
+            if (narrow)
+                countGroupPairs(wc + k0, len, xT + k0 * M, M, pairs16.data(), local.data(), bins);
+            else
+                countGroupPairs(wc + k0, len, xT + k0 * M, M, pairs32.data(), local.data(), bins);
+        }
     }
     for (std::size_t i = 0; i < bins; ++i) {
         int64_t n = 0;
