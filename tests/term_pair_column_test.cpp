@@ -45,22 +45,36 @@ Column expected(const Case& c, int64_t start) {
     return out;
 }
 
-using Kernel16 = int64_t (*)(const int32_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int32_t,
-                             int64_t*, int32_t*);
+using Kernel16 = int64_t (*)(const int32_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int64_t,
+                             int32_t, int64_t*, int32_t*);
 
 Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
-    // The pair layout, an odd len's last pair ending in a zero (DataSliceLayout::Pairs16).
-    const std::size_t size = static_cast<std::size_t>((c.len + 1) / 2 * 2 * c.M);
+    // The pair layout (DataSliceLayout::Pairs16), an odd len's last pair ending in a zero. The padding
+    // rows hold garbage here: the kernels must not let it reach a row below M.
+    const int64_t stride = pairs16Stride(c.M);
+    const std::size_t size = static_cast<std::size_t>((c.len + 1) / 2 * 2 * stride);
     std::vector<int16_t> x(size, 0), xc(size, 0);
+    for (int64_t m = c.M; m < stride; ++m)
+        for (int64_t j = 0; j < c.len; ++j) {
+            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
+            x[i] = static_cast<int16_t>(1000 + m);
+            xc[i] = 77;
+        }
     for (int64_t m = 0; m < c.M; ++m)
         for (int64_t j = 0; j < c.len; ++j) {
-            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * c.M + 2 * m + j % 2);
+            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
             x[i] = static_cast<int16_t>(c.x[m][j]);
             xc[i] = static_cast<int16_t>(c.xc[m][j]);
         }
-    std::vector<int64_t> products(static_cast<std::size_t>(c.M), start);
-    Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M), -7), 0};
-    out.pairs = kernel(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, c.perCycle, products.data(), out.cycles.data());
+    // One guard element past M in products and cycles: a kernel writing a padding row is caught.
+    std::vector<int64_t> products(static_cast<std::size_t>(c.M) + 1, start);
+    Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M) + 1, -7), 0};
+    out.pairs = kernel(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, stride, c.perCycle, products.data(),
+                       out.cycles.data());
+    EXPECT_EQ(products.back(), start) << "a padding row was written out";
+    EXPECT_EQ(out.cycles.back(), -7) << "a padding row was written out";
+    products.pop_back();
+    out.cycles.pop_back();
     for (const int64_t p : products) out.products.push_back(static_cast<int32_t>(p));
     return out;
 }
@@ -107,7 +121,7 @@ Case randomCase(int64_t M, int64_t len, int32_t perCycle, int32_t limit, int max
 
 TEST(TermPairColumn, PairKernelsAndWideKernelEqualThePlainSum) {
     std::mt19937 gen(5);
-    for (const int64_t M : {1, 2, 31, 32, 33, 64, 70, 97})
+    for (const int64_t M : {1, 2, 7, 8, 9, 31, 32, 33, 40, 64, 70, 97})
         for (const int64_t len : {1, 2, 3, 5, 8, 9, 16})
             for (const int32_t perCycle : {1, 2, 3}) {
                 // 8-bit values, as the simulator meets them, and 13-bit ones (16 * 4095^2 < 2^31).

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "modules/pe/MacPe.hpp"
+#include "modules/pe/TermPairColumn.hpp"
 #include "modules/pe/PeKind.hpp"
 
 namespace trsim {
@@ -123,12 +124,14 @@ const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len, DataSlice
     slice.rows = M_;
     slice.layout = layout;
     if (layout == DataSliceLayout::Pairs16) {
-        const std::size_t size = static_cast<std::size_t>((len + 1) / 2 * 2 * M_);
-        slice.pairValues.assign(size, 0);  // an odd len's last pair ends in a zero
+        const int64_t stride = pairs16Stride(M_);
+        slice.pairStride = stride;
+        const std::size_t size = static_cast<std::size_t>((len + 1) / 2 * 2 * stride);
+        slice.pairValues.assign(size, 0);  // an odd len's last pair ends in a zero, padding rows are zeros
         slice.pairCounts.assign(size, 0);
         for (int64_t m = 0; m < M_; ++m)
             for (int64_t j = 0; j < len; ++j) {
-                const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * M_ + 2 * m + j % 2);
+                const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
                 slice.pairValues[i] = static_cast<int16_t>(x_->value(m, k0 + j));
                 slice.pairCounts[i] = static_cast<int16_t>(x_->termCount(m, k0 + j));
             }

@@ -77,8 +77,9 @@ struct PeStep {
 enum class DataSliceLayout {
     Wide,     // values (32 bits) and counts (8 bits) of element (m, k0 + j) at [j * rows + m]
     Pairs16,  // pairValues and pairCounts (16 bits) of element (m, k0 + j) at
-              // [(j / 2) * 2 * rows + 2 * m + j % 2], zeros after an odd len: two elements of
-              // a row side by side, as a 16-bit multiply-add takes them; needs |value| < 2^15
+              // [(j / 2) * 2 * pairStride + 2 * m + j % 2], zeros after an odd len and in the rows
+              // past `rows`: two elements of a row side by side, as a 16-bit multiply-add takes
+              // them, rows padded to whole vectors (pairs16Stride); needs |value| < 2^15
 };
 
 // The data one row of a weight-stationary fold streams through its PEs, element
@@ -86,6 +87,7 @@ enum class DataSliceLayout {
 struct DataSlice {
     int64_t k0 = 0, len = 0, rows = 0;
     DataSliceLayout layout = DataSliceLayout::Wide;
+    int64_t pairStride = 0;  // Pairs16
     std::vector<int32_t> values;      // Wide
     std::vector<uint8_t> counts;      // Wide
     std::vector<int16_t> pairValues;  // Pairs16

@@ -146,12 +146,13 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
                                     shapeString(w.shape));
     const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
     IntTensor y({m, n});
-    std::vector<int64_t> block, result;
+    // One buffer each for every block: a fresh one per block would be fresh pages from the kernel each time.
+    std::vector<int64_t> block, result, wr;
     // Weight rows in blocks too: a large fc layer's revealed and packed weights are never all held at once.
     const int64_t wBlock = std::max<int64_t>(1, kWeightBlockValues / std::max<int64_t>(1, k));
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
         const int64_t cols = std::min(wBlock, n - n0);
-        std::vector<int64_t> wr(static_cast<std::size_t>(cols * k));
+        wr.resize(static_cast<std::size_t>(cols * k));
         w.copyTo(static_cast<std::size_t>(n0 * k), wr.size(), wr.data());
         revealBlock(wr.data(), cols, k, weightTr);
         const ExactGemm gemm(wr.data(), cols, k);

@@ -13,14 +13,25 @@ constexpr int64_t kBlock = 32;
 
 int32_t stepCycles(int32_t pairs, int32_t perCycle) { return std::max(1, (pairs + perCycle - 1) / perCycle); }
 
-// Rows [m0, M) of termPairColumnPairs16, element by element.
-int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
-                    int64_t m0, int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
-    int64_t total = 0;
-    for (int64_t m = m0; m < M; ++m) {
+// termPairColumnPairs16, element by element.
+int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
+                    int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
+    if (M == 1) {
+        // One data row (a fully connected layer at batch 1): element j is at j, and the loop vectorizes.
         int32_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < len; ++j) {
-            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * M + 2 * m + j % 2);
+            sum += w[j] * x[j];
+            pairs += wc[j] * xc[j];
+        }
+        products[0] += sum;
+        cycles[0] = stepCycles(pairs, perCycle);
+        return pairs;
+    }
+    int64_t total = 0;
+    for (int64_t m = 0; m < M; ++m) {
+        int32_t sum = 0, pairs = 0;
+        for (int64_t j = 0; j < len; ++j) {
+            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
             sum += w[j] * x[i];
             pairs += wc[j] * xc[i];
         }
@@ -36,9 +47,33 @@ uint32_t packPair(int32_t lo, int32_t hi) {
     return static_cast<uint32_t>(static_cast<uint16_t>(lo)) | (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16);
 }
 
+// vpmaddwd's operand: elements j and j + 1 of a weight group (or their counts) in one 32-bit lane.
+__attribute__((target("avx2"))) __m256i pairOf(const int32_t* v, int64_t j, int64_t len) {
+    return _mm256_set1_epi32(static_cast<int32_t>(packPair(v[j], j + 1 < len ? v[j + 1] : 0)));
+}
+__attribute__((target("avx2"))) __m256i pairOf(const uint8_t* v, int64_t j, int64_t len) {
+    return _mm256_set1_epi32(static_cast<int32_t>(packPair(v[j], j + 1 < len ? v[j + 1] : 0)));
+}
+
+// Adds the sums and pairs of `rows` (<= the block) rows from m0 on to products, total and cycles.
+__attribute__((target("avx2"), always_inline)) inline void finishRows(const int32_t* sums, const int32_t* pairs, int64_t m0, int64_t rows,
+                                                int32_t perCycle, int64_t* products, int32_t* cycles,
+                                                int64_t& total) {
+    for (int64_t i = 0; i < rows; ++i) {
+        products[m0 + i] += sums[i];
+        total += pairs[i];
+    }
+    // One pair per cycle (the authors' tMAC) needs no division, which does not vectorize.
+    if (perCycle == 1)
+        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
+    else
+        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
+}
+
 __attribute__((target("avx2"))) int64_t pairs16Avx2(const int32_t* w, const uint8_t* wc, const int16_t* x,
-                                                     const int16_t* xc, int64_t len, int64_t M, int32_t perCycle,
-                                                     int64_t* products, int32_t* cycles) {
+                                                     const int16_t* xc, int64_t len, int64_t M, int64_t stride,
+                                                     int32_t perCycle, int64_t* products, int32_t* cycles) {
+    if (M == 1) return pairs16Rows(w, wc, x, xc, len, M, stride, perCycle, products, cycles);
     const int64_t pairCount = (len + 1) / 2;
     int64_t total = 0;
     int64_t m0 = 0;
@@ -46,11 +81,8 @@ __attribute__((target("avx2"))) int64_t pairs16Avx2(const int32_t* w, const uint
         __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
         __m256i p0 = s0, p1 = s0, p2 = s0, p3 = s0;
         for (int64_t jp = 0; jp < pairCount; ++jp) {
-            const int64_t j = 2 * jp;
-            const bool second = j + 1 < len;
-            const __m256i wv = _mm256_set1_epi32(static_cast<int32_t>(packPair(w[j], second ? w[j + 1] : 0)));
-            const __m256i cv = _mm256_set1_epi32(static_cast<int32_t>(packPair(wc[j], second ? wc[j + 1] : 0)));
-            const std::size_t at = static_cast<std::size_t>(jp * 2 * M + 2 * m0);
+            const __m256i wv = pairOf(w, 2 * jp, len), cv = pairOf(wc, 2 * jp, len);
+            const std::size_t at = static_cast<std::size_t>(jp * 2 * stride + 2 * m0);
             const __m256i* xv = reinterpret_cast<const __m256i*>(x + at);
             const __m256i* cx = reinterpret_cast<const __m256i*>(xc + at);
             s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_loadu_si256(xv), wv));
@@ -71,17 +103,24 @@ __attribute__((target("avx2"))) int64_t pairs16Avx2(const int32_t* w, const uint
         _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 8), p1);
         _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 16), p2);
         _mm256_store_si256(reinterpret_cast<__m256i*>(pairs + 24), p3);
-        for (int64_t i = 0; i < kBlock; ++i) {
-            products[m0 + i] += sums[i];
-            total += pairs[i];
-        }
-        // One pair per cycle (the authors' tMAC) needs no division, which does not vectorize.
-        if (perCycle == 1)
-            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
-        else
-            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
+        finishRows(sums, pairs, m0, kBlock, perCycle, products, cycles, total);
     }
-    return total + pairs16Rows(w, wc, x, xc, len, m0, M, perCycle, products, cycles);
+    // The last rows eight at a time: the stride pads them to a vector, whose rows past M are not written out.
+    for (; m0 < M; m0 += 8) {
+        __m256i s = _mm256_setzero_si256(), p = s;
+        for (int64_t jp = 0; jp < pairCount; ++jp) {
+            const std::size_t at = static_cast<std::size_t>(jp * 2 * stride + 2 * m0);
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + at)),
+                                                      pairOf(w, 2 * jp, len)));
+            p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + at)),
+                                                      pairOf(wc, 2 * jp, len)));
+        }
+        alignas(32) int32_t sums[8], pairs[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(sums), s);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), p);
+        finishRows(sums, pairs, m0, std::min<int64_t>(8, M - m0), perCycle, products, cycles, total);
+    }
+    return total;
 }
 
 }  // namespace
@@ -126,15 +165,16 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
 }
 
 int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
-                                      int64_t len, int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
-    return pairs16Rows(w, wc, x, xc, len, 0, M, perCycle, products, cycles);
+                                      int64_t len, int64_t M, int64_t stride, int32_t perCycle, int64_t* products,
+                                      int32_t* cycles) {
+    return pairs16Rows(w, wc, x, xc, len, M, stride, perCycle, products, cycles);
 }
 
 int64_t termPairColumnPairs16(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
-                              int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles) {
+                              int64_t M, int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
-    return avx2 ? pairs16Avx2(w, wc, x, xc, len, M, perCycle, products, cycles)
-                : pairs16Rows(w, wc, x, xc, len, 0, M, perCycle, products, cycles);
+    return avx2 ? pairs16Avx2(w, wc, x, xc, len, M, stride, perCycle, products, cycles)
+                : pairs16Rows(w, wc, x, xc, len, M, stride, perCycle, products, cycles);
 }
 
 }  // namespace trsim

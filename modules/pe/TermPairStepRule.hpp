@@ -58,7 +58,7 @@ public:
         const uint8_t* wCounts = w.countsRow(n) + x.k0;
         if (layout_ == DataSliceLayout::Pairs16)
             return termPairColumnPairs16(w.valuesRow(n) + x.k0, wCounts, x.pairValues.data(), x.pairCounts.data(),
-                                         x.len, M, pairsPerCycle_, products, cycles);
+                                         x.len, M, x.pairStride, pairsPerCycle_, products, cycles);
         if (narrowSums_)
             return termPairColumnNarrow(w.valuesRow(n) + x.k0, wCounts, x.values.data(), x.counts.data(), x.len, M,
                                         pairsPerCycle_, products, cycles);
