@@ -170,7 +170,8 @@ TEST(SystolicArrayCore, TrFoldKernelPathsEqualReferenceAndDetailed) {
     for (const Path p : {Path{8, 8}, Path{16, 8}, Path{16, 16}}) {
         const int64_t xMax = (int64_t{1} << p.xBits) - 1, wMax = (int64_t{1} << (p.wBits - 1)) - 1;
         const int M = 70, K = 23, N = 6, g = 5;
-        const IntTensor x = randomMatrix(M, K, 0, xMax, 31u + p.xBits, 0.2), w = randomMatrix(N, K, -wMax, wMax, 32u + p.wBits);
+        const IntTensor x = randomMatrix(M, K, 0, xMax, 31u + p.xBits, 0.2);
+        const IntTensor w = randomMatrix(N, K, -wMax, wMax, 32u + p.wBits);
         const OperandCoding xc{p.xBits, Encoding::Hese, 1, std::nullopt}, wc{p.wBits, Encoding::Hese, g, 3 * g};
         const RevealedOperand rx(x, xc), rw(w, wc);
         ArraySpec spec;

@@ -31,7 +31,8 @@ struct Case {
 };
 
 Column expected(const Case& c, int64_t start) {
-    Column out{std::vector<int32_t>(static_cast<std::size_t>(c.M)), std::vector<int32_t>(static_cast<std::size_t>(c.M)), 0};
+    const std::size_t rows = static_cast<std::size_t>(c.M);
+    Column out{std::vector<int32_t>(rows), std::vector<int32_t>(rows), 0};
     for (int64_t m = 0; m < c.M; ++m) {
         int64_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < c.len; ++j) {
@@ -149,8 +150,9 @@ TEST(TermPairColumn, ExtremeSixteenBitValuesAndCounts) {
                 c.xc.push_back({255, static_cast<int32_t>(m % 256)});
             }
             const Column want = expected(c, 0);
-            expectEqual(runPairs16(c, 0, termPairColumnPairs16), want, "M " + std::to_string(M) + " (pairs16)");
-            expectEqual(runPairs16(c, 0, termPairColumnPairs16Portable), want, "M " + std::to_string(M) + " (portable)");
+            const std::string what = "M " + std::to_string(M);
+            expectEqual(runPairs16(c, 0, termPairColumnPairs16), want, what + " (pairs16)");
+            expectEqual(runPairs16(c, 0, termPairColumnPairs16Portable), want, what + " (portable)");
         }
 }
 

@@ -17,7 +17,7 @@ int32_t stepCycles(int32_t pairs, int32_t perCycle) { return std::max(1, (pairs 
 int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
                     int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
     if (M == 1) {
-        // One data row (a fully connected layer at batch 1): element j is at j, and the loop vectorizes.
+        // One data row (a fully connected layer at batch 1): element j is at j, a plain dot product.
         int32_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < len; ++j) {
             sum += w[j] * x[j];
@@ -56,9 +56,10 @@ __attribute__((target("avx2"))) __m256i pairOf(const uint8_t* v, int64_t j, int6
 }
 
 // Adds the sums and pairs of `rows` (<= the block) rows from m0 on to products, total and cycles.
-__attribute__((target("avx2"), always_inline)) inline void finishRows(const int32_t* sums, const int32_t* pairs, int64_t m0, int64_t rows,
-                                                int32_t perCycle, int64_t* products, int32_t* cycles,
-                                                int64_t& total) {
+__attribute__((target("avx2"), always_inline)) inline void finishRows(const int32_t* sums, const int32_t* pairs,
+                                                                       int64_t m0, int64_t rows, int32_t perCycle,
+                                                                       int64_t* products, int32_t* cycles,
+                                                                       int64_t& total) {
     for (int64_t i = 0; i < rows; ++i) {
         products[m0 + i] += sums[i];
         total += pairs[i];
