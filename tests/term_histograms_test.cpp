@@ -51,6 +51,20 @@ void countOperand(std::map<std::string, std::vector<double>>& h, const std::stri
         }
 }
 
+// The pair histogram of data rows rx against weight rows rw, group by group along K.
+void countPairs(std::map<std::string, std::vector<double>>& h, const RevealedOperand& rx, const RevealedOperand& rw,
+                int group) {
+    const int64_t K = rx.depth();
+    for (int64_t m = 0; m < rx.rows(); ++m)
+        for (int64_t n = 0; n < rw.rows(); ++n)
+            for (int64_t k0 = 0; k0 < K; k0 += group) {
+                int64_t pairs = 0;
+                for (int64_t k = k0; k < std::min<int64_t>(K, k0 + group); ++k)
+                    pairs += int64_t{rx.termCount(m, k)} * rw.termCount(n, k);
+                add(h["term_pairs_per_group"], static_cast<std::size_t>(pairs));
+            }
+}
+
 // The data histograms and the pair histogram, counted element by element over lowerConv's matrices.
 std::map<std::string, std::vector<double>> bruteForce(const TraceLayer& l, const SimConfig& c) {
     std::map<std::string, std::vector<double>> h;
@@ -58,16 +72,8 @@ std::map<std::string, std::vector<double>> bruteForce(const TraceLayer& l, const
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
         const RevealedOperand rx(lowered.x[g], c.data, TermStorage::CountsOnly);
         const RevealedOperand rw(lowered.w[g], c.weights, TermStorage::CountsOnly);
-        const int64_t M = rx.rows(), K = rx.depth();
         countOperand(h, "data", lowered.x[g].widened(), rx, c.data);
-        for (int64_t m = 0; m < M; ++m)
-            for (int64_t n = 0; n < rw.rows(); ++n)
-                for (int64_t k0 = 0; k0 < K; k0 += c.weights.groupSize) {
-                    int64_t pairs = 0;
-                    for (int64_t k = k0; k < std::min<int64_t>(K, k0 + c.weights.groupSize); ++k)
-                        pairs += int64_t{rx.termCount(m, k)} * rw.termCount(n, k);
-                    add(h["term_pairs_per_group"], static_cast<std::size_t>(pairs));
-                }
+        countPairs(h, rx, rw, c.weights.groupSize);
     }
     return h;
 }
@@ -119,15 +125,7 @@ std::map<std::string, std::vector<double>> bruteForceFc(const IntTensor& x, cons
     const RevealedOperand rx(x, c.data, TermStorage::CountsOnly), rw(w, c.weights, TermStorage::CountsOnly);
     countOperand(h, "data", x, rx, c.data);
     countOperand(h, "weight", w, rw, c.weights);
-    const int64_t K = x.dim(1);
-    for (int64_t m = 0; m < x.dim(0); ++m)
-        for (int64_t n = 0; n < w.dim(0); ++n)
-            for (int64_t k0 = 0; k0 < K; k0 += c.weights.groupSize) {
-                int64_t pairs = 0;
-                for (int64_t k = k0; k < std::min<int64_t>(K, k0 + c.weights.groupSize); ++k)
-                    pairs += int64_t{rx.termCount(m, k)} * rw.termCount(n, k);
-                add(h["term_pairs_per_group"], static_cast<std::size_t>(pairs));
-            }
+    countPairs(h, rx, rw, c.weights.groupSize);
     return h;
 }
 

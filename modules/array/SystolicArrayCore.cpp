@@ -131,7 +131,7 @@ const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len, DataSlice
         slice.pairCounts.assign(size, 0);
         for (int64_t m = 0; m < M_; ++m)
             for (int64_t j = 0; j < len; ++j) {
-                const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
+                const std::size_t i = pairs16Index(m, j, stride);
                 slice.pairValues[i] = static_cast<int16_t>(x_->value(m, k0 + j));
                 slice.pairCounts[i] = static_cast<int16_t>(x_->termCount(m, k0 + j));
             }

@@ -31,7 +31,7 @@ int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const
     for (int64_t m = 0; m < M; ++m) {
         int32_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < len; ++j) {
-            const std::size_t i = static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
+            const std::size_t i = pairs16Index(m, j, stride);
             sum += w[j] * x[i];
             pairs += wc[j] * xc[i];
         }
@@ -48,18 +48,16 @@ uint32_t packPair(int32_t lo, int32_t hi) {
 }
 
 // vpmaddwd's operand: elements j and j + 1 of a weight group (or their counts) in one 32-bit lane.
-__attribute__((target("avx2"))) __m256i pairOf(const int32_t* v, int64_t j, int64_t len) {
-    return _mm256_set1_epi32(static_cast<int32_t>(packPair(v[j], j + 1 < len ? v[j + 1] : 0)));
-}
-__attribute__((target("avx2"))) __m256i pairOf(const uint8_t* v, int64_t j, int64_t len) {
+template <class T>
+__attribute__((target("avx2"))) __m256i pairOf(const T* v, int64_t j, int64_t len) {
     return _mm256_set1_epi32(static_cast<int32_t>(packPair(v[j], j + 1 < len ? v[j + 1] : 0)));
 }
 
 // Adds the sums and pairs of `rows` (<= the block) rows from m0 on to products, total and cycles.
-__attribute__((target("avx2"), always_inline)) inline void finishRows(const int32_t* sums, const int32_t* pairs,
-                                                                       int64_t m0, int64_t rows, int32_t perCycle,
-                                                                       int64_t* products, int32_t* cycles,
-                                                                       int64_t& total) {
+// No target of its own: inlined, it is compiled for its caller's (AVX2 or the baseline).
+__attribute__((always_inline)) inline void finishRows(const int32_t* sums, const int32_t* pairs, int64_t m0,
+                                                      int64_t rows, int32_t perCycle, int64_t* products,
+                                                      int32_t* cycles, int64_t& total) {
     for (int64_t i = 0; i < rows; ++i) {
         products[m0 + i] += sums[i];
         total += pairs[i];
@@ -142,15 +140,7 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
                 pairs[i] += wcj * xcv[i];
             }
         }
-        for (int64_t i = 0; i < kBlock; ++i) {
-            products[m0 + i] += sums[i];
-            total += pairs[i];
-        }
-        // One pair per cycle (the authors' tMAC) needs no division, which does not vectorize.
-        if (perCycle == 1)
-            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
-        else
-            for (int64_t i = 0; i < kBlock; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
+        finishRows(sums, pairs, m0, kBlock, perCycle, products, cycles, total);
     }
     for (int64_t m = m0; m < M; ++m) {
         int32_t sum = 0, pairs = 0;

@@ -3,6 +3,7 @@
 // AVX2 and for the baseline, chosen at run time, so the same binary runs on any x86-64; both give
 // the same integers (tests/term_pair_column_test.cpp).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace trsim {
@@ -27,5 +28,9 @@ int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const
 // The row stride of a Pairs16 slice of M rows: M rounded up to eight rows (one vector of pairs), so
 // that the last rows take a vector too; one row (a fully connected layer at batch 1) stays 1.
 inline int64_t pairs16Stride(int64_t M) { return M == 1 ? 1 : (M + 7) / 8 * 8; }
+// Where data element (m, j) of a Pairs16 slice is, for rows `stride` apart.
+inline std::size_t pairs16Index(int64_t m, int64_t j, int64_t stride) {
+    return static_cast<std::size_t>((j / 2) * 2 * stride + 2 * m + j % 2);
+}
 
 }  // namespace trsim
