@@ -30,11 +30,18 @@ TensorValues unsetValues(std::size_t n);
 
 struct IntTensor {
     std::vector<int64_t> shape;
-    TensorValues data;  // zero-filled by the constructor below
+    TensorValues data;  // zero-filled by the constructor below, unset by unset()
 
     IntTensor() = default;
     // Zero-filled; a large tensor's memory is advised onto huge pages first (HugePages.hpp).
     explicit IntTensor(std::vector<int64_t> dims) : shape(std::move(dims)), data(zeroedValues(elementCount(shape))) {}
+    // Values left unset, for a caller that writes every one of them (no zero-fill pass over fresh memory).
+    static IntTensor unset(std::vector<int64_t> dims) {
+        IntTensor t;
+        t.data = unsetValues(elementCount(dims));
+        t.shape = std::move(dims);
+        return t;
+    }
 
     static std::size_t elementCount(const std::vector<int64_t>& dims) {
         std::size_t n = 1;

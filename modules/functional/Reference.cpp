@@ -145,9 +145,9 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
         throw std::invalid_argument("gemm: K differs: data " + shapeString(x.shape) + ", weights " +
                                     shapeString(w.shape));
     const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
-    IntTensor y({m, n});
+    IntTensor y = IntTensor::unset({m, n});  // every element written below
     // One buffer each for every block: a fresh one per block would be fresh pages from the kernel each time.
-    std::vector<int64_t> block, result, wr;
+    UninitializedVector<int64_t> block, result, wr;
     // Weight rows in blocks too: a large fc layer's revealed and packed weights are never all held at once.
     const int64_t wBlock = std::max<int64_t>(1, kWeightBlockValues / std::max<int64_t>(1, k));
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
@@ -173,30 +173,28 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
 
 // The convolution as a GEMM over its im2col rows (reduction ordered (kh, kw, c),
 // as lowerConv orders it, so TR groups are the same), built block by block here
-// rather than through lowerConv, which the array's controller uses.
-IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group) {
+// rather than through lowerConv, which the array's controller uses. Both write
+// every element of `out`, padding taps as zeros: the buffers are reused unzeroed.
+void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group, int64_t* out) {
     requireRank(w, 4, "conv weights");
     const int64_t n = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
     if (p.groups < 1 || n % p.groups != 0 || group < 0 || group >= p.groups)
         throw std::invalid_argument("conv: weights " + shapeString(w.shape) + " have no group " + std::to_string(group) +
                                     " of " + std::to_string(p.groups));
-    const int64_t ng = n / p.groups;
-    IntTensor wg({ng, kh * kw * cg});
+    const int64_t ng = n / p.groups, k = kh * kw * cg;
     w.visit([&](const auto* from) {
         for (int64_t f = 0; f < ng; ++f)
             for (int64_t ky = 0; ky < kh; ++ky)
                 for (int64_t kx = 0; kx < kw; ++kx)
                     for (int64_t c = 0; c < cg; ++c)
-                        wg.at2(f, (ky * kw + kx) * cg + c) = from[(((group * ng + f) * cg + c) * kh + ky) * kw + kx];
+                        out[f * k + (ky * kw + kx) * cg + c] = from[(((group * ng + f) * cg + c) * kh + ky) * kw + kx];
     });
-    return wg;
 }
 
-IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
-                        int64_t rows) {
+void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
+                       int64_t rows, int64_t* out) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg;
-    IntTensor block({rows, k});
     x.visit([&](const auto* from) {
         for (int64_t i = 0; i < rows; ++i) {
             const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
@@ -204,13 +202,30 @@ IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const Co
                 for (int64_t kx = 0; kx < d.kw; ++kx) {
                     const int64_t iy = oy * p.strideH - p.padH + ky;
                     const int64_t ix = ox * p.strideW - p.padW + kx;
-                    if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) continue;  // zero padding
-                    for (int64_t c = 0; c < d.cg; ++c)
-                        block.at2(i, (ky * d.kw + kx) * d.cg + c) =
-                            from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
+                    int64_t* to = out + i * k + (ky * d.kw + kx) * d.cg;
+                    if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) {
+                        std::fill_n(to, d.cg, int64_t{0});  // zero padding
+                        continue;
+                    }
+                    for (int64_t c = 0; c < d.cg; ++c) to[c] = from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
                 }
         }
     });
+}
+
+IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group) {
+    requireRank(w, 4, "conv weights");
+    const int64_t groups = std::max(p.groups, 1);
+    IntTensor wg = IntTensor::unset({w.dim(0) / groups, w.dim(2) * w.dim(3) * w.dim(1)});
+    lowerConvWeightsInto(w, p, group, wg.data.data());
+    return wg;
+}
+
+IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
+                        int64_t rows) {
+    const ConvDims d = convDims(x, w, p);
+    IntTensor block = IntTensor::unset({rows, d.kh * d.kw * d.cg});
+    lowerConvRowsInto(x, w, p, group, m0, rows, block.data.data());
     return block;
 }
 
@@ -218,8 +233,9 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
                        const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
-    IntTensor y({d.b, d.n, d.oh, d.ow});
-    std::vector<int64_t> result;
+    IntTensor y = IntTensor::unset({d.b, d.n, d.oh, d.ow});  // every element written below
+    // One buffer each for every group and block (fresh ones would be fresh pages from the kernel each time).
+    UninitializedVector<int64_t> wg, block, result;
     // Data TR groups of one value: a value keeps the same terms wherever im2col puts it (and a padding zero
     // has none), so the input is revealed once here instead of every im2col copy of it below.
     const bool revealPerValue = dataTr && dataTr->groupSize == 1;
@@ -231,15 +247,17 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
     }
     const OperandTensor& input = revealPerValue ? revealedInput : x;
     for (int g = 0; g < p.groups; ++g) {
-        IntTensor wg = lowerConvWeights(w, p, g);
-        if (weightTr) wg = revealRows(wg, *weightTr);
-        const ExactGemm gemm(wg.data.data(), d.ng, k);
+        wg.resize(static_cast<std::size_t>(d.ng * k));
+        lowerConvWeightsInto(w, p, g, wg.data());
+        revealBlock(wg.data(), d.ng, k, weightTr);
+        const ExactGemm gemm(wg.data(), d.ng, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            IntTensor block = lowerConvRows(input, w, p, g, m0, rows);
-            if (!revealPerValue) revealBlock(block.data.data(), rows, k, dataTr);
+            block.resize(static_cast<std::size_t>(rows * k));
+            lowerConvRowsInto(input, w, p, g, m0, rows, block.data());
+            if (!revealPerValue) revealBlock(block.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * d.ng));
-            gemm.multiply(block.data.data(), rows, result.data());
+            gemm.multiply(block.data(), rows, result.data());
             for (int64_t i = 0; i < rows; ++i) {
                 const int64_t row = m0 + i, b = row / (d.oh * d.ow), pix = row % (d.oh * d.ow);
                 for (int64_t n = 0; n < d.ng; ++n)

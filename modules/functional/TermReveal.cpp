@@ -1,6 +1,7 @@
 #include "modules/functional/TermReveal.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace trsim {
@@ -60,9 +61,11 @@ namespace {
 // Compiled for x86-64-v3 (popcnt, AVX2) and the baseline, chosen at run time (target_clones): on the
 // former __builtin_popcount is one instruction.
 // keptTermCounts of a group of at most 255 values (every TR group in practice: group_size is small):
-// each value's exponent mask is looked up once, and a group within its budget keeps every term
-// without ranking. With `valuesOut`, also each value after TR (its sign times the sum of its kept
-// terms), and the exponents of the values that keep a term ORed into *keptExponents.
+// each value's exponent mask is looked up once. Nothing branches on the values: whether the budget
+// binds, where it cuts and which values keep a term at the cut are as good as random from group to
+// group, and a mispredicted branch costs more than the arithmetic that replaces it. With `valuesOut`,
+// also each value after TR (its sign times the sum of its kept terms), and the exponents of the
+// values that keep a term ORed into *keptExponents.
 constexpr std::size_t kSmallGroup = 255;
 __attribute__((target_clones("arch=x86-64-v3", "default"))) int64_t keptTermCountsSmall(
     const TermTable& table, const int64_t* values, std::size_t n, std::optional<int> budget, uint8_t* keptOut,
@@ -74,43 +77,51 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) int64_t keptTermCoun
     uint8_t kept[kSmallGroup];
     int total = 0;
     uint32_t present = 0;
+    // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
+    uint64_t lanes[3] = {0, 0, 0};
     for (std::size_t i = 0; i < n; ++i) {
         const uint32_t m = static_cast<uint32_t>(table.magnitude(values[i]));  // at most TermTable::kMaxBits bits
         const uint32_t mask = table.exponentMask(m);
         mags[i] = m;
         masks[i] = mask;
         present |= mask;
-        const int count = __builtin_popcount(mask);  // one term per exponent (TermTable.hpp)
-        kept[i] = static_cast<uint8_t>(count);  // every term, unless the budget binds below
-        total += count;
+        total += __builtin_popcount(mask);  // one term per exponent (TermTable.hpp)
+        lanes[0] += kByteLanes.lanes[mask & 0xff];
+        lanes[1] += kByteLanes.lanes[mask >> 8 & 0xff];
+        lanes[2] += kByteLanes.lanes[mask >> 16 & 0xff];
     }
-    if (budget && *budget < total) {
-        // Terms per exponent over the group, in byte lanes (n <= 255: a lane cannot overflow).
-        uint64_t lanes[3] = {0, 0, 0};
-        for (std::size_t i = 0; i < n; ++i) {
-            lanes[0] += kByteLanes.lanes[masks[i] & 0xff];
-            lanes[1] += kByteLanes.lanes[masks[i] >> 8 & 0xff];
-            lanes[2] += kByteLanes.lanes[masks[i] >> 16 & 0xff];
-        }
-        const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
-        // Without branches: which values take one of the terms at the cut is as good as random.
-        auto [cut, atCut] = budgetCut(atExponent, present, *budget);
-        for (std::size_t i = 0; i < n; ++i) {
-            const int take = static_cast<int>(masks[i] >> cut & 1) & static_cast<int>(atCut > 0);
-            atCut -= take;
-            kept[i] = static_cast<uint8_t>(__builtin_popcount(masks[i] >> cut >> 1) + take);
-        }
+    // budgetCut's cut, found without a data-dependent exit: S(e), the terms at exponent e and above,
+    // grows as e falls; the cut is the highest e with S(e) > budget, and the S(cut + 1) terms above it
+    // (the largest S(e) within the budget) are all kept. cut -1: the budget keeps every term.
+    const int limit = budget ? *budget : total;
+    int cut = -1, keptAbove = 0, atOrAbove = 0;
+    for (int e = present ? 31 - __builtin_clz(present) : -1; e >= 0; --e) {
+        atOrAbove += static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff);
+        const bool over = atOrAbove > limit;
+        cut += over;
+        keptAbove = over ? keptAbove : atOrAbove;
+    }
+    // Of the values with a term at the cut, the first `atCut` in value order keep it (ties to the lower index).
+    int atCut = cut >= 0 ? limit - keptAbove : 0;
+    const uint32_t cutBit = cut >= 0 ? uint32_t{1} << cut : 0;
+    const int above = cut + 1;
+    for (std::size_t i = 0; i < n; ++i) {
+        const int take = static_cast<int>((masks[i] & cutBit) != 0) & static_cast<int>(atCut > 0);
+        atCut -= take;
+        kept[i] = static_cast<uint8_t>(__builtin_popcount(masks[i] >> above) + take);
     }
     if (valuesOut) {
         uint32_t exponents = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const int32_t sum = static_cast<int32_t>(table.keptValue(mags[i], kept[i]));
-            valuesOut[i] = values[i] < 0 ? -sum : sum;
-            exponents |= kept[i] > 0 ? masks[i] : 0;
+            // Signs in arithmetic, not a branch (GCC branches on `values[i] < 0 ? -sum : sum`).
+            const int32_t sign = static_cast<int32_t>(values[i] >> 63);  // 0 or -1
+            valuesOut[i] = (sum ^ sign) - sign;
+            exponents |= masks[i] & (0u - static_cast<uint32_t>(kept[i] > 0));
         }
         *keptExponents |= exponents;
     }
-    std::copy_n(kept, n, keptOut);
+    std::memcpy(keptOut, kept, n);  // std::copy_n became `rep movsq`, slow to start for a few bytes
     return total;
 }
 
@@ -189,12 +200,15 @@ int64_t revealByGroup(const TermTable& table, const int64_t* values, std::size_t
         return total;
     }
     const int64_t total = keptTermCountsByGroup(table, values, n, groupSize, budget, keptOut);
+    uint32_t exponents = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const uint64_t m = table.magnitude(values[i]);
         const int32_t sum = static_cast<int32_t>(table.keptValue(m, keptOut[i]));
-        valuesOut[i] = values[i] < 0 ? -sum : sum;
-        if (keptOut[i] > 0) keptExponents |= table.exponentMask(m);
+        const int32_t sign = static_cast<int32_t>(values[i] >> 63);  // 0 or -1: no branch (keptTermCountsSmall)
+        valuesOut[i] = (sum ^ sign) - sign;
+        exponents |= table.exponentMask(m) & (0u - static_cast<uint32_t>(keptOut[i] > 0));
     }
+    keptExponents |= exponents;
     return total;
 }
 

@@ -27,6 +27,7 @@ TermTable::TermTable(Encoding e, int bits) : bits_(bits) {
         maxTerms_ = std::max(maxTerms_, static_cast<int>(t.size()));
         terms_.insert(terms_.end(), t.begin(), t.end());
         int64_t sum = 0;
+        prefixSums_.push_back(0);  // no term kept: keptValue() without a branch on kept == 0
         for (const Term& term : t) prefixSums_.push_back(static_cast<int32_t>(sum += term.value()));
     }
 }

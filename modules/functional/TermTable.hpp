@@ -37,7 +37,7 @@ public:
     // table is built), so the count is the set's size and its terms are its bits.
     uint32_t exponentMask(uint64_t m) const { return masks_[m]; }
     // Sum of magnitude m's largest `kept` terms (kept <= count(m)): what TR leaves of it.
-    int64_t keptValue(uint64_t m, int kept) const { return kept == 0 ? 0 : prefixSums_[offsets_[m] + kept - 1]; }
+    int64_t keptValue(uint64_t m, int kept) const { return prefixSums_[offsets_[m] + m + static_cast<uint64_t>(kept)]; }
     // Magnitude of `value`; throws std::out_of_range (as encode() does) if it needs more than bits.
     uint64_t magnitude(int64_t value) const {
         const uint64_t mag = value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
@@ -53,7 +53,8 @@ private:
     std::vector<uint8_t> counts_;
     std::vector<uint32_t> masks_;
     std::vector<Term> terms_;
-    std::vector<int32_t> prefixSums_;  // [offsets_[m] + j]: sum of m's first j + 1 terms
+    // [offsets_[m] + m + j]: sum of m's first j terms (each magnitude's run starts with 0 for j = 0).
+    std::vector<int32_t> prefixSums_;
 };
 
 }  // namespace trsim
