@@ -327,6 +327,54 @@ TEST(RevealValues, Errors) {
     EXPECT_NO_THROW(revealValues(in, 2, OperandCoding{9, Encoding::Hese, 2, 4}, out));
 }
 
+// The table-driven passes the simulator uses (keptTermCountsByGroup for the histograms, revealByGroup for
+// RevealedOperand) against the oracle: kept counts, values after TR, terms before TR, and the exponents of
+// the values that keep a term. Group sizes on both sides of the small-group limit (255), half the values
+// zero (after ReLU), budgets from 0 past every term, and none.
+TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
+    std::mt19937 rng(11);
+    for (Encoding enc : kAllEncodings)
+        for (const int bits : {4, 8, 12})
+            for (const int g : {1, 2, 7, 8, 9, 16, 255, 256, 300}) {
+                const TermTable& table = TermTable::get(enc, bits);
+                const int64_t most = (int64_t{1} << bits) - 1;
+                for (int trial = 0; trial < 4; ++trial) {
+                    const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 3 * static_cast<std::size_t>(g) + 5)(rng);
+                    const int drawn = std::uniform_int_distribution<int>(0, 3 * g + 1)(rng);
+                    const std::optional<int> budget = drawn > 3 * g ? std::nullopt : std::optional<int>(drawn);
+                    std::vector<int64_t> in(n);
+                    for (int64_t& v : in)
+                        v = rng() % 2 ? 0 : std::uniform_int_distribution<int64_t>(-most, most)(rng);
+                    std::vector<uint8_t> counts(n, 99), revealedCounts(n, 99);
+                    std::vector<int32_t> values(n, -12345);
+                    uint32_t exponents = 0;
+                    const int64_t total = keptTermCountsByGroup(table, in.data(), n, g, budget, counts.data());
+                    const int64_t total2 =
+                        revealByGroup(table, in.data(), n, g, budget, revealedCounts.data(), values.data(), exponents);
+                    int64_t expectedTotal = 0;
+                    uint32_t expectedExponents = 0;
+                    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
+                        const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
+                        std::vector<Terms> group;
+                        for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
+                        expectedTotal += static_cast<int64_t>(totalTerms(group));
+                        const std::vector<Terms> kept = oracleTopK(group, budget);
+                        for (std::size_t i = start; i < end; ++i) {
+                            const Terms& k = kept[i - start];
+                            ASSERT_EQ(counts[i], k.size()) << encodingName(enc) << " bits " << bits << " g " << g << " i " << i;
+                            ASSERT_EQ(revealedCounts[i], k.size());
+                            ASSERT_EQ(values[i], sumOf(k)) << encodingName(enc) << " bits " << bits << " g " << g << " i " << i;
+                            if (!k.empty())
+                                for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
+                        }
+                    }
+                    ASSERT_EQ(total, expectedTotal);
+                    ASSERT_EQ(total2, expectedTotal);
+                    ASSERT_EQ(exponents, expectedExponents) << encodingName(enc) << " bits " << bits << " g " << g;
+                }
+            }
+}
+
 TEST(OperandCoding, Defaults) {
     const OperandCoding c;
     EXPECT_EQ(c.bits, 8);
