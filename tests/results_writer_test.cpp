@@ -516,5 +516,124 @@ TEST_F(ResultsWriterTest, RejectsMapsTheLayoutCannotHold) {
     EXPECT_TRUE(filesInDir().empty());
 }
 
+// ---- ResultsStream ---------------------------------------------------------------------
+
+// Every object of a results file in creation order, one line each: its path, its attributes in creation
+// order (name=value) and a dataset's values, read with the plain C API.
+herr_t appendAttrName(hid_t, const char* name, const H5A_info_t*, void* out) {
+    static_cast<std::vector<std::string>*>(out)->push_back(name);
+    return 0;
+}
+
+std::string datasetText(hid_t file, const std::string& path) {
+    Hdf5Dataset ds(must(H5Dopen2(file, path.c_str(), H5P_DEFAULT), path));
+    Hdf5Datatype type(must(H5Dget_type(ds.get()), path));
+    std::ostringstream text;
+    text.precision(17);
+    if (H5Tget_class(type.get()) == H5T_STRING) {
+        for (const auto& v : stringDataset(file, path.c_str())) text << v << ",";
+    } else if (H5Tget_class(type.get()) == H5T_INTEGER) {
+        for (int64_t v : readAll<int64_t>(file, path.c_str(), H5T_NATIVE_INT64)) text << v << ",";
+    } else {
+        for (double v : readAll<double>(file, path.c_str(), H5T_NATIVE_DOUBLE)) text << v << ",";
+    }
+    return text.str();
+}
+
+void describe(hid_t file, const std::string& path, std::ostringstream& out) {
+    out << path;
+    std::vector<std::string> attrs;
+    Hdf5Object obj(must(H5Oopen(file, path.c_str(), H5P_DEFAULT), path));
+    const H5I_type_t type = H5Iget_type(obj.get());
+    must(H5Aiterate2(obj.get(), H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, appendAttrName, &attrs), path);
+    for (const auto& a : attrs) {
+        Hdf5Attribute attr(must(H5Aopen(obj.get(), a.c_str(), H5P_DEFAULT), path + "@" + a));
+        Hdf5Datatype type(must(H5Aget_type(attr.get()), a));
+        out << " " << a << "="
+            << (H5Tget_class(type.get()) == H5T_STRING ? stringAttr(file, path.c_str(), a.c_str())
+                                                       : std::to_string(intAttr(file, path.c_str(), a.c_str())));
+    }
+    if (type == H5I_DATASET) out << " values=" << datasetText(file, path);
+    out << "\n";
+    if (type != H5I_GROUP) return;
+    for (const auto& link : linksInCreationOrder(file, path.c_str()))
+        describe(file, (path == "/" ? "" : path) + "/" + link, out);
+}
+
+std::string describeFile(const std::string& file) {
+    Hdf5File f = openResults(file);
+    std::ostringstream out;
+    describe(f.get(), "/", out);
+    return out.str();
+}
+
+// The records a ResultsStream gets during a run: the header, then each layer as it finishes.
+void streamRun(const std::string& file, const RunRecord& run, std::size_t layers) {
+    ResultsStream stream(file, run);
+    for (std::size_t i = 0; i < layers; ++i) stream.addLayer(layerRecordOf(run, run.layerOrder[i]));
+    stream.finish(run);
+}
+
+TEST_F(ResultsWriterTest, StreamWritesTheFileWriteResultsWrites) {
+    RunRecord run = twoLayerRun();
+    run.maps = {{"stem", "pe_utilization", "fraction", "useful share per PE", {2, 2}, {0.5, 0.25, 1.0, 0.0}},
+                {"classifier", "term_hist", "values", "by terms", {3}, {1, 2, 3}}};
+    run.layerOperands = {{"stem", "{weights: {bits: 8}}"}, {"classifier", "{weights: {bits: 4}}"}};
+    stats_.set("layers/stem/actions/mac", "count", 7, "op", "nested below a layer");
+    writeResults(path("whole.h5"), run);
+    streamRun(path("streamed.h5"), run, run.layerOrder.size());
+    const std::string whole = describeFile(path("whole.h5"));
+    EXPECT_EQ(describeFile(path("streamed.h5")), whole);
+    // The description is not vacuous: it sees every part of the layout.
+    for (const char* part : {"/layers/stem index=0 operands={weights: {bits: 8}}", "/layers/classifier/output",
+                             "/layers/stem/actions/mac/count", "/summary/layer", "/run/memory/dram_bytes",
+                             "/layers/stem/pe_utilization unit=fraction", "config_hash=0123456789abcdef"})
+        EXPECT_NE(whole.find(part), std::string::npos) << part << " not in\n" << whole;
+    EXPECT_EQ(filesInDir(), (std::vector<std::string>{"streamed.h5", "whole.h5"}));
+}
+
+TEST_F(ResultsWriterTest, StreamWithoutFinishLeavesEverythingAsItWas) {
+    writeResults(path("r.h5"), twoLayerRun());
+    const std::string before = contents(path("r.h5"));
+    {
+        RunRecord run = twoLayerRun();
+        ResultsStream stream(path("r.h5"), run);
+        stream.addLayer(layerRecordOf(run, "stem"));
+    }  // a run that failed before its end
+    EXPECT_EQ(contents(path("r.h5")), before);
+    EXPECT_EQ(filesInDir(), (std::vector<std::string>{"r.h5"}));
+}
+
+TEST_F(ResultsWriterTest, StreamFinishRejectsWhatWriteResultsRejects) {
+    writeResults(path("r.h5"), twoLayerRun());
+    const std::string before = contents(path("r.h5"));
+
+    RunRecord bad = twoLayerRun();
+    bad.outputs = {{"stem", {2, 3}, {1, 2, 3, 4, 5}}};
+    try {
+        streamRun(path("r.h5"), bad, 2);
+        FAIL() << "no exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(path("r.h5")), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("shape [2,3]"), std::string::npos) << e.what();
+    }
+    // A failure HDF5 finds on the stream's thread (a stat and a scope of one name) is thrown by finish().
+    RunRecord clash = twoLayerRun();
+    stats_.set("run", "detail", 1, "", "");
+    stats_.set("run/detail", "x", 2, "", "");
+    try {
+        streamRun(path("r.h5"), clash, 2);
+        FAIL() << "no exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("H5Gopen2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("/run/detail"), std::string::npos) << e.what();
+    }
+    // Layers given must be the record's layerOrder.
+    EXPECT_THROW(streamRun(path("r.h5"), twoLayerRun(), 1), std::logic_error);
+    EXPECT_EQ(contents(path("r.h5")), before);
+    EXPECT_EQ(filesInDir(), (std::vector<std::string>{"r.h5"}));
+    EXPECT_THROW(ResultsStream(path("missing/r.h5"), twoLayerRun()), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace trsim

@@ -99,20 +99,28 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         err << "trsim run: " << trace.network << " (" << trace.layers.size() << " layers, " << trace.source
             << ") on a " << config.array.rows << "x" << config.array.cols << " " << config.pe.kind
             << " array, config hash " << config.hash << "\n";
-        const SimulationResult result = simulate(config, trace, err, &accuracy, &layers);
         RunRecord record;
         record.configYaml = config.resolvedYaml;
         record.configHash = config.hash;
         record.tracePath = trace.path;
         record.traceNetwork = trace.network;
         record.traceSource = trace.source;
+        // The results file is written while the run goes on, each layer once its results are final;
+        // nothing reaches `output` unless the whole run and the file succeed.
+        file = output;
+        ResultsStream stream(output, record);
+        file = config.tracePath;
+        const SimulationResult result =
+            simulate(config, trace, err, &accuracy, &layers, [&stream](const SimulationResult& r, const std::string& layer) {
+                stream.addLayer(layerRecordOf(layer, r.stats, r.layerOperands, r.outputs, r.maps));
+            });
         record.layerOrder = result.layerOrder;
         record.stats = &result.stats;
         record.outputs = result.outputs;
         record.maps = result.maps;
         record.layerOperands = result.layerOperands;
         file = output;
-        writeResults(output, record);
+        stream.finish(record);
         printSummaryTable(out, result.stats, result.layerOrder);
         out << "results: " << output << "\n";
         if (!reportDir.empty()) {

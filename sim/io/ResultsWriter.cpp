@@ -1,9 +1,15 @@
 #include "sim/io/ResultsWriter.hpp"
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -232,24 +238,18 @@ public:
         writeString(root, "/", "trace_source", run.traceSource);
     }
 
-    void writeLayers(const RunRecord& run) {
-        std::unordered_map<std::string, const LayerOutput*> outputs;
-        for (const auto& out : run.outputs) outputs[out.layer] = &out;
+    // /layers, the parent of every layer's group (writeLayer).
+    void beginLayers() { layers_ = createGroup(file_.get(), "/layers"); }
 
-        Hdf5Group layers = createGroup(file_.get(), "/layers");
-        for (size_t i = 0; i < run.layerOrder.size(); ++i) {
-            const std::string& name = run.layerOrder[i];
-            const std::string groupPath = "/layers/" + name;
-            Hdf5Group layer = createGroup(layers.get(), groupPath, name);
-            writeInt32(layer.get(), groupPath, "index", static_cast<int32_t>(i));
-            if (const auto op = run.layerOperands.find(name); op != run.layerOperands.end())
-                writeString(layer.get(), groupPath, "operands", op->second);
-            writeStats(layer.get(), groupPath, *run.stats, kLayerPrefix + name);
-            const auto out = outputs.find(name);
-            if (out != outputs.end()) writeOutput(layer.get(), groupPath, *out->second);
-            for (const auto& map : run.maps)
-                if (map.layer == name) writeMap(layer.get(), groupPath, map);
-        }
+    // Layer `index` of the run's layerOrder: its group with its stats, output and maps.
+    void writeLayer(int32_t index, const LayerRecord& layer) {
+        const std::string groupPath = "/layers/" + layer.name;
+        Hdf5Group group = createGroup(layers_.get(), groupPath, layer.name);
+        writeInt32(group.get(), groupPath, "index", index);
+        if (!layer.operands.empty()) writeString(group.get(), groupPath, "operands", layer.operands);
+        for (const auto& [name, stat] : layer.stats) writeStat(group.get(), groupPath, name, stat);
+        for (const LayerOutput& out : layer.output) writeOutput(group.get(), groupPath, out);
+        for (const LayerMap& map : layer.maps) writeMap(group.get(), groupPath, map);
     }
 
     // Layer scopes are already written; everything else becomes a group at its own path.
@@ -351,17 +351,17 @@ private:
     }
 
     void writeStats(hid_t group, const std::string& groupPath, const StatsRegistry& stats, const std::string& scope) {
-        for (const auto& name : stats.names(scope)) {
-            const std::string object = groupPath + "/" + name;
-            const Stat& stat = stats.stat(scope, name);
-            Hdf5Dataspace space(checkId(H5Screate(H5S_SCALAR), "H5Screate", object));
-            Hdf5Dataset ds(checkId(H5Dcreate2(group, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                                              datasetProps_.get(), H5P_DEFAULT),
-                                   "H5Dcreate2", object));
-            checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &stat.value), "H5Dwrite",
-                        object);
-            writeUnitAndDescription(ds.get(), object, stat);
-        }
+        for (const auto& name : stats.names(scope)) writeStat(group, groupPath, name, stats.stat(scope, name));
+    }
+
+    void writeStat(hid_t group, const std::string& groupPath, const std::string& name, const Stat& stat) {
+        const std::string object = groupPath + "/" + name;
+        Hdf5Dataspace space(checkId(H5Screate(H5S_SCALAR), "H5Screate", object));
+        Hdf5Dataset ds(checkId(
+            H5Dcreate2(group, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, datasetProps_.get(), H5P_DEFAULT),
+            "H5Dcreate2", object));
+        checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &stat.value), "H5Dwrite", object);
+        writeUnitAndDescription(ds.get(), object, stat);
     }
 
     void writeOutput(hid_t group, const std::string& groupPath, const LayerOutput& out) {
@@ -424,30 +424,183 @@ private:
     Hdf5Datatype string_;
     Hdf5PropertyList groupProps_;
     Hdf5PropertyList datasetProps_;
+    Hdf5Group layers_;  // declared after file_: closed before it
 };
 
-}  // namespace
+// The whole file, once validated: root attributes, layers, other scopes, summary (writeResults and
+// ResultsStream both write it in this order).
+void writeLayers(ResultsFileWriter& writer, const RunRecord& run) {
+    writer.beginLayers();
+    for (std::size_t i = 0; i < run.layerOrder.size(); ++i)
+        writer.writeLayer(static_cast<int32_t>(i), layerRecordOf(run, run.layerOrder[i]));
+}
 
-void writeResults(const std::string& path, const RunRecord& run) {
-    const std::string context = "writeResults('" + path + "'): ";
+void writeRest(ResultsFileWriter& writer, const RunRecord& run) {
+    writer.writeOtherScopes(run);
+    writer.writeSummary(run);
+}
+
+void validateFor(const std::string& context, const std::string& path, const RunRecord& run) {
     try {
         validate(run);
         checkParentDirectory(path);
     } catch (const std::exception& e) {
         throw std::runtime_error(context + e.what());
     }
+}
 
+std::string contextOf(const std::string& path) { return "writeResults('" + path + "'): "; }
+
+}  // namespace
+
+LayerRecord layerRecordOf(const std::string& name, const StatsRegistry& stats,
+                          const std::map<std::string, std::string>& layerOperands,
+                          const std::vector<LayerOutput>& outputs, const std::vector<LayerMap>& maps) {
+    LayerRecord r;
+    r.name = name;
+    if (const auto op = layerOperands.find(name); op != layerOperands.end()) r.operands = op->second;
+    const std::string scope = kLayerPrefix + name;
+    for (const auto& stat : stats.names(scope)) r.stats.emplace_back(stat, stats.stat(scope, stat));
+    for (const auto& out : outputs)
+        if (out.layer == name) r.output.push_back(out);
+    for (const auto& map : maps)
+        if (map.layer == name) r.maps.push_back(map);
+    return r;
+}
+
+LayerRecord layerRecordOf(const RunRecord& run, const std::string& name) {
+    return layerRecordOf(name, *run.stats, run.layerOperands, run.outputs, run.maps);
+}
+
+void writeResults(const std::string& path, const RunRecord& run) {
+    const std::string context = contextOf(path);
+    validateFor(context, path, run);
     SilencedHdf5Errors quiet;
     ResultsFileWriter writer(path);
     try {
         writer.writeRootAttributes(run);
-        writer.writeLayers(run);
-        writer.writeOtherScopes(run);
-        writer.writeSummary(run);
+        writeLayers(writer, run);
+        writeRest(writer, run);
     } catch (const std::exception& e) {
         throw std::runtime_error(context + e.what());
     }
     writer.save();
+}
+
+// ---- ResultsStream ----------------------------------------------------------------
+
+struct ResultsStream::Impl {
+    // One piece of the file, run on the stream's thread; an empty task ends the thread.
+    using Task = std::function<void(ResultsFileWriter&)>;
+
+    std::string path, context;
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<Task> tasks;          // guarded by mutex
+    std::vector<std::string> given;  // layers given to addLayer, in order (the caller's thread only)
+    std::exception_ptr error;        // the thread's first failure; read after join
+    bool saved = false;              // set by the thread's last task; read after join
+    std::thread thread;              // declared last: started once everything above exists
+
+    void push(Task t) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            tasks.push_back(std::move(t));
+        }
+        ready.notify_one();
+    }
+
+    // The stream's thread: every HDF5 call for the file happens here. After a failure, later tasks
+    // are dropped (finish() reports the failure).
+    void work(const RunRecord& header) {
+        SilencedHdf5Errors quiet;
+        std::optional<ResultsFileWriter> writer;
+        try {
+            writer.emplace(path);
+            writer->writeRootAttributes(header);
+            writer->beginLayers();
+        } catch (const std::exception& e) {
+            error = std::make_exception_ptr(std::runtime_error(context + e.what()));
+        }
+        for (;;) {
+            Task task;
+            {
+                std::unique_lock<std::mutex> lock(mutex);
+                ready.wait(lock, [this] { return !tasks.empty(); });
+                task = std::move(tasks.front());
+                tasks.pop_front();
+            }
+            if (!task) return;
+            if (error) continue;
+            try {
+                task(*writer);
+            } catch (...) {
+                error = std::current_exception();
+            }
+        }
+    }
+
+    void stop() {
+        if (!thread.joinable()) return;
+        push(nullptr);
+        thread.join();
+    }
+};
+
+ResultsStream::ResultsStream(const std::string& path, const RunRecord& header) : impl_(std::make_unique<Impl>()) {
+    impl_->path = path;
+    impl_->context = contextOf(path);
+    try {
+        checkParentDirectory(path);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(impl_->context + e.what());
+    }
+    RunRecord h;
+    h.configYaml = header.configYaml;
+    h.configHash = header.configHash;
+    h.tracePath = header.tracePath;
+    h.traceNetwork = header.traceNetwork;
+    h.traceSource = header.traceSource;
+    impl_->thread = std::thread([impl = impl_.get(), h = std::move(h)] { impl->work(h); });
+}
+
+ResultsStream::~ResultsStream() { impl_->stop(); }  // unsaved: the in-memory file is dropped
+
+void ResultsStream::addLayer(LayerRecord layer) {
+    const int32_t index = static_cast<int32_t>(impl_->given.size());
+    impl_->given.push_back(layer.name);
+    impl_->push([index, layer = std::move(layer), context = impl_->context](ResultsFileWriter& w) {
+        try {
+            w.writeLayer(index, layer);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(context + e.what());
+        }
+    });
+}
+
+void ResultsStream::finish(const RunRecord& run) {
+    Impl& s = *impl_;
+    try {
+        validateFor(s.context, s.path, run);
+        if (s.given != run.layerOrder)
+            throw std::logic_error(s.context + "the layers streamed (" + std::to_string(s.given.size()) +
+                                   ") are not the record's layerOrder (" + std::to_string(run.layerOrder.size()) + ")");
+    } catch (...) {
+        s.stop();
+        throw;
+    }
+    s.push([&s, &run](ResultsFileWriter& w) {
+        try {
+            writeRest(w, run);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(s.context + e.what());
+        }
+        w.save();
+        s.saved = true;
+    });
+    s.stop();
+    if (s.error) std::rethrow_exception(s.error);
+    if (!s.saved) throw std::logic_error(s.context + "the results file was not saved");
 }
 
 }  // namespace trsim

@@ -49,6 +49,8 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -91,5 +93,42 @@ struct RunRecord {
 // temporary behind. An invalid record throws std::runtime_error naming the path and
 // the problem; a failed write throws OutputError. The parent directory must exist.
 void writeResults(const std::string& path, const RunRecord& run);
+
+// One layer's group (/layers/<name>), copied out of a run's records once they are final.
+struct LayerRecord {
+    std::string name;
+    std::string operands;                             // its operands attribute; none when empty
+    std::vector<std::pair<std::string, Stat>> stats;  // scope "layers/<name>", in insertion order
+    std::vector<LayerOutput> output;                  // at most one
+    std::vector<LayerMap> maps;
+};
+// The layer record of `name` (its stats, operands, output and maps) in a run's records.
+LayerRecord layerRecordOf(const std::string& name, const StatsRegistry& stats,
+                          const std::map<std::string, std::string>& layerOperands,
+                          const std::vector<LayerOutput>& outputs, const std::vector<LayerMap>& maps);
+LayerRecord layerRecordOf(const RunRecord& run, const std::string& name);
+
+// writeResults started before a run ends, so the writing overlaps the simulation: the file's
+// root attributes (from `header`: config and trace fields) at construction, then each layer's group as
+// addLayer() gives it, on a thread of the stream's own; finish() writes the rest and saves the file.
+// The file is the one writeResults would write for the same record, byte for byte in content and
+// creation order. Contract: the HDF5 library is not thread-safe, so from construction until finish()
+// or destruction returns nothing else in the process may call it. Layers come in run.layerOrder's
+// order; finish() validates the whole record first (the errors of writeResults) and throws if the
+// layers given differ from run.layerOrder. Destroyed without a successful finish(), nothing reaches
+// `path`. A failed write on the thread is thrown by finish().
+class ResultsStream {
+public:
+    ResultsStream(const std::string& path, const RunRecord& header);
+    ~ResultsStream();
+    ResultsStream(const ResultsStream&) = delete;
+    ResultsStream& operator=(const ResultsStream&) = delete;
+    void addLayer(LayerRecord layer);
+    void finish(const RunRecord& run);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace trsim

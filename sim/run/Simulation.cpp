@@ -158,7 +158,8 @@ void keepSelectedLayers(Trace& trace, const SimConfig& c, const LayerConfigs& la
 }
 
 SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
-                          const AccuracyLookup* given, const LayerConfigs* resolved) {
+                          const AccuracyLookup* given, const LayerConfigs* resolved,
+                          const LayerRecorded& onLayerRecorded) {
     std::optional<LayerConfigs> own;
     const LayerConfigs& layerConfigs = resolved ? *resolved : own.emplace(config, trace);
     checkTraceFitsConfig(trace, layerConfigs);
@@ -228,6 +229,7 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         if (config.outputs.saveLayerOutputs) result.outputs.push_back({l.name, outcome.output.shape, outcome.output.data});
         result.maps.push_back(peUtilizationMap(l.name, layerConfig, outcome));
         for (LayerMap& h : checked.histograms) result.maps.push_back(std::move(h));
+        if (onLayerRecorded) onLayerRecorded(result, l.name);
         // Nothing reads the layer's values any more (the array has its prepared operands).
         operands[i].releaseRequantized();
         trace.layers[i].inputs.release();

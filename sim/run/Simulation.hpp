@@ -2,6 +2,7 @@
 // for a config and a trace, simulates every layer, checks each layer's output
 // against the functional reference, and records everything in a StatsRegistry.
 #pragma once
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <stdexcept>
@@ -46,8 +47,13 @@ double clockPeriodPs(double clockMhz);
 // sim/cli/AccuracyScoring.hpp); without it, lookupAccuracy on `trace`. `layers` are the layers' configs
 // resolved on the whole trace (sim/run/LayerConfigs.hpp) when `trace` keeps only some layers (per_layer
 // selections refer to the whole trace); without it, they are resolved on `trace`.
+// `onLayerRecorded`, when given, is called on the simulation's thread in layer order as soon as a
+// layer's results in the result are final (its stats, maps and output): a ResultsStream
+// (sim/io/ResultsWriter.hpp) writes them while the next layers run.
+using LayerRecorded = std::function<void(const SimulationResult& result, const std::string& layer)>;
 SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& progress,
-                          const AccuracyLookup* accuracy = nullptr, const LayerConfigs* layers = nullptr);
+                          const AccuracyLookup* accuracy = nullptr, const LayerConfigs* layers = nullptr,
+                          const LayerRecorded& onLayerRecorded = {});
 
 // The trace's model quality (accuracy, perplexity: trace.metric) for this
 // configuration (lookupAccuracy in sim/run/AccuracyKey.hpp: the 8-bit value, a
