@@ -339,7 +339,8 @@ TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
                 const TermTable& table = TermTable::get(enc, bits);
                 const int64_t most = (int64_t{1} << bits) - 1;
                 for (int trial = 0; trial < 4; ++trial) {
-                    const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 3 * static_cast<std::size_t>(g) + 5)(rng);
+                    const std::size_t longest = 3 * static_cast<std::size_t>(g) + 5;
+                    const std::size_t n = std::uniform_int_distribution<std::size_t>(1, longest)(rng);
                     const int drawn = std::uniform_int_distribution<int>(0, 3 * g + 1)(rng);
                     const std::optional<int> budget = drawn > 3 * g ? std::nullopt : std::optional<int>(drawn);
                     std::vector<int64_t> in(n);
@@ -361,9 +362,11 @@ TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
                         const std::vector<Terms> kept = oracleTopK(group, budget);
                         for (std::size_t i = start; i < end; ++i) {
                             const Terms& k = kept[i - start];
-                            ASSERT_EQ(counts[i], k.size()) << encodingName(enc) << " bits " << bits << " g " << g << " i " << i;
+                            const std::string where =
+                                encodingName(enc) + " bits " + std::to_string(bits) + " g " + std::to_string(g);
+                            ASSERT_EQ(counts[i], k.size()) << where << " i " << i;
                             ASSERT_EQ(revealedCounts[i], k.size());
-                            ASSERT_EQ(values[i], sumOf(k)) << encodingName(enc) << " bits " << bits << " g " << g << " i " << i;
+                            ASSERT_EQ(values[i], sumOf(k)) << where << " i " << i;
                             if (!k.empty())
                                 for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
                         }

@@ -207,7 +207,8 @@ void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const Con
                         std::fill_n(to, d.cg, int64_t{0});  // zero padding
                         continue;
                     }
-                    for (int64_t c = 0; c < d.cg; ++c) to[c] = from[((b * d.c + group * d.cg + c) * d.h + iy) * d.wd + ix];
+                    const auto* column = from + ((b * d.c + group * d.cg) * d.h + iy) * d.wd + ix;
+                    for (int64_t c = 0; c < d.cg; ++c) to[c] = column[c * d.h * d.wd];
                 }
         }
     });

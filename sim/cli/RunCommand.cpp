@@ -110,10 +110,10 @@ int runCommand(const Args& args, std::ostream& out, std::ostream& err) {
         file = output;
         ResultsStream stream(output, record);
         file = config.tracePath;
-        const SimulationResult result =
-            simulate(config, trace, err, &accuracy, &layers, [&stream](const SimulationResult& r, const std::string& layer) {
-                stream.addLayer(layerRecordOf(layer, r.stats, r.layerOperands, r.outputs, r.maps));
-            });
+        const auto writeLayer = [&stream](const SimulationResult& r, const std::string& layer) {
+            stream.addLayer(layerRecordOf(layer, r.stats, r.layerOperands, r.outputs, r.maps));
+        };
+        const SimulationResult result = simulate(config, trace, err, &accuracy, &layers, writeLayer);
         record.layerOrder = result.layerOrder;
         record.stats = &result.stats;
         record.outputs = result.outputs;

@@ -360,7 +360,8 @@ private:
         Hdf5Dataset ds(checkId(
             H5Dcreate2(group, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, datasetProps_.get(), H5P_DEFAULT),
             "H5Dcreate2", object));
-        checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &stat.value), "H5Dwrite", object);
+        checkStatus(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &stat.value), "H5Dwrite",
+                    object);
         writeUnitAndDescription(ds.get(), object, stat);
     }
 
