@@ -628,8 +628,17 @@ TEST_F(ResultsWriterTest, StreamFinishRejectsWhatWriteResultsRejects) {
         EXPECT_NE(std::string(e.what()).find("H5Gopen2"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("/run/detail"), std::string::npos) << e.what();
     }
-    // Layers given must be the record's layerOrder.
+    // Layers given must be the record's layerOrder, and hold the values their shapes need.
     EXPECT_THROW(streamRun(path("r.h5"), twoLayerRun(), 1), std::logic_error);
+    {
+        RunRecord run = twoLayerRun();
+        ResultsStream stream(path("r.h5"), run);
+        LayerRecord short_ = layerRecordOf(run, "stem");
+        short_.maps = {{"stem", "m", "", "", {2, 2}, {1.0}}};  // HDF5 would read 4 values of 1
+        stream.addLayer(short_);
+        stream.addLayer(layerRecordOf(run, "classifier"));
+        EXPECT_THROW(stream.finish(run), std::logic_error);
+    }
     EXPECT_EQ(contents(path("r.h5")), before);
     EXPECT_EQ(filesInDir(), (std::vector<std::string>{"r.h5"}));
     EXPECT_THROW(ResultsStream(path("missing/r.h5"), twoLayerRun()), std::runtime_error);

@@ -130,6 +130,22 @@ void checkSummaryUnits(const RunRecord& run) {
     }
 }
 
+// Values needed by `shape` (a negative dimension counts as 0): exact in double for any size in memory.
+double valuesOfShape(const std::vector<int64_t>& shape) {
+    double n = 1;
+    for (int64_t d : shape) n *= static_cast<double>(d < 0 ? 0 : d);
+    return n;
+}
+
+// Whether every array of a layer holds the values its shape needs (HDF5 reads that many from it).
+bool arraysFitShapes(const LayerRecord& layer) {
+    for (const auto& out : layer.output)
+        if (valuesOfShape(out.shape) != static_cast<double>(out.data.size())) return false;
+    for (const auto& map : layer.maps)
+        if (valuesOfShape(map.shape) != static_cast<double>(map.data.size())) return false;
+    return true;
+}
+
 void checkOutputs(const RunRecord& run, const std::unordered_set<std::string>& layers) {
     std::unordered_set<std::string> seen;
     for (const auto& out : run.outputs) {
@@ -137,11 +153,9 @@ void checkOutputs(const RunRecord& run, const std::unordered_set<std::string>& l
         if (layers.count(out.layer) == 0) throw std::runtime_error(what + ": layer is not in layerOrder");
         if (!seen.insert(out.layer).second) throw std::runtime_error(what + " is given twice");
         // Multiplying in double cannot overflow; exact for any size that fits in memory.
-        double expected = 1;
-        for (int64_t d : out.shape) {
+        for (int64_t d : out.shape)
             if (d < 0) throw std::runtime_error(what + " has a negative dimension");
-            expected *= static_cast<double>(d);
-        }
+        const double expected = valuesOfShape(out.shape);
         if (expected != static_cast<double>(out.data.size())) {
             std::string shape;
             for (int64_t d : out.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
@@ -161,9 +175,7 @@ void checkMaps(const RunRecord& run, const std::unordered_set<std::string>& laye
         if (run.stats->has(kLayerPrefix + map.layer, map.name))
             throw std::runtime_error(what + ": a stat of that layer has the same name");
         if (!seen.insert(map.layer + "/" + map.name).second) throw std::runtime_error(what + " is given twice");
-        double expected = 1;
-        for (int64_t d : map.shape) expected *= static_cast<double>(d < 0 ? 0 : d);
-        if (expected != static_cast<double>(map.data.size()))
+        if (valuesOfShape(map.shape) != static_cast<double>(map.data.size()))
             throw std::runtime_error(what + " has " + std::to_string(map.data.size()) + " values, not the product of its shape");
     }
 }
@@ -499,6 +511,7 @@ struct ResultsStream::Impl {
     std::condition_variable ready;
     std::deque<Task> tasks;          // guarded by mutex
     std::vector<std::string> given;  // layers given to addLayer, in order (the caller's thread only)
+    bool unfit = false;              // a layer's arrays did not fit their shapes: it was not written
     std::exception_ptr error;        // the thread's first failure; read after join
     bool saved = false;              // set by the thread's last task; read after join
     std::thread thread;              // declared last: started once everything above exists
@@ -570,6 +583,11 @@ ResultsStream::~ResultsStream() { impl_->stop(); }  // unsaved: the in-memory fi
 void ResultsStream::addLayer(LayerRecord layer) {
     const int32_t index = static_cast<int32_t>(impl_->given.size());
     impl_->given.push_back(layer.name);
+    // HDF5 would read past an array shorter than its shape; finish()'s validation names the problem.
+    if (!arraysFitShapes(layer)) {
+        impl_->unfit = true;
+        return;
+    }
     impl_->push([index, layer = std::move(layer), context = impl_->context](ResultsFileWriter& w) {
         try {
             w.writeLayer(index, layer);
@@ -586,6 +604,7 @@ void ResultsStream::finish(const RunRecord& run) {
         if (s.given != run.layerOrder)
             throw std::logic_error(s.context + "the layers streamed (" + std::to_string(s.given.size()) +
                                    ") are not the record's layerOrder (" + std::to_string(run.layerOrder.size()) + ")");
+        if (s.unfit) throw std::logic_error(s.context + "a layer streamed had arrays that do not fit their shapes");
     } catch (...) {
         s.stop();
         throw;
