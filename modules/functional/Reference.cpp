@@ -171,17 +171,25 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
     return y;
 }
 
+namespace {
+
+// Channel group `group`'s weight matrix shape [Ng, KH*KW*Cg]; throws for a group the weights lack.
+std::vector<int64_t> loweredWeightShape(const OperandTensor& w, const ConvParams& p, int group) {
+    requireRank(w, 4, "conv weights");
+    const int64_t n = w.dim(0);
+    if (p.groups < 1 || n % p.groups != 0 || group < 0 || group >= p.groups)
+        throw std::invalid_argument("conv: weights " + shapeString(w.shape) + " have no group " + std::to_string(group) +
+                                    " of " + std::to_string(p.groups));
+    return {n / p.groups, w.dim(2) * w.dim(3) * w.dim(1)};
+}
+
 // The convolution as a GEMM over its im2col rows (reduction ordered (kh, kw, c),
 // as lowerConv orders it, so TR groups are the same), built block by block here
 // rather than through lowerConv, which the array's controller uses. Both write
 // every element of `out`, padding taps as zeros: the buffers are reused unzeroed.
 void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group, int64_t* out) {
-    requireRank(w, 4, "conv weights");
-    const int64_t n = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
-    if (p.groups < 1 || n % p.groups != 0 || group < 0 || group >= p.groups)
-        throw std::invalid_argument("conv: weights " + shapeString(w.shape) + " have no group " + std::to_string(group) +
-                                    " of " + std::to_string(p.groups));
-    const int64_t ng = n / p.groups, k = kh * kw * cg;
+    const std::vector<int64_t> shape = loweredWeightShape(w, p, group);
+    const int64_t ng = shape[0], k = shape[1], cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
     w.visit([&](const auto* from) {
         for (int64_t f = 0; f < ng; ++f)
             for (int64_t ky = 0; ky < kh; ++ky)
@@ -214,10 +222,10 @@ void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const Con
     });
 }
 
+}  // namespace
+
 IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group) {
-    requireRank(w, 4, "conv weights");
-    const int64_t groups = std::max(p.groups, 1);
-    IntTensor wg = IntTensor::unset({w.dim(0) / groups, w.dim(2) * w.dim(3) * w.dim(1)});
+    IntTensor wg = IntTensor::unset(loweredWeightShape(w, p, group));
     lowerConvWeightsInto(w, p, group, wg.data.data());
     return wg;
 }

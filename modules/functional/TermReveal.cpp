@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace trsim {
@@ -42,17 +43,27 @@ const ByteLanes kByteLanes;
 constexpr int kExponents = 24;  // three bytes of exponent mask cover TermTable::kMaxBits + 1
 
 // Where a group's budget cuts its terms, given how many terms it has at each exponent (`atExponent`,
-// exponents present in `present`) and a budget below its total: every term above exponent `cut` is
-// kept, and at `cut` the first `atCut` in value order (ties to the lower index).
+// exponents present in `present`): every term above exponent `cut` is kept, and at `cut` the first
+// `atCut` in value order (ties to the lower index); cut -1 when the budget keeps every term.
+// Found without a data-dependent exit (where the cut falls is as good as random from group to group):
+// S(e), the terms at exponent e and above, grows as e falls; the cut is the highest e with
+// S(e) > budget, and the S(cut + 1) terms above it (the largest S(e) within the budget) are all kept.
 struct BudgetCut {
     int cut, atCut;
 };
 template <class AtExponent>
 BudgetCut budgetCut(const AtExponent& atExponent, uint32_t present, int budget) {
-    int left = budget, cut = 31 - __builtin_clz(present);
-    for (; atExponent(cut) <= left; --cut) left -= atExponent(cut);
-    return {cut, left};
+    int cut = -1, keptAbove = 0, atOrAbove = 0;
+    for (int e = present ? 31 - __builtin_clz(present) : -1; e >= 0; --e) {
+        atOrAbove += atExponent(e);
+        const bool over = atOrAbove > budget;
+        cut += over;
+        keptAbove = over ? keptAbove : atOrAbove;
+    }
+    return {cut, cut >= 0 ? budget - keptAbove : 0};
 }
+// The budget of `budget`, none keeping every term.
+int budgetOrAll(std::optional<int> budget) { return budget ? *budget : std::numeric_limits<int>::max(); }
 
 }  // namespace
 
@@ -90,19 +101,9 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) int64_t keptTermCoun
         lanes[1] += kByteLanes.lanes[mask >> 8 & 0xff];
         lanes[2] += kByteLanes.lanes[mask >> 16 & 0xff];
     }
-    // budgetCut's cut, found without a data-dependent exit: S(e), the terms at exponent e and above,
-    // grows as e falls; the cut is the highest e with S(e) > budget, and the S(cut + 1) terms above it
-    // (the largest S(e) within the budget) are all kept. cut -1: the budget keeps every term.
-    const int limit = budget ? *budget : total;
-    int cut = -1, keptAbove = 0, atOrAbove = 0;
-    for (int e = present ? 31 - __builtin_clz(present) : -1; e >= 0; --e) {
-        atOrAbove += static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff);
-        const bool over = atOrAbove > limit;
-        cut += over;
-        keptAbove = over ? keptAbove : atOrAbove;
-    }
-    // Of the values with a term at the cut, the first `atCut` in value order keep it (ties to the lower index).
-    int atCut = cut >= 0 ? limit - keptAbove : 0;
+    const auto atExponent = [&](int e) { return static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff); };
+    auto [cut, atCut] = budgetCut(atExponent, present, budgetOrAll(budget));
+    // Of the values with a term at the cut, the first `atCut` in value order keep it: without branches too.
     const uint32_t cutBit = cut >= 0 ? uint32_t{1} << cut : 0;
     const int above = cut + 1;
     for (std::size_t i = 0; i < n; ++i) {
@@ -147,13 +148,7 @@ int64_t keptTermCounts(const TermTable& table, const int64_t* values, std::size_
         for (int e = 0; e < kExponents; ++e) perExponent[e] += static_cast<int>(lanes[e / 8] >> (8 * (e % 8)) & 0xff);
     }
     for (int e = 0; e < kExponents; ++e) total += perExponent[e];
-    // cut -1: the budget keeps every term.
-    int cut = -1, atCut = 0;
-    if (budget && *budget < total) {
-        const BudgetCut c = budgetCut([&](int e) { return perExponent[e]; }, present, *budget);
-        cut = c.cut;
-        atCut = c.atCut;
-    }
+    auto [cut, atCut] = budgetCut([&](int e) { return perExponent[e]; }, present, budgetOrAll(budget));
     for (std::size_t i = 0; i < n; ++i) {
         const uint32_t mask = table.exponentMask(table.magnitude(values[i]));
         int kept = bitCount(cut < 0 ? mask : mask >> cut >> 1);

@@ -238,7 +238,7 @@ public:
                     "H5Pset_attr_creation_order", "dataset creation properties");
     }
 
-    void writeRootAttributes(const RunRecord& run) {
+    void writeRootAttributes(const RunHeader& run) {
         const hid_t root = file_.get();
         writeString(root, "/", "format", kFormatName);
         writeInt32(root, "/", "format_version", kFormatVersion);
@@ -526,7 +526,7 @@ struct ResultsStream::Impl {
 
     // The stream's thread: every HDF5 call for the file happens here. After a failure, later tasks
     // are dropped (finish() reports the failure).
-    void work(const RunRecord& header) {
+    void work(const RunHeader& header) {
         SilencedHdf5Errors quiet;
         std::optional<ResultsFileWriter> writer;
         try {
@@ -561,7 +561,7 @@ struct ResultsStream::Impl {
     }
 };
 
-ResultsStream::ResultsStream(const std::string& path, const RunRecord& header) : impl_(std::make_unique<Impl>()) {
+ResultsStream::ResultsStream(const std::string& path, const RunHeader& header) : impl_(std::make_unique<Impl>()) {
     impl_->path = path;
     impl_->context = contextOf(path);
     try {
@@ -569,13 +569,7 @@ ResultsStream::ResultsStream(const std::string& path, const RunRecord& header) :
     } catch (const std::exception& e) {
         throw std::runtime_error(impl_->context + e.what());
     }
-    RunRecord h;
-    h.configYaml = header.configYaml;
-    h.configHash = header.configHash;
-    h.tracePath = header.tracePath;
-    h.traceNetwork = header.traceNetwork;
-    h.traceSource = header.traceSource;
-    impl_->thread = std::thread([impl = impl_.get(), h = std::move(h)] { impl->work(h); });
+    impl_->thread = std::thread([impl = impl_.get(), header] { impl->work(header); });
 }
 
 ResultsStream::~ResultsStream() { impl_->stop(); }  // unsaved: the in-memory file is dropped

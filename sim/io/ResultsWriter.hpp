@@ -76,10 +76,14 @@ struct LayerMap {
     std::vector<double> data;  // row-major; size must be the product of shape
 };
 
-struct RunRecord {
+// What a run is (the root attributes): known before it starts.
+struct RunHeader {
     std::string configYaml;  // resolved config text
     std::string configHash;  // 16 hex chars
     std::string tracePath, traceNetwork, traceSource;
+};
+
+struct RunRecord : RunHeader {
     std::vector<std::string> layerOrder;  // execution order; each has scope "layers/<name>" in stats
     const StatsRegistry* stats = nullptr;  // required
     std::vector<LayerOutput> outputs;      // optional, saved when non-empty
@@ -109,7 +113,7 @@ LayerRecord layerRecordOf(const std::string& name, const StatsRegistry& stats,
 LayerRecord layerRecordOf(const RunRecord& run, const std::string& name);
 
 // writeResults started before a run ends, so the writing overlaps the simulation: the file's
-// root attributes (from `header`: config and trace fields) at construction, then each layer's group as
+// root attributes (from `header`) at construction, then each layer's group as
 // addLayer() gives it, on a thread of the stream's own; finish() writes the rest and saves the file.
 // The file is the one writeResults would write for the same record, byte for byte in content and
 // creation order. Contract: the HDF5 library is not thread-safe, so from construction until finish()
@@ -119,7 +123,7 @@ LayerRecord layerRecordOf(const RunRecord& run, const std::string& name);
 // `path`. A failed write on the thread is thrown by finish().
 class ResultsStream {
 public:
-    ResultsStream(const std::string& path, const RunRecord& header);
+    ResultsStream(const std::string& path, const RunHeader& header);
     ~ResultsStream();
     ResultsStream(const ResultsStream&) = delete;
     ResultsStream& operator=(const ResultsStream&) = delete;
