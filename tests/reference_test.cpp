@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/Reference.hpp"
+#include "modules/functional/RevealedOperand.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
@@ -197,6 +199,34 @@ TEST(Gemm, WithTrAcrossWeightRowBlocks) {
     const IntTensor xt = oracleRevealRows(x, dataTr), wt = oracleRevealRows(w, weightTr);
     EXPECT_EQ(gemmWithTr(x, w, dataTr, weightTr).data, naiveGemm(xt.data, wt.data, m, k, n));
     EXPECT_EQ(gemmReference(x, w).data, naiveGemm(x.data, w.data, m, k, n));
+}
+
+// Weights revealed beforehand, one operand per group, as the array's controller reveals them
+// (modules/array/SharedWeights.hpp).
+RevealedWeights revealedGroups(const std::vector<OperandTensor>& groups, const OperandCoding& coding) {
+    RevealedWeights out;
+    for (const OperandTensor& g : groups) out.push_back(std::make_shared<const RevealedOperand>(g, coding));
+    return out;
+}
+
+// Given revealed weights are the weights the GEMM multiplies: the controller's reveal gives the
+// reference's own result, and weights revealed with another budget give that budget's (so they are
+// read, not revealed again), across weight-row blocks (K = 2^18: blocks of 4 rows, 9 rows).
+TEST(Gemm, WithTrTakesGivenRevealedWeights) {
+    std::mt19937 rng(19);
+    const int64_t m = 3, k = (int64_t{1} << 18) + 3, n = 9;
+    const IntTensor x = randomTensor({m, k}, rng, 0, 255), w = randomTensor({n, k}, rng);
+    const OperandCoding dataTr{8, Encoding::Hese, 1, 3}, weightTr{8, Encoding::Hese, 8, 12}, fewer{8, Encoding::Hese, 8, 2};
+    const RevealedWeights same = revealedGroups({w}, weightTr), other = revealedGroups({w}, fewer);
+    const IntTensor own = gemmWithTr(x, w, dataTr, weightTr);
+    EXPECT_EQ(gemmWithTr(x, w, dataTr, weightTr, &same), own);
+    const IntTensor withFewer = gemmWithTr(x, w, dataTr, fewer);
+    EXPECT_FALSE(withFewer == own);
+    EXPECT_EQ(gemmWithTr(x, w, dataTr, weightTr, &other), withFewer);
+    const RevealedWeights twoGroups = revealedGroups({w, w}, weightTr);
+    EXPECT_THROW(gemmWithTr(x, w, dataTr, weightTr, &twoGroups), std::invalid_argument);
+    const RevealedWeights shorter = revealedGroups({IntTensor({n - 1, k})}, weightTr);
+    EXPECT_THROW(gemmWithTr(x, w, dataTr, weightTr, &shorter), std::invalid_argument);
 }
 
 TEST(Gemm, ShapeErrorsThrow) {
@@ -422,6 +452,28 @@ TEST(Conv2dWithTr, NoBudgetEqualsReference) {
         EXPECT_EQ(conv2dWithTr(x, w, p, exact, exact), ref);
         EXPECT_EQ(conv2dWithTr(x, w, p, std::nullopt, std::nullopt), ref);
         EXPECT_EQ(conv2dWithTr(x, w, p, std::nullopt, exact), ref);
+    }
+}
+
+// conv2dWithTr with each group's weights revealed by the caller (the controller's lowerConv groups):
+// the same output as revealing them itself, another budget's output for weights revealed with that
+// budget, and an error for groups that are not the layer's.
+TEST(Conv2dWithTr, TakesGivenRevealedWeightsPerGroup) {
+    std::mt19937 rng(21);
+    const OperandCoding dataTr{8, Encoding::Hese, 1, 3}, weightTr{8, Encoding::Hese, 4, 6}, fewer{8, Encoding::Hese, 4, 1};
+    for (const ConvCase& cc : convCases()) {
+        const IntTensor x = randomTensor({cc.b, cc.c, cc.h, cc.w}, rng, 0, 255);
+        const IntTensor w = randomTensor({cc.n, cc.c / cc.groups, cc.kh, cc.kw}, rng);
+        const ConvParams p{cc.sh, cc.sw, cc.ph, cc.pw, cc.groups};
+        const LoweredConv lc = lowerConv(x, w, p);
+        const RevealedWeights same = revealedGroups(lc.w, weightTr), other = revealedGroups(lc.w, fewer);
+        EXPECT_EQ(conv2dWithTr(x, w, p, dataTr, weightTr, &same), conv2dWithTr(x, w, p, dataTr, weightTr))
+            << "C=" << cc.c << " groups=" << cc.groups;
+        EXPECT_EQ(conv2dWithTr(x, w, p, dataTr, weightTr, &other), conv2dWithTr(x, w, p, dataTr, fewer))
+            << "C=" << cc.c << " groups=" << cc.groups;
+        RevealedWeights missing = same;
+        missing.pop_back();
+        EXPECT_THROW(conv2dWithTr(x, w, p, dataTr, weightTr, &missing), std::invalid_argument);
     }
 }
 

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <random>
+#include <stdexcept>
 
 #include "modules/functional/Reference.hpp"
 #include "modules/functional/RevealedOperand.hpp"
@@ -110,6 +112,44 @@ TEST_P(ConvTermHistograms, EqualCountsOverTheIm2colMatrix) {
     EXPECT_EQ(checked, 5);
 }
 
+// The weights revealed by the array's controller (one operand per lowerConv group, shared through
+// modules/array/SharedWeights.hpp) give the same histograms as revealing them here; weights revealed with
+// another budget give that budget's histograms, so their counts are what is read.
+TEST_P(ConvTermHistograms, RevealedWeightsGivenAreTheWeightsCounted) {
+    const ConvCase p = GetParam();
+    TraceLayer l;
+    l.name = "conv";
+    l.type = LayerType::Conv;
+    l.conv.strideH = l.conv.strideW = p.stride;
+    l.conv.padH = l.conv.padW = p.pad;
+    l.conv.groups = p.groups;
+    l.inputs = randomTensor({2, 4, 9, 7}, 0, 255, 7, 0.3);
+    l.weights = randomTensor({8, 4 / p.groups, 3, 3}, -127, 127, 8, 0.1);
+    SimConfig c, fewer;
+    c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
+    c.data = fewer.data = OperandCoding{8, Encoding::Hese, p.dataGroup, p.dataBudget};
+    fewer.weights = OperandCoding{8, Encoding::Hese, 8, 3};
+    const LoweredConv lowered = lowerConv(l.inputs, l.weights, l.conv);
+    RevealedWeights same, other;
+    for (const OperandTensor& w : lowered.w) {
+        same.push_back(std::make_shared<const RevealedOperand>(w, c.weights, TermStorage::CountsOnly));
+        other.push_back(std::make_shared<const RevealedOperand>(w, fewer.weights, TermStorage::CountsOnly));
+    }
+    const auto data = [](const std::vector<LayerMap>& maps) {
+        std::map<std::string, std::vector<double>> out;
+        for (const LayerMap& m : maps) out[m.name] = m.data;
+        return out;
+    };
+    const auto own = data(termHistograms(l, l.inputs, l.weights, c));
+    EXPECT_EQ(data(termHistograms(l, l.inputs, l.weights, c, &same)), own);
+    const auto withFewer = data(termHistograms(l, l.inputs, l.weights, fewer));
+    EXPECT_NE(withFewer.at("term_hist_weight_terms_kept"), own.at("term_hist_weight_terms_kept"));
+    EXPECT_EQ(data(termHistograms(l, l.inputs, l.weights, c, &other)), withFewer);
+    RevealedWeights missing = same;
+    missing.pop_back();
+    EXPECT_THROW(termHistograms(l, l.inputs, l.weights, c, &missing), std::logic_error);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, ConvTermHistograms,
                          ::testing::Values(ConvCase{1, 1, 1, 1, 3},   // every value used 1-9 times, padding
                                            ConvCase{2, 1, 2, 1, 2},   // stride skips rows and columns; groups
@@ -154,6 +194,27 @@ TEST(FcTermHistograms, EqualCountsOverTheOperandsAtOneAndSeveralRows) {
             EXPECT_EQ(checked, 9);
         }
     }
+}
+
+// A fully connected layer's revealed weights read a block of rows at a time: K = 2^18 + 3 gives
+// blocks of 3 rows, 8 rows leave a block of 2. The same histograms as revealing the weights here.
+TEST(FcTermHistograms, RevealedWeightsGivenAcrossRowBlocks) {
+    TraceLayer l;
+    l.name = "fc";
+    l.type = LayerType::Fc;
+    const int64_t k = (int64_t{1} << 18) + 3;
+    l.inputs = randomTensor({2, k}, 0, 255, 9, 0.3);
+    l.weights = randomTensor({8, k}, -127, 127, 10, 0.1);
+    SimConfig c;
+    c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
+    c.data = OperandCoding{8, Encoding::Hese, 1, 3};
+    const RevealedWeights revealed{std::make_shared<const RevealedOperand>(l.weights, c.weights, TermStorage::CountsOnly)};
+    const std::vector<LayerMap> own = termHistograms(l, l.inputs, l.weights, c);
+    const std::vector<LayerMap> given = termHistograms(l, l.inputs, l.weights, c, &revealed);
+    ASSERT_EQ(given.size(), own.size());
+    for (std::size_t i = 0; i < own.size(); ++i) EXPECT_EQ(given[i].data, own[i].data) << own[i].name;
+    const RevealedWeights wrong{std::make_shared<const RevealedOperand>(OperandTensor(IntTensor({7, k})), c.weights)};
+    EXPECT_THROW(termHistograms(l, l.inputs, l.weights, c, &wrong), std::logic_error);
 }
 
 }  // namespace

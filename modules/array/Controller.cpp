@@ -36,7 +36,7 @@ int64_t encodedTerms(const OperandTensor& t, const TermTable& table) {
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                        PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-                       LayerDone onLayerDone, Progress onProgress)
+                       LayerDone onLayerDone, Progress onProgress, SharedWeights* shared)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
@@ -46,7 +46,8 @@ Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTas
       packDepthwiseFor_(std::move(packDepthwiseFor)),
       detail_(detail),
       onLayerDone_(std::move(onLayerDone)),
-      onProgress_(std::move(onProgress)) {
+      onProgress_(std::move(onProgress)),
+      shared_(shared) {
     SC_THREAD(run);
 }
 
@@ -62,6 +63,7 @@ void Controller::run() {
             if (layer + 1 < layers_.size()) next_ = startPreparing(layer + 1);
             current_ = current.get();  // releases the future's shared state
             onLayerDone_(layer, runLayer(layer, current_));
+            if (shared_) shared_->withdraw(layer);  // its readers that started hold the weights themselves
         }
         current_ = PreparedLayer{};
     } catch (const std::out_of_range& e) {
@@ -77,7 +79,8 @@ void Controller::run() {
 }
 
 std::future<PreparedLayer> Controller::startPreparing(std::size_t index) const {
-    auto task = [this, index] { return prepareLayer(index); };
+    if (shared_) shared_->announce(index);  // before the task is queued: SharedWeights' contract
+    auto task = [this, index] { return prepareAndShare(index); };
     if (runner_) return runner_(task);
     return std::async(std::launch::deferred, task);
 }
@@ -86,7 +89,7 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
                          IntTensor& result) {
     GemmJob job;
     job.x = &gemm.x;
-    job.w = &gemm.w;
+    job.w = gemm.w.get();
     job.xValues = gemm.xValues.size() == 0 ? nullptr : &gemm.xValues;
     job.layer = static_cast<int64_t>(currentLayer_);
     job.stepSlot = layer.stepSlot;
@@ -104,12 +107,22 @@ void Controller::runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& 
     if (outcome.peWork.empty()) outcome.peWork.assign(job.peWork.size(), 0);
     for (std::size_t i = 0; i < job.peWork.size(); ++i) outcome.peWork[i] += job.peWork[i];
     if (layer.dataCoded) outcome.dataKeptTerms += gemm.x.keptTerms();
-    if (layer.weightsCoded) outcome.weightKeptTerms += gemm.w.keptTerms();
+    if (layer.weightsCoded) outcome.weightKeptTerms += gemm.w->keptTerms();
     result = std::move(job.output);
 }
 
+PreparedLayer Controller::prepareAndShare(std::size_t index) const {
+    try {
+        return prepareLayer(index);
+    } catch (...) {
+        if (shared_) shared_->withdraw(index);  // readers waiting for the weights reveal their own
+        throw;
+    }
+}
+
 // Everything a layer needs before the array can run it; touches no SystemC
-// state, so it may run on another thread.
+// state, so it may run on another thread. The weights are revealed first and
+// offered to the layer's other readers (shared_) before the data are revealed.
 PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
     PreparedLayer prepared;
@@ -138,18 +151,31 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         prepared.weightEncodedTerms = encodedTerms(w, TermTable::get(wc->encoding, wc->bits));
     }
     const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
-    auto reveal = [&](const OperandTensor& xg, const OperandTensor& wg) {
+    auto revealWeights = [&](const OperandTensor& wg) {
+        return std::make_shared<const RevealedOperand>(wc ? RevealedOperand(wg, *wc, terms)
+                                                          : RevealedOperand::plain(wg));
+    };
+    auto share = [&](const RevealedWeights& groups) {
+        if (!shared_) return;
+        if (wc)
+            shared_->publish(index, *wc, groups);
+        else
+            shared_->withdraw(index);  // exact weights: the readers have nothing to reveal
+    };
+    auto addGemm = [&](const OperandTensor& xg, std::shared_ptr<const RevealedOperand> wg) {
         // Run-time revealed data keeps its values too when the structural array streams
         // them through its rows' encoders and comparators.
-        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms) : RevealedOperand::plain(xg),
-                                  wc ? RevealedOperand(wg, *wc, terms) : RevealedOperand::plain(wg),
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms) : RevealedOperand::plain(xg), std::move(wg),
                                   xc && detail_ == OperandDetail::TermsAndData ? xg : OperandTensor()});
     };
     if (!task.isConv) {
-        reveal(x, w);
+        const RevealedWeights revealed{revealWeights(w)};
+        share(revealed);
+        addGemm(x, revealed[0]);
         return prepared;
     }
     if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
+        if (shared_) shared_->withdraw(index);  // packed weights are not the layer's channel groups
         // Lowered a packed GEMM's channels at a time: a wide layer's im2col is never whole.
         const int64_t channels = task.conv.groups, filters = w.dim(0) / channels;
         const DepthwisePlan plan =
@@ -160,17 +186,22 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
             part.groups = static_cast<int>(count);
             LoweredConv lowered = lowerConv(sliceDim1(x, first, count), w.slice0(first * filters, count * filters), part);
             const PackedGemm packed = packDepthwise(lowered, 0, count, plan.tapStride);
-            reveal(packed.x, packed.w);
+            addGemm(packed.x, revealWeights(packed.w));
             prepared.shape.batch = lowered.batch, prepared.shape.outH = lowered.outH, prepared.shape.outW = lowered.outW;
             prepared.shape.outChannels = w.dim(0);
         }
         return prepared;
     }
     LoweredConv lowered = lowerConv(x, w, task.conv);
+    RevealedWeights revealed;
+    for (OperandTensor& wg : lowered.w) {
+        revealed.push_back(revealWeights(wg));
+        wg = OperandTensor();  // the revealed operands are all the array needs
+    }
+    share(revealed);
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
-        reveal(lowered.x[g], lowered.w[g]);
-        lowered.x[g] = OperandTensor();  // the revealed operands are all the array needs
-        lowered.w[g] = OperandTensor();
+        addGemm(lowered.x[g], revealed[g]);
+        lowered.x[g] = OperandTensor();
     }
     prepared.shape = std::move(lowered);
     return prepared;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "modules/array/GemmJob.hpp"
+#include "modules/array/SharedWeights.hpp"
 #include "modules/functional/Reference.hpp"
 
 namespace trsim {
@@ -79,7 +80,8 @@ using PrepareLayer =
 // A layer's GEMMs with operands in the form the array consumes.
 struct PreparedLayer {
     struct Gemm {
-        RevealedOperand x, w;
+        RevealedOperand x;
+        std::shared_ptr<const RevealedOperand> w;  // shared with the layer's other readers (SharedWeights)
         OperandTensor xValues;  // the data before encoding (OperandDetail::TermsAndData, run-time revealed data; else empty)
     };
     std::vector<Gemm> gemms;
@@ -111,10 +113,12 @@ public:
     SC_HAS_PROCESS(Controller);
     // An empty `runner` prepares each layer when it is needed, on the SystemC
     // thread. `packDepthwiseFor`: the array depthwise layers are packed for
-    // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM.
+    // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM. `shared`
+    // (optional, outliving the controller's preparations): where each layer's
+    // revealed weights are offered to the layer's other readers.
     Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-               LayerDone onLayerDone, Progress onProgress);
+               LayerDone onLayerDone, Progress onProgress, SharedWeights* shared = nullptr);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -122,6 +126,7 @@ public:
 private:
     void run();  // SC_THREAD
     PreparedLayer prepareLayer(std::size_t index) const;
+    PreparedLayer prepareAndShare(std::size_t index) const;  // prepareLayer, then its weights offered (shared_)
     std::future<PreparedLayer> startPreparing(std::size_t index) const;
     LayerOutcome runLayer(std::size_t index, const PreparedLayer& prepared);
     void runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& gemm, LayerOutcome& outcome, IntTensor& result);
@@ -133,6 +138,7 @@ private:
     OperandDetail detail_;
     LayerDone onLayerDone_;
     Progress onProgress_;
+    SharedWeights* shared_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent
     std::exception_ptr error_;
     // The layer on the array and the next one being prepared are members, not locals of run(): when the

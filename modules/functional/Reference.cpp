@@ -128,6 +128,26 @@ void revealBlock(int64_t* block, int64_t rows, int64_t k, const std::optional<Op
                      block + r * k);
 }
 
+// Channel group `group` of revealed weights, checked against the [rows, k] the reference expects.
+const RevealedOperand& revealedGroup(const RevealedWeights& revealed, int group, int groups, int64_t rows, int64_t k) {
+    const auto fits = [&] {
+        const std::size_t g = static_cast<std::size_t>(group);
+        return revealed.size() == static_cast<std::size_t>(groups) && revealed[g] && revealed[g]->rows() == rows &&
+               revealed[g]->depth() == k;
+    };
+    if (!fits())
+        throw std::invalid_argument("revealed weights: " + std::to_string(revealed.size()) +
+                                    " groups do not give group " + std::to_string(group) + " of " +
+                                    std::to_string(groups) + " as [" + std::to_string(rows) + ", " +
+                                    std::to_string(k) + "]");
+    return *revealed[static_cast<std::size_t>(group)];
+}
+
+// Rows [r0, r0 + rows) of revealed weights into `out` ([rows, depth]).
+void copyRevealedRows(const RevealedOperand& w, int64_t r0, int64_t rows, int64_t* out) {
+    std::copy_n(w.valuesRow(r0), rows * w.depth(), out);
+}
+
 }  // namespace
 
 IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
@@ -138,13 +158,14 @@ IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
 }
 
 IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::optional<OperandCoding>& dataTr,
-                     const std::optional<OperandCoding>& weightTr) {
+                     const std::optional<OperandCoding>& weightTr, const RevealedWeights* revealed) {
     requireRank(x, 2, "gemm data");
     requireRank(w, 2, "gemm weights");
     if (x.dim(1) != w.dim(1))
         throw std::invalid_argument("gemm: K differs: data " + shapeString(x.shape) + ", weights " +
                                     shapeString(w.shape));
     const int64_t m = x.dim(0), k = x.dim(1), n = w.dim(0);
+    const RevealedOperand* given = revealed ? &revealedGroup(*revealed, 0, 1, n, k) : nullptr;
     IntTensor y = IntTensor::unset({m, n});  // every element written below
     // One buffer each for every block: a fresh one per block would be fresh pages from the kernel each time.
     UninitializedVector<int64_t> block, result, wr;
@@ -153,8 +174,12 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
         const int64_t cols = std::min(wBlock, n - n0);
         wr.resize(static_cast<std::size_t>(cols * k));
-        w.copyTo(static_cast<std::size_t>(n0 * k), wr.size(), wr.data());
-        revealBlock(wr.data(), cols, k, weightTr);
+        if (given) {
+            copyRevealedRows(*given, n0, cols, wr.data());
+        } else {
+            w.copyTo(static_cast<std::size_t>(n0 * k), wr.size(), wr.data());
+            revealBlock(wr.data(), cols, k, weightTr);
+        }
         const ExactGemm gemm(wr.data(), cols, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
@@ -239,7 +264,8 @@ IntTensor lowerConvRows(const OperandTensor& x, const OperandTensor& w, const Co
 }
 
 IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const ConvParams& p,
-                       const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr) {
+                       const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr,
+                       const RevealedWeights* revealed) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     IntTensor y = IntTensor::unset({d.b, d.n, d.oh, d.ow});  // every element written below
@@ -257,8 +283,12 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
     const OperandTensor& input = revealPerValue ? revealedInput : x;
     for (int g = 0; g < p.groups; ++g) {
         wg.resize(static_cast<std::size_t>(d.ng * k));
-        lowerConvWeightsInto(w, p, g, wg.data());
-        revealBlock(wg.data(), d.ng, k, weightTr);
+        if (revealed) {
+            copyRevealedRows(revealedGroup(*revealed, g, p.groups, d.ng, k), 0, d.ng, wg.data());
+        } else {
+            lowerConvWeightsInto(w, p, g, wg.data());
+            revealBlock(wg.data(), d.ng, k, weightTr);
+        }
         const ExactGemm gemm(wg.data(), d.ng, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);

@@ -6,11 +6,13 @@
 // input channel fastest, so TR groups of consecutive values span input channels
 // as in the TR paper.
 #pragma once
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/OperandTensor.hpp"
+#include "modules/functional/RevealedOperand.hpp"
 #include "modules/functional/TermReveal.hpp"
 
 namespace trsim {
@@ -50,13 +52,20 @@ IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredC
 // TR applied to every row of a [rows, K] operand, groups running along K.
 IntTensor revealRows(const IntTensor& a, const OperandCoding& coding);
 
-// GEMM with optional TR on each operand (nullopt = exact operand).
+// A layer's weights already lowered and revealed, one operand per channel group ([Ng, KH*KW*Cg], lowerConv's
+// w[group]; fc: one [N, K]), as the array's controller prepared them (modules/array/SharedWeights.hpp).
+using RevealedWeights = std::vector<std::shared_ptr<const RevealedOperand>>;
+
+// GEMM with optional TR on each operand (nullopt = exact operand). `revealed`: the weights after
+// weightTr, given instead of revealing them here; throws std::invalid_argument if its shape differs.
 IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::optional<OperandCoding>& dataTr,
-                     const std::optional<OperandCoding>& weightTr);
+                     const std::optional<OperandCoding>& weightTr, const RevealedWeights* revealed = nullptr);
 
 // Convolution with optional TR on each operand: the same TR groups as lowerConv's
 // GEMMs, computed through its own im2col blocks (not lowerConv, which the array uses).
+// `revealed` as gemmWithTr's, a group each.
 IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const ConvParams& p,
-                       const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr);
+                       const std::optional<OperandCoding>& dataTr, const std::optional<OperandCoding>& weightTr,
+                       const RevealedWeights* revealed = nullptr);
 
 }  // namespace trsim

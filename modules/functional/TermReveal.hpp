@@ -20,6 +20,10 @@ struct OperandCoding {
     Encoding encoding = Encoding::Hese;
     int groupSize = 1;
     std::optional<int> budget;
+
+    friend bool operator==(const OperandCoding& a, const OperandCoding& b) {
+        return a.bits == b.bits && a.encoding == b.encoding && a.groupSize == b.groupSize && a.budget == b.budget;
+    }
 };
 
 // Greedy, deterministic top-k: repeatedly take the largest remaining leading

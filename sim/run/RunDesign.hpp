@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "modules/array/Controller.hpp"
+#include "modules/array/SharedWeights.hpp"
 #include "modules/array/SystolicArray.hpp"
 #include "modules/structural/StructuralArray.hpp"
 #include "sim/run/ThreadPool.hpp"
@@ -38,6 +39,7 @@ struct RunDesign {
     std::unique_ptr<StructuralArray, LeftToExit> structural;  // structural mode (see LeftToExit)
     std::unique_ptr<Controller> controller;
     std::unique_ptr<sc_core::sc_fifo<GemmJob*>> toArray, fromArray;
+    SharedWeights sharedWeights;  // the controller's revealed weights for the pool's references and histograms
     ThreadPool pool;  // last: joined first (see above)
 };
 

@@ -33,12 +33,14 @@ namespace trsim {
 namespace {
 
 // Exact arithmetic on the operands exactly as the kind's PEs get them (`o`, the kind's
-// prepareLayer of `q`, the operands after QT if any).
-IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const LayerOperands& o) {
+// prepareLayer of `q`, the operands after QT if any); `revealed`: the weights as the
+// controller revealed them with o.weightCoding, when it still holds them.
+IntTensor functionalReference(const TraceLayer& l, const QuantizedOperands& q, const LayerOperands& o,
+                              const RevealedWeights* revealed) {
     const OperandTensor& x = o.inputsOr(q.inputs());
     const OperandTensor& w = o.weightsOr(q.weights());
-    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding)
-                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding);
+    return l.type == LayerType::Conv ? conv2dWithTr(x, w, l.conv, o.dataCoding, o.weightCoding, revealed)
+                                     : gemmWithTr(x, w, o.dataCoding, o.weightCoding, revealed);
 }
 
 IntTensor exactReference(const TraceLayer& l) {
@@ -53,17 +55,34 @@ struct LayerReferences {
     std::future<std::vector<LayerMap>> histograms;
 };
 
-LayerReferences startReferences(const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c, ThreadPool& pool) {
+// Layer `index`'s references and histograms, on the pool. They read the weights the controller revealed
+// for the array when it still holds them (`shared`, whose contract their submission order keeps: the
+// controller announced the layer before this); results are the same either way.
+LayerReferences startReferences(std::size_t index, const TraceLayer& l, const QuantizedOperands& q, const SimConfig& c,
+                                ThreadPool& pool, const SharedWeights& shared) {
     auto operands = std::make_shared<const LayerOperands>(peKindOf(c).prepareLayer(c, q.inputs(), q.weights()));
+    // The array's weights revealed with `coding`, if it may be shared.
+    auto revealedWeights = [index, &shared](const std::optional<OperandCoding>& coding) {
+        return coding ? shared.find(index, *coding) : std::nullopt;
+    };
     LayerReferences r;
-    r.functional = pool.submit([&l, &q, operands] { return functionalReference(l, q, *operands); });
+    r.functional = pool.submit([&l, &q, operands, revealedWeights] {
+        const std::optional<RevealedWeights> revealed = revealedWeights(operands->weightCoding);
+        return functionalReference(l, q, *operands, revealed ? &*revealed : nullptr);
+    });
     // The trace's values with every term kept are exact: one reference serves for both.
     const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
     const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
                        keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
+    // The histograms take the config's weight coding and the weights before the kind's preparation.
+    const bool sameWeights = !operands->weights && operands->weightCoding == std::optional<OperandCoding>(c.weights);
     if (c.outputs.termHistograms)
-        r.histograms = pool.submit([&l, &q, &c] { return termHistograms(l, q.inputs(), q.weights(), c); });
+        r.histograms = pool.submit([&l, &q, &c, sameWeights, revealedWeights] {
+            const std::optional<RevealedWeights> revealed =
+                sameWeights ? revealedWeights(c.weights) : std::optional<RevealedWeights>();
+            return termHistograms(l, q.inputs(), q.weights(), c, revealed ? &*revealed : nullptr);
+        });
     return r;
 }
 
@@ -250,7 +269,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
         }
         const TraceLayer& l = trace.layers[i];
         const QuantizedOperands& q = operands[i];
-        if (!references[i].functional.valid()) references[i] = startReferences(l, q, *configs[i], pool);
+        if (!references[i].functional.valid())
+            references[i] = startReferences(i, l, q, *configs[i], pool, design.sharedWeights);
         // The check owns the references' futures: the pool may still run it while an error unwinds this frame.
         auto refs = std::make_shared<LayerReferences>(std::move(references[i]));
         const double layerEnd = elapsed();
@@ -280,7 +300,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
             // and a layer's check, which waits for its references, is submitted after them.
             for (std::size_t i = layer; i < std::min(layer + 2, trace.layers.size()); ++i)
                 if (!references[i].functional.valid())
-                    references[i] = startReferences(trace.layers[i], operands[i], *configs[i], pool);
+                    references[i] =
+                        startReferences(i, trace.layers[i], operands[i], *configs[i], pool, design.sharedWeights);
         }
         if (showProgress && gemm == 0)
             progress << "[" << (layer + 1) << "/" << trace.layers.size() << "] " << trace.layers[layer].name
@@ -319,7 +340,9 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
                                  : config.simulation.mode == SimMode::Detailed ? OperandDetail::Terms
                                                                                : OperandDetail::TermsAndData;
     design.controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
-                                                   detail, onLayerDone, onProgress);
+                                                   detail, onLayerDone, onProgress,
+                                                   // Without workers a layer's references run after it left the array.
+                                                   pool.workers() > 0 ? &design.sharedWeights : nullptr);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {

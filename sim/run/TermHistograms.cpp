@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "modules/functional/Reference.hpp"
 #include "modules/functional/TermReveal.hpp"
@@ -127,8 +129,9 @@ private:
 // on the way when given.
 struct KeptCounts {
     int64_t rows = 0, depth = 0;
-    std::vector<uint8_t> kept;
-    const uint8_t* row(int64_t r) const { return &kept[static_cast<std::size_t>(r * depth)]; }
+    std::vector<uint8_t> owned;       // the counts, when computed here
+    const uint8_t* kept = nullptr;    // [rows, depth]: owned's, or a revealed operand's
+    const uint8_t* row(int64_t r) const { return kept + r * depth; }
 };
 
 // Rows [first, first + rows) of `a` (all of them by default).
@@ -136,13 +139,31 @@ KeptCounts keptCounts(const OperandTensor& a, const OperandCoding& coding, Opera
                       int64_t rows = -1) {
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
     if (rows < 0) rows = a.dim(0);
-    KeptCounts out{rows, a.dim(1), std::vector<uint8_t>(static_cast<std::size_t>(rows * a.dim(1)))};
+    KeptCounts out{rows, a.dim(1), std::vector<uint8_t>(static_cast<std::size_t>(rows * a.dim(1))), nullptr};
+    out.kept = out.owned.data();
     std::vector<int64_t> row(static_cast<std::size_t>(out.depth));
     for (int64_t r = 0; r < out.rows; ++r) {
-        uint8_t* kept = &out.kept[static_cast<std::size_t>(r * out.depth)];
+        uint8_t* kept = &out.owned[static_cast<std::size_t>(r * out.depth)];
         a.copyTo(static_cast<std::size_t>((first + r) * out.depth), row.size(), row.data());
         keptTermCountsByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget, kept);
         if (counts) counts->add(row.data(), kept, row.size());
+    }
+    return out;
+}
+
+// keptCounts of rows [first, first + rows) of `a` read from `revealed`, `a` revealed already
+// (the same [rows, K]); each value counted into `counts`.
+KeptCounts keptCounts(const OperandTensor& a, const RevealedOperand& revealed, OperandCounts& counts, int64_t first = 0,
+                      int64_t rows = -1) {
+    if (revealed.rows() != a.dim(0) || revealed.depth() != a.dim(1))
+        throw std::logic_error("term histograms: revealed weights [" + std::to_string(revealed.rows()) + ", " +
+                               std::to_string(revealed.depth()) + "] are not the weights " + shapeString(a.shape));
+    if (rows < 0) rows = a.dim(0);
+    KeptCounts out{rows, a.dim(1), {}, revealed.countsRow(first)};
+    std::vector<int64_t> row(static_cast<std::size_t>(out.depth));
+    for (int64_t r = 0; r < out.rows; ++r) {
+        a.copyTo(static_cast<std::size_t>((first + r) * out.depth), row.size(), row.data());
+        counts.add(row.data(), out.row(r), row.size());
     }
     return out;
 }
@@ -154,7 +175,7 @@ void countPairs(const uint8_t* xT, int64_t M, const KeptCounts& w, int group, Co
     const int64_t depth = w.depth;
     int xMost = 0, wMost = 0;
     for (int64_t i = 0; i < depth * M; ++i) xMost = std::max<int>(xMost, xT[i]);
-    for (const uint8_t c : w.kept) wMost = std::max<int>(wMost, c);
+    for (int64_t i = 0; i < w.rows * depth; ++i) wMost = std::max<int>(wMost, w.kept[i]);
     const std::size_t bins = static_cast<std::size_t>(group) * xMost * wMost + 1;
     std::vector<int64_t> local(kCopies * bins, 0);
     const bool narrow = bins <= std::size_t{1} << 15;
@@ -296,7 +317,10 @@ LayerMap histogram(const std::string& layer, const std::string& name, const std:
 }  // namespace
 
 std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& inputs, const OperandTensor& weights,
-                                     const SimConfig& c) {
+                                     const SimConfig& c, const RevealedWeights* revealed) {
+    if (revealed && revealed->size() != static_cast<std::size_t>(l.type == LayerType::Conv ? l.conv.groups : 1))
+        throw std::logic_error("term histograms: " + std::to_string(revealed->size()) +
+                               " groups of revealed weights for layer '" + l.name + "'");
     const TermTable& wTable = TermTable::get(c.weights.encoding, c.weights.bits);
     const TermTable& xTable = TermTable::get(c.data.encoding, c.data.bits);
     OperandCounts wc(wTable), xc(xTable);
@@ -315,7 +339,8 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
         std::vector<uint8_t> xT;
         for (int g = 0; g < l.conv.groups; ++g) {
             const OperandTensor wg = lowerConvWeights(weights, l.conv, g);
-            const KeptCounts rw = keptCounts(wg, c.weights, &wc);
+            const KeptCounts rw = revealed ? keptCounts(wg, *(*revealed)[static_cast<std::size_t>(g)], wc)
+                                           : keptCounts(wg, c.weights, &wc);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
             if (perValue) {
                 for (int64_t m0 = 0; m0 < rows; m0 += block) {
@@ -336,7 +361,8 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
         const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
-            const KeptCounts rw = keptCounts(weights, c.weights, &wc, n0, count);
+            const KeptCounts rw = revealed ? keptCounts(weights, *(*revealed)[0], wc, n0, count)
+                                           : keptCounts(weights, c.weights, &wc, n0, count);
             countPairs(rx, rw, c.weights.groupSize, pairs);
         }
     }

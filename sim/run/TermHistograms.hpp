@@ -36,8 +36,10 @@
 namespace trsim {
 
 // `inputs` and `weights`: the layer's operands after QT (QuantizedOperands), which are what
-// operands.*.bits describe; `layer` gives the name, type and conv parameters.
+// operands.*.bits describe; `layer` gives the name, type and conv parameters. `revealed`: `weights`
+// lowered and revealed with operands.weights as the array's controller did (modules/functional/
+// Reference.hpp), whose kept-term counts are then read instead of revealing the weights again.
 std::vector<LayerMap> termHistograms(const TraceLayer& layer, const OperandTensor& inputs, const OperandTensor& weights,
-                                     const SimConfig& config);
+                                     const SimConfig& config, const RevealedWeights* revealed = nullptr);
 
 }  // namespace trsim
