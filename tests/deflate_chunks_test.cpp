@@ -74,6 +74,31 @@ TEST_F(DeflateChunks, EqualsH5DreadForEveryIntegerTypeWithEdgeChunks) {
     }
 }
 
+// Dimensions that every chunk spans whole are copied as one run with the dimension before them:
+// trailing ones (weights [N, C, 1, 1] chunked [n, C, 1, 1]), a middle one, every one but the first,
+// each with edge chunks along the dimensions that are not whole.
+TEST_F(DeflateChunks, EqualsH5DreadWhenChunksSpanWholeDimensions) {
+    const struct {
+        std::vector<hsize_t> dims, chunk;
+    } cases[] = {
+        {{7, 5, 1, 1}, {3, 5, 1, 1}},   // three whole trailing dimensions, an edge chunk along the first
+        {{2, 6, 9, 4}, {1, 4, 9, 4}},   // two whole trailing dimensions folded into a partial one
+        {{4, 6, 10}, {3, 6, 4}},        // a whole middle dimension, edges along both others
+        {{6, 4, 3}, {6, 2, 3}},         // the first dimension whole (nothing to fold it into)
+        {{5, 8}, {5, 8}},               // one chunk
+    };
+    int k = 0;
+    for (const auto& c : cases)
+        for (hid_t type : {H5T_STD_I8LE, H5T_STD_U16LE})
+            for (unsigned threads : {1u, 2u}) {
+                const std::string name = "w" + std::to_string(k++);
+                Hdf5Dataset ds(writeDataset(file_, name.c_str(), type, c.dims, {c.chunk}));
+                const auto got = h5read::readDeflateChunksAsInt64(ds, threads);
+                ASSERT_TRUE(got.has_value()) << name;
+                EXPECT_EQ(*got, viaH5Dread(ds)) << name << " with " << threads << " threads";
+            }
+}
+
 TEST_F(DeflateChunks, ReadsChunksStoredWithoutCompressionAndRankOneDatasets) {
     // A writer may store a chunk raw under the deflate filter (filter mask bit 0 set): half the chunks here.
     Hdf5Dataset ds(writeDataset(file_, "mixed", H5T_STD_I16LE, {40}, {{16}}));  // every chunk deflated

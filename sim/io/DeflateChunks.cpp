@@ -6,6 +6,7 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <exception>
 #include <mutex>
@@ -40,13 +41,6 @@ struct ChunkGrid {
     }
 };
 
-template <class T>
-int64_t element(const unsigned char* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<int64_t>(v);
-}
-
 // Where inflated values go: Out values, each checked against |v| <= bound when Out is
 // narrower than the file's values could be (a wider value sets outOfRange; the value
 // stored is then meaningless, and the caller reports the value from a 64-bit read).
@@ -55,33 +49,70 @@ struct Destination {
     Out* values = nullptr;
     int64_t bound = INT64_MAX;
     bool outOfRange = false;
-    void store(std::size_t at, int64_t v) {
-        if constexpr (!std::is_same_v<Out, int64_t>) outOfRange |= v < -bound || v > bound;
-        values[at] = static_cast<Out>(v);
+    // Values [at, at + n) from the chunk's `from` on, in a loop the compiler vectorizes: locals and
+    // restrict pointers (through the struct, a store to 8-bit values may alias the flag and the bound),
+    // the check in 32 bits for values of up to 16 (the baseline x86-64 has no 64-bit vector compare),
+    // and none when every value of T is within the bound.
+    template <class T>
+    void store(std::size_t at, const unsigned char* __restrict from, std::size_t n) {
+        using Check = std::conditional_t<(sizeof(T) <= 2), int32_t, int64_t>;
+        Out* __restrict to = values + at;
+        const bool checked = !std::is_same_v<Out, int64_t> &&
+                             (int64_t{std::numeric_limits<T>::min()} < -bound ||
+                              static_cast<uint64_t>(std::numeric_limits<T>::max()) > static_cast<uint64_t>(bound));
+        if (!checked) {
+            if constexpr (sizeof(T) == sizeof(Out))
+                std::memcpy(to, from, n * sizeof(T));  // the same bits (two's complement)
+            else
+                for (std::size_t k = 0; k < n; ++k) to[k] = static_cast<Out>(load<T>(from, k));
+            return;
+        }
+        const Check most = static_cast<Check>(std::min<int64_t>(bound, std::numeric_limits<Check>::max()));
+        bool wide = false;
+        for (std::size_t k = 0; k < n; ++k) {
+            const T v = load<T>(from, k);
+            wide |= (static_cast<Check>(v) < -most) | (static_cast<Check>(v) > most);  // above 2^63: negative
+            to[k] = static_cast<Out>(v);
+        }
+        outOfRange |= wide;
+    }
+
+private:
+    template <class T>
+    static T load(const unsigned char* from, std::size_t k) {
+        T v;
+        std::memcpy(&v, from + k * sizeof(T), sizeof v);
+        return v;
     }
 };
 
-// Copies the part of an inflated chunk that lies inside the dataset (edge chunks are
-// stored whole) into the row-major result, converting each element.
+// Copies the part of an inflated chunk that lies inside the dataset (edge chunks are stored whole)
+// into the row-major result, converting each element: a run along the last dimension at a time, the
+// offsets of the next run stepped from the last one's.
 template <class T, class Out>
 void scatter(const ChunkGrid& g, const std::vector<hsize_t>& corner, const unsigned char* chunk, Destination<Out>& out) {
-    const std::size_t rank = g.dims.size();
-    const hsize_t last = rank - 1;
-    const hsize_t run = std::min(g.chunk[last], g.dims[last] - corner[last]);
+    const std::size_t rank = g.dims.size(), last = rank - 1;
+    std::vector<hsize_t> extent(rank);  // of the chunk inside the dataset
+    std::vector<std::size_t> chunkStride(rank, 1), dataStride(rank, 1);
+    for (std::size_t d = last; d-- > 0;) {
+        chunkStride[d] = chunkStride[d + 1] * g.chunk[d + 1];
+        dataStride[d] = dataStride[d + 1] * g.dims[d + 1];
+    }
+    std::size_t src = 0, dst = 0;
+    for (std::size_t d = 0; d < rank; ++d) {
+        extent[d] = std::min(g.chunk[d], g.dims[d] - corner[d]);
+        dst += corner[d] * dataStride[d];
+    }
     std::vector<hsize_t> at(rank, 0);  // position inside the chunk, last dimension always 0
     while (true) {
-        bool inside = true;
-        std::size_t src = 0, dst = 0;
-        for (std::size_t d = 0; d < rank; ++d) {
-            if (corner[d] + at[d] >= g.dims[d]) inside = false;
-            src = src * g.chunk[d] + at[d];
-            dst = dst * g.dims[d] + corner[d] + at[d];
-        }
-        if (inside)
-            for (hsize_t k = 0; k < run; ++k) out.store(dst + k, element<T>(chunk + (src + k) * sizeof(T)));
-        std::size_t d = last;  // the next row of the chunk: odometer over every dimension but the last
+        out.template store<T>(dst, chunk + src * sizeof(T), extent[last]);
+        std::size_t d = last;  // the next run: odometer over every dimension but the last
         while (d-- > 0) {
-            if (++at[d] < g.chunk[d]) break;
+            src += chunkStride[d];
+            dst += dataStride[d];
+            if (++at[d] < extent[d]) break;
+            src -= at[d] * chunkStride[d];
+            dst -= at[d] * dataStride[d];
             at[d] = 0;
         }
         if (d == static_cast<std::size_t>(-1)) return;
@@ -105,6 +136,29 @@ void scatterAny(const ChunkGrid& g, const std::vector<hsize_t>& corner, const un
         case 4: return scatter<uint32_t, Out>(g, corner, chunk, out);
         default: return scatter<uint64_t, Out>(g, corner, chunk, out);  // wraps above 2^63: the caller's range check fails
     }
+}
+
+// `g` with every dimension that a chunk spans whole folded into the dimension before it: along such a
+// dimension a chunk's elements are contiguous in the chunk and in the dataset alike, so the copy out of
+// a chunk runs over them at once (weights [N, C, 1, 1] chunked [n, C, 1, 1]: runs of C values rather
+// than of 1, each costing an index computation). Chunk numbers stay those of `g`: a folded dimension
+// has one chunk. Only for the copy; HDF5 takes corners in the dataset's own dimensions.
+ChunkGrid foldWholeDimensions(const ChunkGrid& g) {
+    ChunkGrid f = g;
+    f.dims.assign(1, g.dims[0]);
+    f.chunk.assign(1, g.chunk[0]);
+    f.counts.assign(1, g.counts[0]);
+    for (std::size_t d = 1; d < g.dims.size(); ++d) {
+        if (g.chunk[d] == g.dims[d]) {
+            f.dims.back() *= g.dims[d];
+            f.chunk.back() *= g.chunk[d];
+            continue;
+        }
+        f.dims.push_back(g.dims[d]);
+        f.chunk.push_back(g.chunk[d]);
+        f.counts.push_back(g.counts[d]);
+    }
+    return f;
 }
 
 // The grid when the dataset is chunked, deflate-only and integer little-endian; nullopt otherwise.
@@ -147,6 +201,7 @@ bool inflateInto(hid_t dataset, const ChunkGrid& g, Out* values, int64_t bound, 
     // not zero-filled first, so fresh memory is touched once, by every thread.
     std::atomic<bool> wide{false};
     const std::size_t chunkBytes = g.chunkBytes();
+    const ChunkGrid copy = foldWholeDimensions(g);
     const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     // The compressed chunks are read on this thread (HDF5 is not thread-safe here) a batch of about
     // kBatchBytes at a time, so a large dataset's compressed copy is never held whole, and each batch is
@@ -200,7 +255,7 @@ bool inflateInto(hid_t dataset, const ChunkGrid& g, Out* values, int64_t bound, 
                     fail("an uncompressed chunk has the wrong size");
                     break;
                 }
-                scatterAny(g, g.corner(r.index), values, out);
+                scatterAny(copy, copy.corner(r.index), values, out);
             }
             if (out.outOfRange) wide = true;
             if (inflater) libdeflate_free_decompressor(inflater);
