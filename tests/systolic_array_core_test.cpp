@@ -161,26 +161,33 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The fold kernel's three paths, chosen per job by the operands' largest kept exponents
 // (TermPairStepRule::beginJob): 16-bit pairs (both below 2^15), 32-bit sums of wide data
-// (16-bit data, 8-bit weights), 64-bit sums (16-bit both). Each against the reference and
-// the detailed path; 70 rows (two 32-row blocks and a remainder), groups of 5 (an odd pair).
+// (16-bit data, 8-bit weights), 64-bit sums (16-bit both); and the weights' storage
+// (RevealedOperand::narrowValues: 16 bits for codings of up to 14) against the kernel's width:
+// 8-bit weights stored at 16 bits into the 32-bit kernel, 16-bit weights stored at 32 bits
+// whose values fit the pair kernel. Each against the reference and the detailed path; 70 rows
+// (two 32-row blocks and a remainder), groups of 5 (an odd pair).
 TEST(SystolicArrayCore, TrFoldKernelPathsEqualReferenceAndDetailed) {
     struct Path {
         int xBits, wBits;
+        int64_t wMax;
     };
-    for (const Path p : {Path{8, 8}, Path{16, 8}, Path{16, 16}}) {
-        const int64_t xMax = (int64_t{1} << p.xBits) - 1, wMax = (int64_t{1} << (p.wBits - 1)) - 1;
+    for (const Path p : {Path{8, 8, 127}, Path{16, 8, 127}, Path{16, 16, 32767}, Path{8, 16, 4095}}) {
+        const int64_t xMax = (int64_t{1} << p.xBits) - 1, wMax = p.wMax;
         const int M = 70, K = 23, N = 6, g = 5;
         const IntTensor x = randomMatrix(M, K, 0, xMax, 31u + p.xBits, 0.2);
         const IntTensor w = randomMatrix(N, K, -wMax, wMax, 32u + p.wBits);
         const OperandCoding xc{p.xBits, Encoding::Hese, 1, std::nullopt}, wc{p.wBits, Encoding::Hese, g, 3 * g};
         const RevealedOperand rx(x, xc), rw(w, wc);
+        EXPECT_EQ(rw.narrowValues(), p.wBits <= 14);
+        EXPECT_EQ(rx.narrowValues(), p.xBits <= 14);
         ArraySpec spec;
         spec.rows = 3, spec.cols = 4, spec.pe = &peKind("tr"), spec.schedule = TrSchedule::Lockstep;
         spec.reductionPerPe = g;
         spec.coefficientCounters = 34;  // exponent sums up to 16 + 16 (+ a carry)
         const ArrayRun fast = runArray(spec, rx, rw, false);
         const ArrayRun detailed = runArray(spec, rx, rw, true);
-        const std::string name = "x " + std::to_string(p.xBits) + " bits, w " + std::to_string(p.wBits) + " bits";
+        const std::string name = "x " + std::to_string(p.xBits) + " bits, w " + std::to_string(p.wBits) +
+                                 " bits up to " + std::to_string(p.wMax);
         EXPECT_EQ(fast.out, gemmWithTr(x, w, xc, wc)) << name;
         EXPECT_EQ(detailed.out, fast.out) << name;
         EXPECT_EQ(detailed.counters.computeCycles, fast.counters.computeCycles) << name;

@@ -46,7 +46,7 @@ Column expected(const Case& c, int64_t start) {
     return out;
 }
 
-using Kernel16 = int64_t (*)(const int32_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int64_t,
+using Kernel16 = int64_t (*)(const int16_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int64_t,
                              int32_t, int64_t*, int32_t*);
 
 Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
@@ -70,7 +70,8 @@ Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
     // One guard element past M in products and cycles: a kernel writing a padding row is caught.
     std::vector<int64_t> products(static_cast<std::size_t>(c.M) + 1, start);
     Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M) + 1, -7), 0};
-    out.pairs = kernel(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, stride, c.perCycle, products.data(),
+    const std::vector<int16_t> w(c.w.begin(), c.w.end());
+    out.pairs = kernel(w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, stride, c.perCycle, products.data(),
                        out.cycles.data());
     EXPECT_EQ(products.back(), start) << "a padding row was written out";
     EXPECT_EQ(out.cycles.back(), -7) << "a padding row was written out";

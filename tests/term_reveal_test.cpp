@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "modules/functional/Encoding.hpp"
+#include "modules/functional/RevealedOperand.hpp"
 #include "tests/support/TermLiterals.hpp"
 #include "modules/functional/TermReveal.hpp"
 
@@ -384,6 +385,44 @@ TEST(OperandCoding, Defaults) {
     EXPECT_EQ(c.encoding, Encoding::Hese);
     EXPECT_EQ(c.groupSize, 1);
     EXPECT_FALSE(c.budget.has_value());
+}
+
+// RevealedOperand stores values after TR at 16 bits for codings of up to 14 bits and at 32 above: the
+// largest magnitudes of 13- to 16-bit codings with one term kept (each rounds up to 2^bits, a carry past
+// 2^15 at 15 bits) read back through value(), valuesTensor() and visitRow() equal to the oracle's;
+// plain values at 16 bits narrow, at 32 wide.
+TEST(RevealedOperand, ValuesAtTheirStoredWidthEqualTheOracle) {
+    for (const int bits : {13, 14, 15, 16}) {
+        const int64_t most = (int64_t{1} << bits) - 1;
+        const std::vector<int64_t> values{most, -most, most - 1, -(most - 2), 0, 1, -1, most / 3};
+        IntTensor a({2, 4});
+        a.data.assign(values.begin(), values.end());
+        const OperandCoding coding{bits, Encoding::Hese, 1, 1};
+        const RevealedOperand r(a, coding);
+        EXPECT_EQ(r.narrowValues(), bits <= 14) << bits;
+        const IntTensor all = r.valuesTensor();
+        for (int64_t row = 0; row < 2; ++row) {
+            std::vector<int64_t> viaRow;
+            r.visitRow(row, [&](const auto* v) { viaRow.assign(v, v + 4); });
+            for (int64_t k = 0; k < 4; ++k) {
+                const int64_t v = values[static_cast<std::size_t>(row * 4 + k)];
+                const std::vector<Terms> kept = oracleTopK({encode(Encoding::Hese, v, bits)}, 1);
+                const int64_t want = sumOf(kept[0]);
+                EXPECT_EQ(r.value(row, k), want) << bits << " bits, value " << v;
+                EXPECT_EQ(all.at2(row, k), want);
+                EXPECT_EQ(viaRow[static_cast<std::size_t>(k)], want);
+            }
+        }
+        EXPECT_EQ(r.value(0, 0), int64_t{1} << bits) << "the largest magnitude rounds up to 2^bits";
+    }
+    IntTensor small({1, 3}), large({1, 3});
+    small.data.assign({32767, -32767, 5});
+    large.data.assign({32768, -70000, 5});
+    const RevealedOperand narrow = RevealedOperand::plain(small), wide = RevealedOperand::plain(large);
+    EXPECT_TRUE(narrow.narrowValues());
+    EXPECT_FALSE(wide.narrowValues());
+    EXPECT_EQ(narrow.valuesTensor(), small);
+    EXPECT_EQ(wide.valuesTensor(), large);
 }
 
 }  // namespace

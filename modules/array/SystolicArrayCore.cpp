@@ -129,12 +129,21 @@ const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len, DataSlice
         const std::size_t size = static_cast<std::size_t>((len + 1) / 2 * 2 * stride);
         slice.pairValues.assign(size, 0);  // an odd len's last pair ends in a zero, padding rows are zeros
         slice.pairCounts.assign(size, 0);
-        for (int64_t m = 0; m < M_; ++m)
-            for (int64_t j = 0; j < len; ++j) {
-                const std::size_t i = pairs16Index(m, j, stride);
-                slice.pairValues[i] = static_cast<int16_t>(x_->value(m, k0 + j));
-                slice.pairCounts[i] = static_cast<int16_t>(x_->termCount(m, k0 + j));
+        // Row by row through the operand's row pointers (rows are depth() apart), at its stored width.
+        const int64_t depth = x_->depth();
+        const uint8_t* counts = x_->countsRow(0) + k0;
+        x_->visitRow(0, [&](const auto* values) {
+            values += k0;
+            for (int64_t m = 0; m < M_; ++m) {
+                int16_t* pairValues = &slice.pairValues[pairs16Index(m, 0, stride)];
+                int16_t* pairCounts = &slice.pairCounts[pairs16Index(m, 0, stride)];
+                for (int64_t j = 0; j < len; ++j) {
+                    const std::size_t at = pairs16Index(0, j, stride);
+                    pairValues[at] = static_cast<int16_t>(values[m * depth + j]);
+                    pairCounts[at] = static_cast<int16_t>(counts[m * depth + j]);
+                }
             }
+        });
         return slice;
     }
     slice.values.resize(static_cast<std::size_t>(len * M_));

@@ -145,7 +145,7 @@ const RevealedOperand& revealedGroup(const RevealedWeights& revealed, int group,
 
 // Rows [r0, r0 + rows) of revealed weights into `out` ([rows, depth]).
 void copyRevealedRows(const RevealedOperand& w, int64_t r0, int64_t rows, int64_t* out) {
-    std::copy_n(w.valuesRow(r0), rows * w.depth(), out);
+    w.visitRow(r0, [&](const auto* values) { std::copy_n(values, rows * w.depth(), out); });
 }
 
 }  // namespace

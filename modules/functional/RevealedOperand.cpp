@@ -17,17 +17,26 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
     rows_ = a.dim(0);
     depth_ = a.dim(1);
     const std::size_t n = a.size();
-    reserveHugePages(values_, n);
-    values_.resize(n);
+    narrow_ = coding.bits <= 14;
+    if (narrow_) {
+        reserveHugePages(values16_, n);
+        values16_.resize(n);
+    } else {
+        reserveHugePages(values32_, n);
+        values32_.resize(n);
+    }
     reserveHugePages(counts_, n);
     counts_.resize(n);
     // How many terms TR keeps of each value, and each value after TR (the sum of its kept terms).
     uint32_t keptExponents = 0;
     std::vector<int64_t> row(static_cast<std::size_t>(depth_));  // a row widened: what the reveal reads
+    std::vector<int32_t> revealed(narrow_ ? row.size() : 0);      // a narrow row's values before narrowing
     for (int64_t r = 0; r < rows_; ++r) {
         a.copyTo(idx(r, 0), row.size(), row.data());
+        int32_t* values = narrow_ ? revealed.data() : &values32_[idx(r, 0)];
         encodedTerms_ += revealByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget,
-                                       &counts_[idx(r, 0)], &values_[idx(r, 0)], keptExponents);
+                                       &counts_[idx(r, 0)], values, keptExponents);
+        if (narrow_) std::copy(revealed.begin(), revealed.end(), &values16_[idx(r, 0)]);  // |value| <= 2^14
     }
     for (const uint8_t c : counts_) keptTerms_ += c;
     const bool store = storesTerms_ = storage == TermStorage::Stored;
@@ -63,8 +72,16 @@ RevealedOperand RevealedOperand::plain(const OperandTensor& a) {
     RevealedOperand r;
     r.rows_ = a.dim(0);
     r.depth_ = a.dim(1);
-    r.values_.resize(a.size());
-    a.visit([&](const auto* v) { std::copy_n(v, a.size(), r.values_.begin()); });  // operands fit 32 bits
+    r.narrow_ = a.bytesPerValue() <= 2;
+    a.visit([&](const auto* v) {
+        if (r.narrow_) {
+            r.values16_.resize(a.size());
+            std::copy_n(v, a.size(), r.values16_.begin());
+        } else {
+            r.values32_.resize(a.size());
+            std::copy_n(v, a.size(), r.values32_.begin());  // operands fit 32 bits
+        }
+    });
     r.counts_.assign(a.size(), 0);
     r.offsets_.assign(a.size(), 0);
     return r;
@@ -72,7 +89,10 @@ RevealedOperand RevealedOperand::plain(const OperandTensor& a) {
 
 IntTensor RevealedOperand::valuesTensor() const {
     IntTensor t({rows_, depth_});
-    std::copy(values_.begin(), values_.end(), t.data.begin());
+    if (narrow_)
+        std::copy(values16_.begin(), values16_.end(), t.data.begin());
+    else
+        std::copy(values32_.begin(), values32_.end(), t.data.begin());
     return t;
 }
 

@@ -29,14 +29,22 @@ public:
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }
     // Value of element (r, k) after TR: the sum of its kept terms.
-    int64_t value(int64_t r, int64_t k) const { return values_[idx(r, k)]; }
+    int64_t value(int64_t r, int64_t k) const { return narrow_ ? values16_[idx(r, k)] : values32_[idx(r, k)]; }
     int termCount(int64_t r, int64_t k) const { return counts_[idx(r, k)]; }
     // The terms themselves (terms, offsetsRow, allTerms): TermStorage::Stored only.
     bool storesTerms() const { return storesTerms_; }
     const Term* terms(int64_t r, int64_t k) const { return &terms_[offsets_[idx(r, k)]]; }
     // Row views for hot loops: counts and term offsets of row r, and all terms.
     const uint8_t* countsRow(int64_t r) const { return &counts_[idx(r, 0)]; }
-    const int32_t* valuesRow(int64_t r) const { return &values_[idx(r, 0)]; }
+    // Values after TR are stored at 16 bits when every one fits (narrowValues(): a coding of at most
+    // 14 bits, whose values after TR, carries included, stay below 2^15; plain values of at most 16
+    // bits), else at 32: half the memory of a layer's revealed operands, which is time on a machine
+    // where fresh memory is slow. visitRow(r, f) calls f with row r's values at their width.
+    bool narrowValues() const { return narrow_; }
+    template <class F>
+    decltype(auto) visitRow(int64_t r, F&& f) const {
+        return narrow_ ? f(values16_.data() + idx(r, 0)) : f(values32_.data() + idx(r, 0));
+    }
     const uint32_t* offsetsRow(int64_t r) const { return &offsets_[idx(r, 0)]; }
     const Term* allTerms() const { return terms_.data(); }
     // All truncated values as a [rows, K] tensor (for the functional reference).
@@ -54,8 +62,11 @@ private:
     int64_t rows_ = 0, depth_ = 0, encodedTerms_ = 0, keptTerms_ = 0;
     int largestExponent_ = 0;
     bool storesTerms_ = false;
-    // Every element is written after the resize (plain() assigns its zeros explicitly).
-    UninitializedVector<int32_t> values_;  // operands have at most 16 magnitude bits (plus one for TR carries)
+    bool narrow_ = false;
+    // Every element is written after the resize (plain() assigns its zeros explicitly); one of the two
+    // holds the values (operands have at most 16 magnitude bits, plus one for TR carries).
+    UninitializedVector<int16_t> values16_;
+    UninitializedVector<int32_t> values32_;
     UninitializedVector<uint8_t> counts_;
     UninitializedVector<uint32_t> offsets_;
     std::vector<Term> terms_;

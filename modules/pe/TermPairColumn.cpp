@@ -14,7 +14,7 @@ constexpr int64_t kBlock = 32;
 int32_t stepCycles(int32_t pairs, int32_t perCycle) { return std::max(1, (pairs + perCycle - 1) / perCycle); }
 
 // termPairColumnPairs16, element by element.
-int64_t pairs16Rows(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
+int64_t pairs16Rows(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
                     int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
     if (M == 1) {
         // One data row (a fully connected layer at batch 1): element j is at j, a plain dot product.
@@ -69,7 +69,7 @@ __attribute__((always_inline)) inline void finishRows(const int32_t* sums, const
         for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
 }
 
-__attribute__((target("avx2"))) int64_t pairs16Avx2(const int32_t* w, const uint8_t* wc, const int16_t* x,
+__attribute__((target("avx2"))) int64_t pairs16Avx2(const int16_t* w, const uint8_t* wc, const int16_t* x,
                                                      const int16_t* xc, int64_t len, int64_t M, int64_t stride,
                                                      int32_t perCycle, int64_t* products, int32_t* cycles) {
     if (M == 1) return pairs16Rows(w, wc, x, xc, len, M, stride, perCycle, products, cycles);
@@ -155,13 +155,13 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
     return total;
 }
 
-int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
+int64_t termPairColumnPairs16Portable(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
                                       int64_t len, int64_t M, int64_t stride, int32_t perCycle, int64_t* products,
                                       int32_t* cycles) {
     return pairs16Rows(w, wc, x, xc, len, M, stride, perCycle, products, cycles);
 }
 
-int64_t termPairColumnPairs16(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
+int64_t termPairColumnPairs16(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
                               int64_t M, int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
     return avx2 ? pairs16Avx2(w, wc, x, xc, len, M, stride, perCycle, products, cycles)

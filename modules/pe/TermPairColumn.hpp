@@ -16,13 +16,13 @@ int64_t termPairColumnNarrow(const int32_t* w, const uint8_t* wc, const int32_t*
 
 // The same step with 16-bit data in element pairs (DataSliceLayout::Pairs16): data element (m, j) at
 // x[(j / 2) * 2 * stride + 2 * m + j % 2], its count likewise in xc, a zero after an odd len's last
-// element; `stride` is pairs16Stride(M) (rows M..stride-1 are read, never written out). Needs
-// |w[j]|, |x| < 2^15 and 32-bit sums (the caller checks). One AVX2 multiply-add (vpmaddwd) sums two
+// element; `stride` is pairs16Stride(M) (rows M..stride-1 are read, never written out); the weights
+// at 16 bits too. Needs 32-bit sums (the caller checks). One AVX2 multiply-add (vpmaddwd) sums two
 // elements of eight rows, where the 32-bit kernel multiplies one.
-int64_t termPairColumnPairs16(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
+int64_t termPairColumnPairs16(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
                               int64_t M, int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles);
 // Its baseline version, element by element (the AVX2 version's reference in the tests).
-int64_t termPairColumnPairs16Portable(const int32_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
+int64_t termPairColumnPairs16Portable(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc,
                                       int64_t len, int64_t M, int64_t stride, int32_t perCycle, int64_t* products,
                                       int32_t* cycles);
 // The row stride of a Pairs16 slice of M rows: M rounded up to eight rows (one vector of pairs), so

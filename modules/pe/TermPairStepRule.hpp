@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "modules/array/SystolicArrayCore.hpp"
@@ -57,11 +59,12 @@ public:
         const int64_t M = x.rows;
         const uint8_t* wCounts = w.countsRow(n) + x.k0;
         if (layout_ == DataSliceLayout::Pairs16)
-            return termPairColumnPairs16(w.valuesRow(n) + x.k0, wCounts, x.pairValues.data(), x.pairCounts.data(),
-                                         x.len, M, x.pairStride, pairsPerCycle_, products, cycles);
+            return termPairColumnPairs16(weightsAt<int16_t>(w, n, x.k0, x.len), wCounts, x.pairValues.data(),
+                                         x.pairCounts.data(), x.len, M, x.pairStride, pairsPerCycle_, products,
+                                         cycles);
         if (narrowSums_)
-            return termPairColumnNarrow(w.valuesRow(n) + x.k0, wCounts, x.values.data(), x.counts.data(), x.len, M,
-                                        pairsPerCycle_, products, cycles);
+            return termPairColumnNarrow(weightsAt<int32_t>(w, n, x.k0, x.len), wCounts, x.values.data(),
+                                        x.counts.data(), x.len, M, pairsPerCycle_, products, cycles);
         for (int64_t j = 0; j < x.len; ++j) {
             const int64_t wv = w.value(n, x.k0 + j);
             const int32_t* xv = &x.values[static_cast<std::size_t>(j * M)];
@@ -132,11 +135,27 @@ public:
     static int64_t valueWork(int64_t) { return 0; }  // no value tiles
 
 private:
+    // Weights [k0, k0 + len) of row n at the kernel's width T: the operand's own values when stored at
+    // T, else a copy (a Pairs16 job's weights all lie below 2^15, beginJob checks, whatever their storage).
+    template <class T>
+    const T* weightsAt(const RevealedOperand& w, int64_t n, int64_t k0, int64_t len) {
+        return w.visitRow(n, [&](const auto* row) -> const T* {
+            if constexpr (std::is_same_v<std::remove_const_t<std::remove_pointer_t<decltype(row)>>, T>) {
+                return row + k0;
+            } else {
+                std::vector<T>& copy = std::get<std::vector<T>>(weightCopies_);
+                copy.assign(row + k0, row + k0 + len);
+                return copy.data();
+            }
+        });
+    }
+
     TrPe pe_;
     CoefficientAccumulator sliceCounters_;  // the structural PE's own counters (sliceStep)
     int pairsPerCycle_;
     bool narrowSums_ = false;  // this job's step products sum exactly in 32 bits
     DataSliceLayout layout_ = DataSliceLayout::Wide;
+    std::tuple<std::vector<int16_t>, std::vector<int32_t>> weightCopies_;  // weightsAt's copies
 };
 
 }  // namespace trsim
