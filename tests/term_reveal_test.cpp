@@ -425,5 +425,60 @@ TEST(RevealedOperand, ValuesAtTheirStoredWidthEqualTheOracle) {
     EXPECT_EQ(wide.valuesTensor(), large);
 }
 
+// A large operand is revealed a block of rows per thread: the same values, counts, terms and totals on
+// 1, 2 and 3 threads (3 blocks of 2^22 values and a remainder), and, for values wider than the coding in
+// two blocks, the error a single thread meets first (the earlier row's).
+TEST(RevealedOperand, ThreadsGiveTheOneThreadResult) {
+    std::mt19937 rng(3);
+    const int64_t rows = 3 * 4096 + 7, depth = 1030;  // 12.7 M values
+    OperandTensor a = OperandTensor::unset({rows, depth}, 1);
+    a.visit([&](auto* v) {
+        std::uniform_int_distribution<int> d(-127, 127);
+        for (std::size_t i = 0; i < a.size(); ++i) v[i] = static_cast<int8_t>(i % 3 == 0 ? 0 : d(rng));
+    });
+    const OperandCoding coding{8, Encoding::Hese, 8, 7};
+    for (const TermStorage storage : {TermStorage::CountsOnly, TermStorage::Stored}) {
+        const RevealedOperand one(a, coding, storage, 1);
+        for (const int threads : {2, 3}) {
+            const RevealedOperand many(a, coding, storage, threads);
+            EXPECT_EQ(many.valuesTensor(), one.valuesTensor()) << threads;
+            EXPECT_EQ(many.keptTerms(), one.keptTerms());
+            EXPECT_EQ(many.encodedTerms(), one.encodedTerms());
+            EXPECT_EQ(many.largestExponent(), one.largestExponent());
+            bool sameCounts = true, sameTerms = true;
+            for (int64_t r = 0; r < rows; r += 97)
+                for (int64_t k = 0; k < depth; ++k) {
+                    sameCounts &= many.termCount(r, k) == one.termCount(r, k);
+                    if (storage == TermStorage::Stored)
+                        for (int t = 0; t < one.termCount(r, k); ++t)
+                            sameTerms &= many.terms(r, k)[t].exponent == one.terms(r, k)[t].exponent &&
+                                         many.terms(r, k)[t].sign == one.terms(r, k)[t].sign;
+                }
+            EXPECT_TRUE(sameCounts) << threads;
+            EXPECT_TRUE(sameTerms) << threads;
+        }
+    }
+    // 6-bit coding: 100 in the second block's rows, 120 in the third's; one thread meets 100 first.
+    IntTensor wide({rows, depth});
+    wide.data[static_cast<std::size_t>(2 * rows / 3 + 5) * depth] = 120;
+    wide.data[static_cast<std::size_t>(rows / 3 + 5) * depth + 3] = 100;
+    const OperandCoding narrow{6, Encoding::Hese, 8, 7};
+    std::string first;
+    try {
+        RevealedOperand(wide, narrow, TermStorage::CountsOnly, 1);
+    } catch (const std::out_of_range& e) {
+        first = e.what();
+    }
+    ASSERT_FALSE(first.empty());
+    for (const int threads : {2, 3}) {
+        try {
+            RevealedOperand(wide, narrow, TermStorage::CountsOnly, threads);
+            ADD_FAILURE() << "no error on " << threads << " threads";
+        } catch (const std::out_of_range& e) {
+            EXPECT_EQ(std::string(e.what()), first) << threads;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace trsim

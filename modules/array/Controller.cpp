@@ -36,7 +36,7 @@ int64_t encodedTerms(const OperandTensor& t, const TermTable& table) {
 
 Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                        PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-                       LayerDone onLayerDone, Progress onProgress, SharedWeights* shared)
+                       LayerDone onLayerDone, Progress onProgress, SharedWeights* shared, int revealThreads)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
@@ -47,7 +47,8 @@ Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTas
       detail_(detail),
       onLayerDone_(std::move(onLayerDone)),
       onProgress_(std::move(onProgress)),
-      shared_(shared) {
+      shared_(shared),
+      revealThreads_(revealThreads) {
     SC_THREAD(run);
 }
 
@@ -152,7 +153,7 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     }
     const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
     auto revealWeights = [&](const OperandTensor& wg) {
-        return std::make_shared<const RevealedOperand>(wc ? RevealedOperand(wg, *wc, terms)
+        return std::make_shared<const RevealedOperand>(wc ? RevealedOperand(wg, *wc, terms, revealThreads_)
                                                           : RevealedOperand::plain(wg));
     };
     auto share = [&](const RevealedWeights& groups) {
@@ -165,7 +166,8 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     auto addGemm = [&](const OperandTensor& xg, std::shared_ptr<const RevealedOperand> wg) {
         // Run-time revealed data keeps its values too when the structural array streams
         // them through its rows' encoders and comparators.
-        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms) : RevealedOperand::plain(xg), std::move(wg),
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms, revealThreads_) : RevealedOperand::plain(xg),
+                                  std::move(wg),
                                   xc && detail_ == OperandDetail::TermsAndData ? xg : OperandTensor()});
     };
     if (!task.isConv) {

@@ -115,10 +115,11 @@ public:
     // thread. `packDepthwiseFor`: the array depthwise layers are packed for
     // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM. `shared`
     // (optional, outliving the controller's preparations): where each layer's
-    // revealed weights are offered to the layer's other readers.
+    // revealed weights are offered to the layer's other readers. `revealThreads`:
+    // threads a large operand's reveal may use (RevealedOperand).
     Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
                PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-               LayerDone onLayerDone, Progress onProgress, SharedWeights* shared = nullptr);
+               LayerDone onLayerDone, Progress onProgress, SharedWeights* shared = nullptr, int revealThreads = 1);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -139,6 +140,7 @@ private:
     LayerDone onLayerDone_;
     Progress onProgress_;
     SharedWeights* shared_;
+    int revealThreads_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent
     std::exception_ptr error_;
     // The layer on the array and the next one being prepared are members, not locals of run(): when the

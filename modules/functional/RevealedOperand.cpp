@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace trsim {
 
-RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage) {
+RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage,
+                                 int threads) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     if (coding.groupSize < 1) throw std::invalid_argument("RevealedOperand: group size must be >= 1");
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
@@ -27,18 +31,51 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
     }
     reserveHugePages(counts_, n);
     counts_.resize(n);
-    // How many terms TR keeps of each value, and each value after TR (the sum of its kept terms).
-    uint32_t keptExponents = 0;
-    std::vector<int64_t> row(static_cast<std::size_t>(depth_));  // a row widened: what the reveal reads
-    std::vector<int32_t> revealed(narrow_ ? row.size() : 0);      // a narrow row's values before narrowing
-    for (int64_t r = 0; r < rows_; ++r) {
-        a.copyTo(idx(r, 0), row.size(), row.data());
-        int32_t* values = narrow_ ? revealed.data() : &values32_[idx(r, 0)];
-        encodedTerms_ += revealByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget,
-                                       &counts_[idx(r, 0)], values, keptExponents);
-        if (narrow_) std::copy(revealed.begin(), revealed.end(), &values16_[idx(r, 0)]);  // |value| <= 2^14
+    // How many terms TR keeps of each value, and each value after TR (the sum of its kept terms), a block
+    // of rows at a time: blocks of a large operand on threads of their own, each touching its own fresh
+    // memory first (a large fully connected layer's weights took a second on one thread).
+    struct Block {
+        int64_t first = 0, end = 0, encodedTerms = 0, keptTerms = 0;
+        uint32_t keptExponents = 0;
+        std::exception_ptr error;
+    };
+    auto revealBlock = [&](Block& b) {
+        try {
+            std::vector<int64_t> row(static_cast<std::size_t>(depth_));  // a row widened: what the reveal reads
+            std::vector<int32_t> revealed(narrow_ ? row.size() : 0);      // a narrow row before narrowing
+            for (int64_t r = b.first; r < b.end; ++r) {
+                a.copyTo(idx(r, 0), row.size(), row.data());
+                int32_t* values = narrow_ ? revealed.data() : &values32_[idx(r, 0)];
+                uint8_t* counts = &counts_[idx(r, 0)];
+                b.encodedTerms += revealByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget,
+                                                counts, values, b.keptExponents);
+                if (narrow_) std::copy(revealed.begin(), revealed.end(), &values16_[idx(r, 0)]);  // |value| <= 2^14
+                for (std::size_t k = 0; k < row.size(); ++k) b.keptTerms += counts[k];
+            }
+        } catch (...) {
+            b.error = std::current_exception();
+        }
+    };
+    constexpr std::size_t kValuesPerThread = std::size_t{1} << 22;
+    const int64_t blocks = std::max<int64_t>(
+        1, std::min<int64_t>({threads, rows_, static_cast<int64_t>(n / kValuesPerThread)}));
+    std::vector<Block> parts(static_cast<std::size_t>(blocks));
+    for (int64_t i = 0; i < blocks; ++i) parts[i].first = rows_ * i / blocks, parts[i].end = rows_ * (i + 1) / blocks;
+    {
+        std::vector<std::thread> helpers;
+        for (std::size_t i = 1; i < parts.size(); ++i) helpers.emplace_back(revealBlock, std::ref(parts[i]));
+        revealBlock(parts[0]);
+        for (std::thread& t : helpers) t.join();
     }
-    for (const uint8_t c : counts_) keptTerms_ += c;
+    uint32_t keptExponents = 0;
+    for (const Block& b : parts) {
+        // The first block's error is the one a single thread would have met first: rows are in order.
+        if (b.error) std::rethrow_exception(b.error);
+        encodedTerms_ += b.encodedTerms;
+        keptTerms_ += b.keptTerms;
+        keptExponents |= b.keptExponents;
+    }
+    std::vector<int64_t> row(static_cast<std::size_t>(depth_));
     const bool store = storesTerms_ = storage == TermStorage::Stored;
     if (store) {
         if (keptTerms_ > int64_t{UINT32_MAX})

@@ -20,8 +20,10 @@ enum class TermStorage { Stored, CountsOnly };
 
 class RevealedOperand {
 public:
-    // `a` is [rows, K]; TR groups run along K (consecutive elements of a row).
-    RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored);
+    // `a` is [rows, K]; TR groups run along K (consecutive elements of a row). A large operand (millions of
+    // values) is revealed on up to `threads` threads, a block of rows each; the same result on any number.
+    RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored,
+                    int threads = 1);
     // Exact values only, no terms (for PEs that multiply binary values); values
     // must fit in 32 bits (operands have at most 16 magnitude bits).
     static RevealedOperand plain(const OperandTensor& a);

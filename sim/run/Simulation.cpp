@@ -66,15 +66,17 @@ LayerReferences startReferences(std::size_t index, const TraceLayer& l, const Qu
         return coding ? shared.find(index, *coding) : std::nullopt;
     };
     LayerReferences r;
-    r.functional = pool.submit([&l, &q, operands, revealedWeights] {
-        const std::optional<RevealedWeights> revealed = revealedWeights(operands->weightCoding);
-        return functionalReference(l, q, *operands, revealed ? &*revealed : nullptr);
-    });
-    // The trace's values with every term kept are exact: one reference serves for both.
+    // The trace's values with every term kept are exact: one reference serves for both. The exact one goes
+    // first: it needs no shared weights, so a worker runs it while the layer's preparation reveals them
+    // rather than waiting for them (a large fully connected layer's preparation takes a second).
     const auto keepsAll = [](const std::optional<OperandCoding>& o) { return !o || !o->budget; };
     const bool exact = q.weightShift() == 0 && q.dataShift() == 0 && !operands->inputs && !operands->weights &&
                        keepsAll(operands->dataCoding) && keepsAll(operands->weightCoding);
     if (!exact) r.exact = pool.submit([&l] { return exactReference(l); });
+    r.functional = pool.submit([&l, &q, operands, revealedWeights] {
+        const std::optional<RevealedWeights> revealed = revealedWeights(operands->weightCoding);
+        return functionalReference(l, q, *operands, revealed ? &*revealed : nullptr);
+    });
     // The histograms take the config's weight coding and the weights before the kind's preparation.
     const bool sameWeights = !operands->weights && operands->weightCoding == std::optional<OperandCoding>(c.weights);
     if (c.outputs.termHistograms)
@@ -342,7 +344,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     design.controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
                                                    detail, onLayerDone, onProgress,
                                                    // Without workers a layer's references run after it left the array.
-                                                   pool.workers() > 0 ? &design.sharedWeights : nullptr);
+                                                   pool.workers() > 0 ? &design.sharedWeights : nullptr,
+                                                   config.simulation.threads);
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {
