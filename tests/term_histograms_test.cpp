@@ -87,16 +87,23 @@ struct ConvCase {
 
 class ConvTermHistograms : public ::testing::TestWithParam<ConvCase> {};
 
-TEST_P(ConvTermHistograms, EqualCountsOverTheIm2colMatrix) {
-    const ConvCase p = GetParam();
+// The case's convolution: inputs [2, 4, 9, 7] (30 % zeros) and weights [8, 4 / groups, 3, 3] (10 %) drawn
+// with the given seeds.
+TraceLayer convLayer(const ConvCase& p, unsigned inputSeed, unsigned weightSeed) {
     TraceLayer l;
     l.name = "conv";
     l.type = LayerType::Conv;
     l.conv.strideH = l.conv.strideW = p.stride;
     l.conv.padH = l.conv.padW = p.pad;
     l.conv.groups = p.groups;
-    l.inputs = randomTensor({2, 4, 9, 7}, 0, 255, 3, 0.3);
-    l.weights = randomTensor({8, 4 / p.groups, 3, 3}, -127, 127, 4, 0.1);
+    l.inputs = randomTensor({2, 4, 9, 7}, 0, 255, inputSeed, 0.3);
+    l.weights = randomTensor({8, 4 / p.groups, 3, 3}, -127, 127, weightSeed, 0.1);
+    return l;
+}
+
+TEST_P(ConvTermHistograms, EqualCountsOverTheIm2colMatrix) {
+    const ConvCase p = GetParam();
+    const TraceLayer l = convLayer(p, 3, 4);
     SimConfig c;
     c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
     c.data = OperandCoding{8, Encoding::Hese, p.dataGroup, p.dataBudget};
@@ -117,14 +124,7 @@ TEST_P(ConvTermHistograms, EqualCountsOverTheIm2colMatrix) {
 // another budget give that budget's histograms, so their counts are what is read.
 TEST_P(ConvTermHistograms, RevealedWeightsGivenAreTheWeightsCounted) {
     const ConvCase p = GetParam();
-    TraceLayer l;
-    l.name = "conv";
-    l.type = LayerType::Conv;
-    l.conv.strideH = l.conv.strideW = p.stride;
-    l.conv.padH = l.conv.padW = p.pad;
-    l.conv.groups = p.groups;
-    l.inputs = randomTensor({2, 4, 9, 7}, 0, 255, 7, 0.3);
-    l.weights = randomTensor({8, 4 / p.groups, 3, 3}, -127, 127, 8, 0.1);
+    const TraceLayer l = convLayer(p, 7, 8);
     SimConfig c, fewer;
     c.weights = OperandCoding{8, Encoding::Hese, 8, 12};
     c.data = fewer.data = OperandCoding{8, Encoding::Hese, p.dataGroup, p.dataBudget};

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <future>
-#include <random>
 #include <systemc>
 
 #include "modules/array/Controller.hpp"
@@ -16,17 +15,12 @@
 #include "modules/pe/PeKind.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/ConfigLoader.hpp"
+#include "tests/support/RandomTensor.hpp"
 
 namespace trsim {
 namespace {
 
-IntTensor randomTensor(std::vector<int64_t> shape, int64_t lo, int64_t hi, uint32_t seed) {
-    std::mt19937 gen(seed);
-    std::uniform_int_distribution<int64_t> dist(lo, hi);
-    IntTensor t(std::move(shape));
-    for (auto& v : t.data) v = dist(gen);
-    return t;
-}
+using testing_support::uniformTensor;
 
 struct Layer {
     std::string name;
@@ -47,16 +41,16 @@ TEST(SharedWeightsSc, TheControllerOffersEachLayersRevealedWeightsWhileItIsOnThe
                    {"array.rows=4", "array.cols=3", "operands.weights.group_size=4", "operands.weights.budget=5",
                     "operands.data.budget=2", "mapping.depthwise=packed", "simulation.progress=false"});
     std::vector<Layer> layers;
-    layers.push_back({"fc", false, {}, randomTensor({3, 21}, 0, 255, 1), randomTensor({5, 21}, -127, 127, 2)});
+    layers.push_back({"fc", false, {}, uniformTensor({3, 21}, 0, 255, 1), uniformTensor({5, 21}, -127, 127, 2)});
     ConvParams grouped;
     grouped.padH = grouped.padW = 1;
     grouped.groups = 2;
-    layers.push_back({"grouped", true, grouped, randomTensor({1, 6, 5, 5}, 0, 255, 3),
-                      randomTensor({4, 3, 3, 3}, -127, 127, 4)});
+    layers.push_back({"grouped", true, grouped, uniformTensor({1, 6, 5, 5}, 0, 255, 3),
+                      uniformTensor({4, 3, 3, 3}, -127, 127, 4)});
     ConvParams dw;
     dw.groups = 4;
-    layers.push_back({"depthwise", true, dw, randomTensor({1, 4, 5, 5}, 0, 255, 5),
-                      randomTensor({4, 1, 3, 3}, -127, 127, 6)});
+    layers.push_back({"depthwise", true, dw, uniformTensor({1, 4, 5, 5}, 0, 255, 5),
+                      uniformTensor({4, 1, 3, 3}, -127, 127, 6)});
     std::vector<LayerTask> tasks;
     for (const Layer& l : layers) {
         LayerTask t;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <gtest/gtest.h>
 
-#include <random>
 #include <sstream>
 #include <systemc>
 
@@ -17,6 +16,7 @@
 #include "modules/array/SystolicArrayCore.hpp"
 #include "sim/config/ArrayFromConfig.hpp"
 #include "sim/config/ConfigLoader.hpp"
+#include "tests/support/RandomTensor.hpp"
 #include "sim/run/Simulation.hpp"
 
 namespace trsim {
@@ -25,13 +25,7 @@ namespace {
 std::string gMode = "fast";
 std::string gPe = "tr";
 
-IntTensor randomTensor(std::vector<int64_t> shape, int64_t lo, int64_t hi, uint32_t seed) {
-    std::mt19937 gen(seed);
-    std::uniform_int_distribution<int64_t> dist(lo, hi);
-    IntTensor t(std::move(shape));
-    for (auto& v : t.data) v = dist(gen);
-    return t;
-}
+using testing_support::uniformTensor;
 
 TraceLayer layer(const std::string& name, int index, LayerType type, IntTensor w, IntTensor x, ConvParams p = {}) {
     TraceLayer l;
@@ -50,16 +44,16 @@ Trace smallTrace() {
     t.network = "tiny";
     t.source = "synthetic";
     t.formatVersion = 1;
-    t.layers.push_back(layer("fc1", 0, LayerType::Fc, randomTensor({7, 20}, -127, 127, 1), randomTensor({5, 20}, 0, 255, 2)));
+    t.layers.push_back(layer("fc1", 0, LayerType::Fc, uniformTensor({7, 20}, -127, 127, 1), uniformTensor({5, 20}, 0, 255, 2)));
     ConvParams conv;
     conv.padH = conv.padW = 1;
-    t.layers.push_back(layer("conv1", 1, LayerType::Conv, randomTensor({3, 4, 3, 3}, -127, 127, 3),
-                             randomTensor({1, 4, 6, 6}, 0, 255, 4), conv));
+    t.layers.push_back(layer("conv1", 1, LayerType::Conv, uniformTensor({3, 4, 3, 3}, -127, 127, 3),
+                             uniformTensor({1, 4, 6, 6}, 0, 255, 4), conv));
     ConvParams dw;
     dw.groups = 4;
     dw.strideH = dw.strideW = 2;
-    t.layers.push_back(layer("dw1", 2, LayerType::Conv, randomTensor({4, 1, 3, 3}, -127, 127, 5),
-                             randomTensor({1, 4, 7, 7}, 0, 255, 6), dw));
+    t.layers.push_back(layer("dw1", 2, LayerType::Conv, uniformTensor({4, 1, 3, 3}, -127, 127, 5),
+                             uniformTensor({1, 4, 7, 7}, 0, 255, 6), dw));
     return t;
 }
 
