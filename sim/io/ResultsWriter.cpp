@@ -262,13 +262,22 @@ public:
         for (const auto& [name, stat] : layer.stats) writeStat(group.get(), groupPath, name, stat);
         for (const LayerOutput& out : layer.output) writeOutput(group.get(), groupPath, out);
         for (const LayerMap& map : layer.maps) writeMap(group.get(), groupPath, map);
+        // The scopes below the layer (its energy actions) with it, not after the run: in each group the
+        // objects come in the same order as when every such scope was written at the end.
+        for (const LayerRecord::Nested& n : layer.nested) {
+            const std::string scope = std::string(kLayerPrefix) + layer.name + "/" + n.path;
+            Hdf5Group nested = openOrCreateGroupPath(scope);
+            for (const auto& [name, stat] : n.stats) writeStat(nested.get(), "/" + scope, name, stat);
+            writtenScopes_.insert(scope);
+        }
     }
 
-    // Layer scopes are already written; everything else becomes a group at its own path.
+    // Layer scopes (and the scopes below them that came with their layer) are already written;
+    // everything else becomes a group at its own path.
     void writeOtherScopes(const RunRecord& run) {
         const std::unordered_set<std::string> layers(run.layerOrder.begin(), run.layerOrder.end());
         for (const auto& scope : run.stats->scopes()) {
-            if (isLayerScope(scope, layers)) continue;
+            if (isLayerScope(scope, layers) || writtenScopes_.count(scope) != 0) continue;
             Hdf5Group group = openOrCreateGroupPath(scope);
             writeStats(group.get(), "/" + scope, *run.stats, scope);
         }
@@ -438,6 +447,7 @@ private:
     Hdf5PropertyList groupProps_;
     Hdf5PropertyList datasetProps_;
     Hdf5Group layers_;  // declared after file_: closed before it
+    std::unordered_set<std::string> writtenScopes_;  // nested layer scopes written with their layer
 };
 
 // The whole file, once validated: root attributes, layers, other scopes, summary (writeResults and
@@ -474,6 +484,13 @@ LayerRecord layerRecordOf(const std::string& name, const StatsRegistry& stats,
     if (const auto op = layerOperands.find(name); op != layerOperands.end()) r.operands = op->second;
     const std::string scope = kLayerPrefix + name;
     for (const auto& stat : stats.names(scope)) r.stats.emplace_back(stat, stats.stat(scope, stat));
+    const std::string below = scope + "/";
+    for (const auto& nested : stats.scopes()) {
+        if (!startsWith(nested, below)) continue;
+        LayerRecord::Nested n{nested.substr(below.size()), {}};
+        for (const auto& stat : stats.names(nested)) n.stats.emplace_back(stat, stats.stat(nested, stat));
+        r.nested.push_back(std::move(n));
+    }
     for (const auto& out : outputs)
         if (out.layer == name) r.output.push_back(out);
     for (const auto& map : maps)

@@ -100,13 +100,19 @@ void writeResults(const std::string& path, const RunRecord& run);
 
 // One layer's group (/layers/<name>), copied out of a run's records once they are final.
 struct LayerRecord {
+    // Stats of one scope below the layer's ("layers/<name>/<path>", e.g. actions/term_pair), in insertion order.
+    struct Nested {
+        std::string path;
+        std::vector<std::pair<std::string, Stat>> stats;
+    };
     std::string name;
     std::string operands;                             // its operands attribute; none when empty
     std::vector<std::pair<std::string, Stat>> stats;  // scope "layers/<name>", in insertion order
     std::vector<LayerOutput> output;                  // at most one
     std::vector<LayerMap> maps;
+    std::vector<Nested> nested;                       // the scopes below it, in the registry's scope order
 };
-// The layer record of `name` (its stats, operands, output and maps) in a run's records.
+// The layer record of `name` (its stats, nested scopes, operands, output and maps) in a run's records.
 LayerRecord layerRecordOf(const std::string& name, const StatsRegistry& stats,
                           const std::map<std::string, std::string>& layerOperands,
                           const std::vector<LayerOutput>& outputs, const std::vector<LayerMap>& maps);
