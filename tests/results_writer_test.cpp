@@ -592,6 +592,23 @@ TEST_F(ResultsWriterTest, StreamWritesTheFileWriteResultsWrites) {
     EXPECT_EQ(filesInDir(), (std::vector<std::string>{"streamed.h5", "whole.h5"}));
 }
 
+// A scope below a layer goes with the layer; one recorded after its layer was streamed still reaches the
+// file, at the place writeResults gives it.
+TEST_F(ResultsWriterTest, StreamWritesNestedScopesRecordedAfterTheirLayer) {
+    RunRecord run = twoLayerRun();
+    stats_.set("layers/stem/actions/mac", "count", 7, "op", "nested below a layer");
+    {
+        ResultsStream stream(path("streamed.h5"), run);
+        for (const std::string& layer : run.layerOrder) stream.addLayer(layerRecordOf(run, layer));
+        stats_.set("layers/stem/actions/late", "count", 3, "op", "recorded after the layer was streamed");
+        stream.finish(run);
+    }
+    writeResults(path("whole.h5"), run);
+    const std::string whole = describeFile(path("whole.h5"));
+    EXPECT_NE(whole.find("/layers/stem/actions/late/count"), std::string::npos) << whole;
+    EXPECT_EQ(describeFile(path("streamed.h5")), whole);
+}
+
 TEST_F(ResultsWriterTest, StreamWithoutFinishLeavesEverythingAsItWas) {
     writeResults(path("r.h5"), twoLayerRun());
     const std::string before = contents(path("r.h5"));
