@@ -75,7 +75,6 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
         keptTerms_ += b.keptTerms;
         keptExponents |= b.keptExponents;
     }
-    std::vector<int64_t> row(static_cast<std::size_t>(depth_));
     const bool store = storesTerms_ = storage == TermStorage::Stored;
     if (store) {
         if (keptTerms_ > int64_t{UINT32_MAX})
@@ -88,6 +87,7 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
             next += counts_[i];
         }
         // A value's kept terms are its largest: a prefix of its terms, with its sign.
+        std::vector<int64_t> row(static_cast<std::size_t>(depth_));
         for (int64_t r = 0; r < rows_; ++r) {
             a.copyTo(idx(r, 0), row.size(), row.data());
             for (int64_t k = 0; k < depth_; ++k) {
@@ -126,10 +126,7 @@ RevealedOperand RevealedOperand::plain(const OperandTensor& a) {
 
 IntTensor RevealedOperand::valuesTensor() const {
     IntTensor t({rows_, depth_});
-    if (narrow_)
-        std::copy(values16_.begin(), values16_.end(), t.data.begin());
-    else
-        std::copy(values32_.begin(), values32_.end(), t.data.begin());
+    visitRow(0, [&](const auto* values) { std::copy_n(values, t.size(), t.data.begin()); });
     return t;
 }
 

@@ -134,36 +134,29 @@ struct KeptCounts {
     const uint8_t* row(int64_t r) const { return kept + r * depth; }
 };
 
-// Rows [first, first + rows) of `a` (all of them by default).
+// Rows [first, first + rows) of `a` (all of them by default). With `revealed` (`a` revealed already,
+// the same [rows, K]: the controller's weights) its counts are read, not computed again.
 KeptCounts keptCounts(const OperandTensor& a, const OperandCoding& coding, OperandCounts* counts, int64_t first = 0,
-                      int64_t rows = -1) {
+                      int64_t rows = -1, const RevealedOperand* revealed = nullptr) {
+    if (revealed && (revealed->rows() != a.dim(0) || revealed->depth() != a.dim(1)))
+        throw std::logic_error("term histograms: revealed weights [" + std::to_string(revealed->rows()) + ", " +
+                               std::to_string(revealed->depth()) + "] are not the weights " + shapeString(a.shape));
     const TermTable& table = TermTable::get(coding.encoding, coding.bits);
     if (rows < 0) rows = a.dim(0);
-    KeptCounts out{rows, a.dim(1), std::vector<uint8_t>(static_cast<std::size_t>(rows * a.dim(1))), nullptr};
-    out.kept = out.owned.data();
-    std::vector<int64_t> row(static_cast<std::size_t>(out.depth));
-    for (int64_t r = 0; r < out.rows; ++r) {
-        uint8_t* kept = &out.owned[static_cast<std::size_t>(r * out.depth)];
-        a.copyTo(static_cast<std::size_t>((first + r) * out.depth), row.size(), row.data());
-        keptTermCountsByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget, kept);
-        if (counts) counts->add(row.data(), kept, row.size());
+    KeptCounts out{rows, a.dim(1), {}, nullptr};
+    if (revealed) {
+        out.kept = revealed->countsRow(first);
+    } else {
+        out.owned.resize(static_cast<std::size_t>(rows * a.dim(1)));
+        out.kept = out.owned.data();
     }
-    return out;
-}
-
-// keptCounts of rows [first, first + rows) of `a` read from `revealed`, `a` revealed already
-// (the same [rows, K]); each value counted into `counts`.
-KeptCounts keptCounts(const OperandTensor& a, const RevealedOperand& revealed, OperandCounts& counts, int64_t first = 0,
-                      int64_t rows = -1) {
-    if (revealed.rows() != a.dim(0) || revealed.depth() != a.dim(1))
-        throw std::logic_error("term histograms: revealed weights [" + std::to_string(revealed.rows()) + ", " +
-                               std::to_string(revealed.depth()) + "] are not the weights " + shapeString(a.shape));
-    if (rows < 0) rows = a.dim(0);
-    KeptCounts out{rows, a.dim(1), {}, revealed.countsRow(first)};
     std::vector<int64_t> row(static_cast<std::size_t>(out.depth));
     for (int64_t r = 0; r < out.rows; ++r) {
         a.copyTo(static_cast<std::size_t>((first + r) * out.depth), row.size(), row.data());
-        counts.add(row.data(), out.row(r), row.size());
+        if (!revealed)
+            keptTermCountsByGroup(table, row.data(), row.size(), coding.groupSize, coding.budget,
+                                  &out.owned[static_cast<std::size_t>(r * out.depth)]);
+        if (counts) counts->add(row.data(), out.row(r), row.size());
     }
     return out;
 }
@@ -339,8 +332,8 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
         std::vector<uint8_t> xT;
         for (int g = 0; g < l.conv.groups; ++g) {
             const OperandTensor wg = lowerConvWeights(weights, l.conv, g);
-            const KeptCounts rw = revealed ? keptCounts(wg, *(*revealed)[static_cast<std::size_t>(g)], wc)
-                                           : keptCounts(wg, c.weights, &wc);
+            const KeptCounts rw = keptCounts(wg, c.weights, &wc, 0, -1,
+                                             revealed ? (*revealed)[static_cast<std::size_t>(g)].get() : nullptr);
             const int64_t block = std::max<int64_t>(1, kBlockValues / wg.dim(1));
             if (perValue) {
                 for (int64_t m0 = 0; m0 < rows; m0 += block) {
@@ -361,8 +354,8 @@ std::vector<LayerMap> termHistograms(const TraceLayer& l, const OperandTensor& i
         const int64_t n = weights.dim(0), k = weights.dim(1), block = std::max<int64_t>(1, kBlockValues / k);
         for (int64_t n0 = 0; n0 < n; n0 += block) {
             const int64_t count = std::min(block, n - n0);
-            const KeptCounts rw = revealed ? keptCounts(weights, *(*revealed)[0], wc, n0, count)
-                                           : keptCounts(weights, c.weights, &wc, n0, count);
+            const KeptCounts rw =
+                keptCounts(weights, c.weights, &wc, n0, count, revealed ? (*revealed)[0].get() : nullptr);
             countPairs(rx, rw, c.weights.groupSize, pairs);
         }
     }
