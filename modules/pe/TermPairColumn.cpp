@@ -1,4 +1,5 @@
 #include "modules/pe/TermPairColumn.hpp"
+#include "modules/pe/TermPairTiming.hpp"
 
 #include <immintrin.h>
 
@@ -11,12 +12,6 @@ namespace {
 // group's elements stream past, instead of a load and a store per element.
 constexpr int64_t kBlock = 32;
 
-// One pair per cycle (the authors' tMAC) needs no division: a division per PE was a fifth of a fully
-// connected layer's time at batch 1, where each PE's step is a short dot product.
-int32_t stepCycles(int32_t pairs, int32_t perCycle) {
-    return perCycle == 1 ? std::max(1, pairs) : std::max(1, (pairs + perCycle - 1) / perCycle);
-}
-
 // termPairColumnPairs16, element by element.
 int64_t pairs16Rows(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
                     int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
@@ -28,7 +23,7 @@ int64_t pairs16Rows(const int16_t* w, const uint8_t* wc, const int16_t* x, const
             pairs += wc[j] * xc[j];
         }
         products[0] += sum;
-        cycles[0] = stepCycles(pairs, perCycle);
+        cycles[0] = termPairStepCycles(pairs, perCycle);
         return pairs;
     }
     int64_t total = 0;
@@ -41,7 +36,7 @@ int64_t pairs16Rows(const int16_t* w, const uint8_t* wc, const int16_t* x, const
         }
         products[m] += sum;
         total += pairs;
-        cycles[m] = stepCycles(pairs, perCycle);
+        cycles[m] = termPairStepCycles(pairs, perCycle);
     }
     return total;
 }
@@ -66,11 +61,11 @@ __attribute__((always_inline)) inline void finishRows(const int32_t* sums, const
         products[m0 + i] += sums[i];
         total += pairs[i];
     }
-    // One pair per cycle (the authors' tMAC) needs no division, which does not vectorize.
+    // The rule at one pair per cycle, written out so that the loop vectorizes.
     if (perCycle == 1)
-        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = std::max(1, pairs[i]);
+        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = termPairStepCycles(pairs[i], int32_t{1});
     else
-        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = stepCycles(pairs[i], perCycle);
+        for (int64_t i = 0; i < rows; ++i) cycles[m0 + i] = termPairStepCycles(pairs[i], perCycle);
 }
 
 // Sum of the four 32-bit lanes.
@@ -101,7 +96,7 @@ __attribute__((target("avx2"))) int64_t oneRowAvx2(const int16_t* w, const uint8
         pairs += wc[j] * xc[j];
     }
     products[0] += sum;
-    cycles[0] = stepCycles(pairs, perCycle);
+    cycles[0] = termPairStepCycles(pairs, perCycle);
     return pairs;
 }
 
@@ -186,7 +181,7 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
         }
         products[m] += sum;
         total += pairs;
-        cycles[m] = stepCycles(pairs, perCycle);
+        cycles[m] = termPairStepCycles(pairs, perCycle);
     }
     return total;
 }

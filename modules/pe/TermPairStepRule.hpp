@@ -1,7 +1,7 @@
 // The array step rule of term-pair PEs (tr, laconic), around TrPe: a step
 // multiplies a weight group with its data term pair by term pair, pairsPerCycle
 // pairs per cycle, through the coefficient counters; it takes ceil(pairs /
-// pairsPerCycle) cycles (at least one).
+// pairsPerCycle) cycles, at least one (TermPairTiming.hpp).
 #pragma once
 #include <algorithm>
 #include <stdexcept>
@@ -13,6 +13,7 @@
 #include "modules/array/SystolicArrayCore.hpp"
 #include "modules/pe/StepTrace.hpp"
 #include "modules/pe/TermPairColumn.hpp"
+#include "modules/pe/TermPairTiming.hpp"
 #include "modules/pe/TrPe.hpp"
 
 namespace trsim {
@@ -47,7 +48,7 @@ public:
     PeStep fastStep(const RevealedOperand& w, int64_t n, const RevealedOperand& x, int64_t m, int64_t k0, int64_t len,
                     int64_t) const {
         const TrStepOutcome o = TrPe::fastStep(w, n, x, m, k0, len);
-        return PeStep{o.product, o.pairs, std::max<int64_t>(1, (o.pairs + pairsPerCycle_ - 1) / pairsPerCycle_)};
+        return PeStep{o.product, o.pairs, termPairStepCycles<int64_t>(o.pairs, pairsPerCycle_)};
     }
 
     DataSliceLayout sliceLayout() const { return layout_; }
@@ -81,7 +82,7 @@ public:
         int64_t pairs = 0;
         for (int64_t m = 0; m < M; ++m) pairs += cycles[m];
         const int32_t perCycle = pairsPerCycle_;
-        for (int64_t m = 0; m < M; ++m) cycles[m] = std::max(1, (cycles[m] + perCycle - 1) / perCycle);
+        for (int64_t m = 0; m < M; ++m) cycles[m] = termPairStepCycles(cycles[m], perCycle);
         return pairs;
     }
 
@@ -122,7 +123,7 @@ public:
                             TracedOp{static_cast<int>(k), wt.value(), xt.value(), c, counters.count(c), sum});
                     }
                 }
-        return PeStep{counters.flush(), pairs, std::max<int64_t>(1, (pairs + pairsPerCycle_ - 1) / pairsPerCycle_)};
+        return PeStep{counters.flush(), pairs, termPairStepCycles<int64_t>(pairs, pairsPerCycle_)};
     }
     // Counters the cycle-level waveform shows.
     int tracedCounters() const { return sliceCounters_.size(); }

@@ -20,6 +20,7 @@
 #include "modules/pe/TermHardwareArea.hpp"
 #include "sim/config/AreaModel.hpp"
 #include "modules/pe/TermPairStepRule.hpp"
+#include "modules/pe/TermPairTiming.hpp"
 #include "sim/config/Config.hpp"
 #include "sim/io/Trace.hpp"
 
@@ -158,7 +159,7 @@ private:
     }
     // Cycles of a slot of `pairs` term pairs at pe.term_pairs_per_cycle.
     static int64_t slotCycles(const SimConfig& c, int64_t pairs) {
-        return std::max<int64_t>(1, (pairs + c.pe.termPairsPerCycle - 1) / c.pe.termPairsPerCycle);
+        return termPairStepCycles<int64_t>(pairs, c.pe.termPairsPerCycle);
     }
 };
 
