@@ -34,21 +34,15 @@ int64_t encodedTerms(const OperandTensor& t, const TermTable& table) {
 
 }  // namespace
 
-Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-                       PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-                       LayerDone onLayerDone, Progress onProgress, SharedWeights* shared, int revealThreads)
+Controller::Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerSetup setup)
     : sc_core::sc_module(name),
       toArray("to_array"),
       fromArray("from_array"),
       layers_(std::move(layers)),
-      prepare_(std::move(prepare)),
-      runner_(std::move(runner)),
-      packDepthwiseFor_(std::move(packDepthwiseFor)),
-      detail_(detail),
-      onLayerDone_(std::move(onLayerDone)),
-      onProgress_(std::move(onProgress)),
-      shared_(shared),
-      revealThreads_(revealThreads) {
+      setup_(std::move(setup)) {
+    if (!setup_.prepare || !setup_.onLayerDone)
+        throw std::invalid_argument(std::string("Controller '") + name.operator const char*() +
+                                    "': setup.prepare and setup.onLayerDone are required");
     SC_THREAD(run);
 }
 
@@ -63,8 +57,8 @@ void Controller::run() {
             std::future<PreparedLayer> current = std::move(next_);
             if (layer + 1 < layers_.size()) next_ = startPreparing(layer + 1);
             current_ = current.get();  // releases the future's shared state
-            onLayerDone_(layer, runLayer(layer, current_));
-            if (shared_) shared_->withdraw(layer);  // its readers that started hold the weights themselves
+            setup_.onLayerDone(layer, runLayer(layer, current_));
+            if (setup_.shared) setup_.shared->withdraw(layer);  // its readers that started hold the weights themselves
         }
         current_ = PreparedLayer{};
     } catch (const std::out_of_range& e) {
@@ -80,9 +74,9 @@ void Controller::run() {
 }
 
 std::future<PreparedLayer> Controller::startPreparing(std::size_t index) const {
-    if (shared_) shared_->announce(index);  // before the task is queued: SharedWeights' contract
+    if (setup_.shared) setup_.shared->announce(index);  // before the task is queued: SharedWeights' contract
     auto task = [this, index] { return prepareAndShare(index); };
-    if (runner_) return runner_(task);
+    if (setup_.runner) return setup_.runner(task);
     return std::async(std::launch::deferred, task);
 }
 
@@ -116,18 +110,18 @@ PreparedLayer Controller::prepareAndShare(std::size_t index) const {
     try {
         return prepareLayer(index);
     } catch (...) {
-        if (shared_) shared_->withdraw(index);  // readers waiting for the weights reveal their own
+        if (setup_.shared) setup_.shared->withdraw(index);  // readers waiting for the weights reveal their own
         throw;
     }
 }
 
 // Everything a layer needs before the array can run it; touches no SystemC
 // state, so it may run on another thread. The weights are revealed first and
-// offered to the layer's other readers (shared_) before the data are revealed.
+// offered to the layer's other readers (setup_.shared) before the data are revealed.
 PreparedLayer Controller::prepareLayer(std::size_t index) const {
     const LayerTask& task = layers_[index];
     PreparedLayer prepared;
-    const LayerOperands operands = prepare_(index, *task.inputs, *task.weights);
+    const LayerOperands operands = setup_.prepare(index, *task.inputs, *task.weights);
     const OperandTensor& x = operands.inputsOr(*task.inputs);
     const OperandTensor& w = operands.weightsOr(*task.weights);
     const auto& xc = operands.dataCoding;
@@ -151,24 +145,24 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         prepared.weightValues = static_cast<int64_t>(w.size());
         prepared.weightEncodedTerms = encodedTerms(w, TermTable::get(wc->encoding, wc->bits));
     }
-    const TermStorage terms = detail_ == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
+    const TermStorage terms = setup_.detail == OperandDetail::Counts ? TermStorage::CountsOnly : TermStorage::Stored;
     auto revealWeights = [&](const OperandTensor& wg) {
-        return std::make_shared<const RevealedOperand>(wc ? RevealedOperand(wg, *wc, terms, revealThreads_)
+        return std::make_shared<const RevealedOperand>(wc ? RevealedOperand(wg, *wc, terms, setup_.revealThreads)
                                                           : RevealedOperand::plain(wg));
     };
     auto share = [&](const RevealedWeights& groups) {
-        if (!shared_) return;
+        if (!setup_.shared) return;
         if (wc)
-            shared_->publish(index, *wc, groups);
+            setup_.shared->publish(index, *wc, groups);
         else
-            shared_->withdraw(index);  // exact weights: the readers have nothing to reveal
+            setup_.shared->withdraw(index);  // exact weights: the readers have nothing to reveal
     };
     auto addGemm = [&](const OperandTensor& xg, std::shared_ptr<const RevealedOperand> wg) {
         // Run-time revealed data keeps its values too when the structural array streams
         // them through its rows' encoders and comparators.
-        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms, revealThreads_) : RevealedOperand::plain(xg),
+        prepared.gemms.push_back({xc ? RevealedOperand(xg, *xc, terms, setup_.revealThreads) : RevealedOperand::plain(xg),
                                   std::move(wg),
-                                  xc && detail_ == OperandDetail::TermsAndData ? xg : OperandTensor()});
+                                  xc && setup_.detail == OperandDetail::TermsAndData ? xg : OperandTensor()});
     };
     if (!task.isConv) {
         const RevealedWeights revealed{revealWeights(w)};
@@ -176,12 +170,12 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         addGemm(x, revealed[0]);
         return prepared;
     }
-    if (packDepthwiseFor_ && isDepthwise(w, task.conv)) {
-        if (shared_) shared_->withdraw(index);  // packed weights are not the layer's channel groups
+    if (setup_.packDepthwiseFor && isDepthwise(w, task.conv)) {
+        if (setup_.shared) setup_.shared->withdraw(index);  // packed weights are not the layer's channel groups
         // Lowered a packed GEMM's channels at a time: a wide layer's im2col is never whole.
         const int64_t channels = task.conv.groups, filters = w.dim(0) / channels;
         const DepthwisePlan plan =
-            planDepthwise(w.dim(2) * w.dim(3), filters, task.array ? *task.array : *packDepthwiseFor_, xc, wc);
+            planDepthwise(w.dim(2) * w.dim(3), filters, task.array ? *task.array : *setup_.packDepthwiseFor, xc, wc);
         for (int64_t first = 0; first < channels; first += plan.channelsPerGemm) {
             const int64_t count = std::min(plan.channelsPerGemm, channels - first);
             ConvParams part = task.conv;
@@ -221,13 +215,14 @@ LayerOutcome Controller::runLayer(std::size_t index, const PreparedLayer& prepar
     outcome.weightValues = prepared.weightValues;
     outcome.weightEncodedTerms = prepared.weightEncodedTerms;
     if (!task.isConv) {
-        onProgress_(index, 0, 1);
+        if (setup_.onProgress) setup_.onProgress(index, 0, 1);
         runGemm(prepared, prepared.gemms[0], outcome, outcome.output);
         return outcome;
     }
     std::vector<IntTensor> parts(prepared.gemms.size());
     for (std::size_t g = 0; g < prepared.gemms.size(); ++g) {
-        onProgress_(index, static_cast<int64_t>(g), static_cast<int64_t>(prepared.gemms.size()));
+        if (setup_.onProgress)
+            setup_.onProgress(index, static_cast<int64_t>(g), static_cast<int64_t>(prepared.gemms.size()));
         runGemm(prepared, prepared.gemms[g], outcome, parts[g]);
     }
     outcome.output = raiseConvOutput(parts, prepared.shape);

@@ -102,24 +102,34 @@ enum class OperandDetail { Counts, Terms, TermsAndData };
 // Runs a layer's preparation, on another thread or when its result is first asked for.
 using PrepareRunner = std::function<std::future<PreparedLayer>(std::function<PreparedLayer()>)>;
 
+// How a Controller prepares its layers and whom it tells (its constructor's settings, gem5's Params).
+struct ControllerSetup {
+    using LayerDone = std::function<void(std::size_t index, const LayerOutcome&)>;
+    using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
+
+    PrepareLayer prepare;  // required
+    // Empty: each layer is prepared when it is needed, on the SystemC thread.
+    PrepareRunner runner;
+    // The array depthwise layers are packed for (DepthwisePacking.hpp); nullopt maps each channel to
+    // its own GEMM.
+    std::optional<ArraySpec> packDepthwiseFor;
+    OperandDetail detail = OperandDetail::Counts;
+    LayerDone onLayerDone;  // required: called on the SystemC thread as each layer leaves the array
+    Progress onProgress;    // optional: a layer's GEMMs as they are sent
+    // Where each layer's revealed weights are offered to the layer's other readers; optional, and
+    // must outlive the controller's preparations.
+    SharedWeights* shared = nullptr;
+    int revealThreads = 1;  // threads a large operand's reveal may use (RevealedOperand)
+};
+
 class Controller : public sc_core::sc_module {
 public:
     sc_core::sc_fifo_out<GemmJob*> toArray;
     sc_core::sc_fifo_in<GemmJob*> fromArray;
 
-    using LayerDone = std::function<void(std::size_t index, const LayerOutcome&)>;
-    using Progress = std::function<void(std::size_t layer, int64_t gemm, int64_t gemms)>;
-
     SC_HAS_PROCESS(Controller);
-    // An empty `runner` prepares each layer when it is needed, on the SystemC
-    // thread. `packDepthwiseFor`: the array depthwise layers are packed for
-    // (DepthwisePacking.hpp); nullopt maps each channel to its own GEMM. `shared`
-    // (optional, outliving the controller's preparations): where each layer's
-    // revealed weights are offered to the layer's other readers. `revealThreads`:
-    // threads a large operand's reveal may use (RevealedOperand).
-    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, PrepareLayer prepare,
-               PrepareRunner runner, std::optional<ArraySpec> packDepthwiseFor, OperandDetail detail,
-               LayerDone onLayerDone, Progress onProgress, SharedWeights* shared = nullptr, int revealThreads = 1);
+    // Throws std::invalid_argument without setup.prepare or setup.onLayerDone.
+    Controller(const sc_core::sc_module_name& name, std::vector<LayerTask> layers, ControllerSetup setup);
 
     // The exception that ended the run early (rethrown by whoever called sc_start).
     std::exception_ptr error() const { return error_; }
@@ -133,14 +143,7 @@ private:
     void runGemm(const PreparedLayer& layer, const PreparedLayer::Gemm& gemm, LayerOutcome& outcome, IntTensor& result);
 
     std::vector<LayerTask> layers_;
-    PrepareLayer prepare_;
-    PrepareRunner runner_;
-    std::optional<ArraySpec> packDepthwiseFor_;
-    OperandDetail detail_;
-    LayerDone onLayerDone_;
-    Progress onProgress_;
-    SharedWeights* shared_;
-    int revealThreads_;
+    ControllerSetup setup_;
     std::size_t currentLayer_ = 0;  // the layer whose GEMMs are being sent
     std::exception_ptr error_;
     // The layer on the array and the next one being prepared are members, not locals of run(): when the

@@ -341,11 +341,17 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     const OperandDetail detail = config.simulation.mode == SimMode::Fast       ? OperandDetail::Counts
                                  : config.simulation.mode == SimMode::Detailed ? OperandDetail::Terms
                                                                                : OperandDetail::TermsAndData;
-    design.controller = std::make_unique<Controller>("controller", std::move(tasks), prepare, runner, packDepthwiseFor,
-                                                   detail, onLayerDone, onProgress,
-                                                   // Without workers a layer's references run after it left the array.
-                                                   pool.workers() > 0 ? &design.sharedWeights : nullptr,
-                                                   config.simulation.threads);
+    ControllerSetup setup;
+    setup.prepare = prepare;
+    setup.runner = runner;
+    setup.packDepthwiseFor = packDepthwiseFor;
+    setup.detail = detail;
+    setup.onLayerDone = onLayerDone;
+    setup.onProgress = onProgress;
+    // Without workers a layer's references run after it left the array: nobody to share the weights with.
+    setup.shared = pool.workers() > 0 ? &design.sharedWeights : nullptr;
+    setup.revealThreads = config.simulation.threads;
+    design.controller = std::make_unique<Controller>("controller", std::move(tasks), std::move(setup));
     // Long layers report their folds, at most every two seconds.
     auto lastReport = std::chrono::steady_clock::now();
     auto onFold = [&](int64_t done, int64_t total) {

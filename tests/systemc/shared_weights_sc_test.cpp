@@ -94,8 +94,13 @@ TEST(SharedWeightsSc, TheControllerOffersEachLayersRevealedWeightsWhileItIsOnThe
     auto runner = [](std::function<PreparedLayer()> task) { return std::async(std::launch::async, std::move(task)); };
     const sc_core::sc_time cycle(10, sc_core::SC_NS);
     SystolicArray array("array", arraySpecFromConfig(config), memorySpecFromConfig(config), cycle, ArrayTiming::Fast);
-    Controller controller("controller", tasks, prepare, runner, arraySpecFromConfig(config), OperandDetail::Counts,
-                          onLayerDone, [](std::size_t, int64_t, int64_t) {}, &board);
+    ControllerSetup setup;
+    setup.prepare = prepare;
+    setup.runner = runner;
+    setup.packDepthwiseFor = arraySpecFromConfig(config);
+    setup.onLayerDone = onLayerDone;
+    setup.shared = &board;
+    Controller controller("controller", tasks, std::move(setup));
     sc_core::sc_fifo<GemmJob*> toArray("to_array", 1), fromArray("from_array", 1);
     controller.toArray(toArray);
     controller.fromArray(fromArray);
