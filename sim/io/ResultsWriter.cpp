@@ -266,7 +266,7 @@ public:
         // objects come in the same order as when every such scope was written at the end.
         for (const LayerRecord::Nested& n : layer.nested) {
             const std::string scope = std::string(kLayerPrefix) + layer.name + "/" + n.path;
-            Hdf5Group nested = openOrCreateGroupPath(scope);
+            Hdf5Group nested = openOrCreateGroupPath(n.path, group.get(), groupPath);
             for (const auto& [name, stat] : n.stats) writeStat(nested.get(), "/" + scope, name, stat);
             writtenScopes_.insert(scope);
         }
@@ -351,10 +351,14 @@ private:
     }
 
     // Creates missing groups one level at a time (instead of H5Pset_create_intermediate_group)
-    // so intermediate groups track creation order like every other group.
-    Hdf5Group openOrCreateGroupPath(const std::string& scope) {
-        Hdf5Group current(checkId(H5Gopen2(file_.get(), "/", H5P_DEFAULT), "H5Gopen2", "/"));
-        std::string path;
+    // so intermediate groups track creation order like every other group. `scope` is below the
+    // root, or below `from` (an open group at `fromPath`) when given.
+    Hdf5Group openOrCreateGroupPath(const std::string& scope, hid_t from = H5I_INVALID_HID,
+                                    const std::string& fromPath = "") {
+        Hdf5Group current(from == H5I_INVALID_HID
+                              ? checkId(H5Gopen2(file_.get(), "/", H5P_DEFAULT), "H5Gopen2", "/")
+                              : checkId(H5Gopen2(from, ".", H5P_DEFAULT), "H5Gopen2", fromPath));
+        std::string path = fromPath;
         size_t start = 0;
         while (start <= scope.size()) {
             size_t slash = scope.find('/', start);
