@@ -1,7 +1,8 @@
 // The term-pair fold kernels (modules/pe/TermPairColumn.hpp) against a plain sum over
 // elements: the 16-bit pair kernel (AVX2 where the CPU has it), its baseline version and
 // the 32-bit kernel on the same data, over block edges (32 rows), odd group lengths, pairs
-// per cycle and the extreme 16-bit values.
+// per cycle and the extreme 16-bit values; a slice whole, or a block of rows at a time as a
+// weight-stationary fold takes it (PeArrayCore::foldRowBlock).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,7 +50,9 @@ Column expected(const Case& c, int64_t start) {
 using Kernel16 = int64_t (*)(const int16_t*, const uint8_t*, const int16_t*, const int16_t*, int64_t, int64_t, int64_t,
                              int32_t, int64_t*, int32_t*);
 
-Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
+// `block` > 0: the kernel takes rows `block` at a time (a multiple of eight, as the fold's blocks are),
+// each block from its first row on.
+Column runPairs16(const Case& c, int64_t start, Kernel16 kernel, int64_t block = 0) {
     // The pair layout (DataSliceLayout::Pairs16), an odd len's last pair ending in a zero. The padding
     // rows hold garbage here: the kernels must not let it reach a row below M.
     const int64_t stride = pairs16Stride(c.M);
@@ -71,8 +74,13 @@ Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
     std::vector<int64_t> products(static_cast<std::size_t>(c.M) + 1, start);
     Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M) + 1, -7), 0};
     const std::vector<int16_t> w(c.w.begin(), c.w.end());
-    out.pairs = kernel(w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, stride, c.perCycle, products.data(),
-                       out.cycles.data());
+    const int64_t step = block > 0 ? block : c.M;
+    for (int64_t m0 = 0; m0 < c.M; m0 += step) {
+        const std::size_t at = pairs16Index(m0, 0, stride);
+        out.pairs += kernel(w.data(), c.wc.data(), x.data() + at, xc.data() + at, c.len, std::min(step, c.M - m0),
+                            stride, c.perCycle, &products[static_cast<std::size_t>(m0)],
+                            &out.cycles[static_cast<std::size_t>(m0)]);
+    }
     EXPECT_EQ(products.back(), start) << "a padding row was written out";
     EXPECT_EQ(out.cycles.back(), -7) << "a padding row was written out";
     products.pop_back();
@@ -81,7 +89,7 @@ Column runPairs16(const Case& c, int64_t start, Kernel16 kernel) {
     return out;
 }
 
-Column runNarrow(const Case& c, int64_t start) {
+Column runNarrow(const Case& c, int64_t start, int64_t block = 0) {
     std::vector<int32_t> x(static_cast<std::size_t>(c.len * c.M));
     std::vector<uint8_t> xc(x.size());
     for (int64_t m = 0; m < c.M; ++m)
@@ -91,8 +99,11 @@ Column runNarrow(const Case& c, int64_t start) {
         }
     std::vector<int64_t> products(static_cast<std::size_t>(c.M), start);
     Column out{{}, std::vector<int32_t>(static_cast<std::size_t>(c.M), -7), 0};
-    out.pairs = termPairColumnNarrow(c.w.data(), c.wc.data(), x.data(), xc.data(), c.len, c.M, c.perCycle,
-                                     products.data(), out.cycles.data());
+    const int64_t step = block > 0 ? block : c.M;
+    for (int64_t m0 = 0; m0 < c.M; m0 += step)
+        out.pairs += termPairColumnNarrow(c.w.data(), c.wc.data(), x.data() + m0, xc.data() + m0, c.len,
+                                          std::min(step, c.M - m0), c.M, c.perCycle, &products[static_cast<std::size_t>(m0)],
+                                          &out.cycles[static_cast<std::size_t>(m0)]);
     for (const int64_t p : products) out.products.push_back(static_cast<int32_t>(p));
     return out;
 }
@@ -133,9 +144,13 @@ TEST(TermPairColumn, PairKernelsAndWideKernelEqualThePlainSum) {
                     const Column want = expected(c, start);
                     const std::string what = "M " + std::to_string(M) + " len " + std::to_string(len) + " perCycle " +
                                              std::to_string(perCycle) + " limit " + std::to_string(limit);
-                    expectEqual(runPairs16(c, start, termPairColumnPairs16), want, what + " (pairs16)");
-                    expectEqual(runPairs16(c, start, termPairColumnPairs16Portable), want, what + " (portable)");
-                    expectEqual(runNarrow(c, start), want, what + " (32-bit)");
+                    for (const int64_t block : {0, 8, 32}) {
+                        const std::string how = what + " block " + std::to_string(block);
+                        expectEqual(runPairs16(c, start, termPairColumnPairs16, block), want, how + " (pairs16)");
+                        expectEqual(runPairs16(c, start, termPairColumnPairs16Portable, block), want,
+                                    how + " (portable)");
+                        expectEqual(runNarrow(c, start, block), want, how + " (32-bit)");
+                    }
                 }
             }
 }

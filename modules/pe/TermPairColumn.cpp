@@ -15,8 +15,8 @@ constexpr int64_t kBlock = 32;
 // termPairColumnPairs16, element by element.
 int64_t pairs16Rows(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len, int64_t M,
                     int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles) {
-    if (M == 1) {
-        // One data row (a fully connected layer at batch 1): element j is at j, a plain dot product.
+    if (stride == 1) {
+        // A slice of one data row (a fully connected layer at batch 1): element j is at j, a plain dot product.
         int32_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < len; ++j) {
             sum += w[j] * x[j];
@@ -103,7 +103,7 @@ __attribute__((target("avx2"))) int64_t oneRowAvx2(const int16_t* w, const uint8
 __attribute__((target("avx2"))) int64_t pairs16Avx2(const int16_t* w, const uint8_t* wc, const int16_t* x,
                                                      const int16_t* xc, int64_t len, int64_t M, int64_t stride,
                                                      int32_t perCycle, int64_t* products, int32_t* cycles) {
-    if (M == 1) return oneRowAvx2(w, wc, x, xc, len, perCycle, products, cycles);
+    if (stride == 1) return oneRowAvx2(w, wc, x, xc, len, perCycle, products, cycles);
     const int64_t pairCount = (len + 1) / 2;
     int64_t total = 0;
     int64_t m0 = 0;
@@ -156,7 +156,7 @@ __attribute__((target("avx2"))) int64_t pairs16Avx2(const int16_t* w, const uint
 }  // namespace
 
 __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
-    const int32_t* w, const uint8_t* wc, const int32_t* x, const uint8_t* xc, int64_t len, int64_t M,
+    const int32_t* w, const uint8_t* wc, const int32_t* x, const uint8_t* xc, int64_t len, int64_t M, int64_t stride,
     int32_t perCycle, int64_t* products, int32_t* cycles) {
     int64_t total = 0;
     int64_t m0 = 0;
@@ -164,8 +164,8 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
         int32_t sums[kBlock] = {}, pairs[kBlock] = {};
         for (int64_t j = 0; j < len; ++j) {
             const int32_t wv = w[j], wcj = wc[j];
-            const int32_t* xv = x + j * M + m0;
-            const uint8_t* xcv = xc + j * M + m0;
+            const int32_t* xv = x + j * stride + m0;
+            const uint8_t* xcv = xc + j * stride + m0;
             for (int64_t i = 0; i < kBlock; ++i) {
                 sums[i] += wv * xv[i];
                 pairs[i] += wcj * xcv[i];
@@ -176,8 +176,8 @@ __attribute__((target_clones("avx2", "default"))) int64_t termPairColumnNarrow(
     for (int64_t m = m0; m < M; ++m) {
         int32_t sum = 0, pairs = 0;
         for (int64_t j = 0; j < len; ++j) {
-            sum += w[j] * x[j * M + m];
-            pairs += wc[j] * xc[j * M + m];
+            sum += w[j] * x[j * stride + m];
+            pairs += wc[j] * xc[j * stride + m];
         }
         products[m] += sum;
         total += pairs;

@@ -8,17 +8,22 @@
 
 namespace trsim {
 
-// For every data row m < M: products[m] += sum_j w[j] * x[j * M + m] (the sums fit 32 bits: the caller
-// checks), pairs = sum_j wc[j] * xc[j * M + m], cycles[m] = max(1, ceil(pairs / perCycle)); returns
-// the sum of every row's pairs.
+// Each kernel takes rows [0, M) of a data slice whose element j of a row is `stride` apart (x points at
+// the first of those rows: a block of a slice's rows is the slice from that row on), and writes row
+// m's results to products[m] and cycles[m].
+//
+// For every data row m < M: products[m] += sum_j w[j] * x[j * stride + m] (the sums fit 32 bits: the
+// caller checks), pairs = sum_j wc[j] * xc[j * stride + m], cycles[m] = termPairStepCycles(pairs,
+// perCycle) (TermPairTiming.hpp); returns the sum of every row's pairs.
 int64_t termPairColumnNarrow(const int32_t* w, const uint8_t* wc, const int32_t* x, const uint8_t* xc, int64_t len,
-                             int64_t M, int32_t perCycle, int64_t* products, int32_t* cycles);
+                             int64_t M, int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles);
 
 // The same step with 16-bit data in element pairs (DataSliceLayout::Pairs16): data element (m, j) at
 // x[(j / 2) * 2 * stride + 2 * m + j % 2], its count likewise in xc, a zero after an odd len's last
-// element; `stride` is pairs16Stride(M) (rows M..stride-1 are read, never written out); the weights
-// at 16 bits too. Needs 32-bit sums (the caller checks). One AVX2 multiply-add (vpmaddwd) sums two
-// elements of eight rows, where the 32-bit kernel multiplies one.
+// element; `stride` is pairs16Stride of the slice's rows (rows up to the next multiple of eight are
+// read, never written out; a slice of one row has stride 1); the weights at 16 bits too. Needs 32-bit
+// sums (the caller checks). One AVX2 multiply-add (vpmaddwd) sums two elements of eight rows, where
+// the 32-bit kernel multiplies one.
 int64_t termPairColumnPairs16(const int16_t* w, const uint8_t* wc, const int16_t* x, const int16_t* xc, int64_t len,
                               int64_t M, int64_t stride, int32_t perCycle, int64_t* products, int32_t* cycles);
 // Its baseline version, element by element (the AVX2 version's reference in the tests).

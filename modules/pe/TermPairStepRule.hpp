@@ -53,36 +53,38 @@ public:
 
     DataSliceLayout sliceLayout() const { return layout_; }
 
-    // fastStep for every data row of the slice at once: loops over data rows,
-    // vectorized (operands of up to 8 bits sum in 32 bits).
-    int64_t fastColumn(const RevealedOperand& w, int64_t n, const DataSlice& x, int64_t, int64_t* products,
-                       int32_t* cycles) {
-        const int64_t M = x.rows;
+    // fastStep for data rows [m0, m0 + rows) of the slice at once (row m0 + i's product added to
+    // products[i], its cycles written to cycles[i]): loops over data rows, vectorized.
+    int64_t fastColumn(const RevealedOperand& w, int64_t n, const DataSlice& x, int64_t, int64_t m0, int64_t rows,
+                       int64_t* products, int32_t* cycles) {
         const uint8_t* wCounts = w.countsRow(n) + x.k0;
-        if (layout_ == DataSliceLayout::Pairs16)
-            return termPairColumnPairs16(weightsAt<int16_t>(w, n, x.k0, x.len), wCounts, x.pairValues.data(),
-                                         x.pairCounts.data(), x.len, M, x.pairStride, pairsPerCycle_, products,
-                                         cycles);
+        if (layout_ == DataSliceLayout::Pairs16) {
+            const std::size_t at = pairs16Index(m0, 0, x.pairStride);
+            return termPairColumnPairs16(weightsAt<int16_t>(w, n, x.k0, x.len), wCounts, x.pairValues.data() + at,
+                                         x.pairCounts.data() + at, x.len, rows, x.pairStride, pairsPerCycle_,
+                                         products, cycles);
+        }
+        const int64_t stride = x.rows;  // Wide: element j of every row, then j + 1
         if (narrowSums_)
-            return termPairColumnNarrow(weightsAt<int32_t>(w, n, x.k0, x.len), wCounts, x.values.data(),
-                                        x.counts.data(), x.len, M, pairsPerCycle_, products, cycles);
+            return termPairColumnNarrow(weightsAt<int32_t>(w, n, x.k0, x.len), wCounts, x.values.data() + m0,
+                                        x.counts.data() + m0, x.len, rows, stride, pairsPerCycle_, products, cycles);
         for (int64_t j = 0; j < x.len; ++j) {
             const int64_t wv = w.value(n, x.k0 + j);
-            const int32_t* xv = &x.values[static_cast<std::size_t>(j * M)];
+            const int32_t* xv = &x.values[static_cast<std::size_t>(j * stride + m0)];
             if (wv != 0)
-                for (int64_t m = 0; m < M; ++m) products[m] += wv * xv[m];
+                for (int64_t i = 0; i < rows; ++i) products[i] += wv * xv[i];
         }
-        std::fill(cycles, cycles + M, 0);  // term pairs first, cycles below
+        std::fill(cycles, cycles + rows, 0);  // term pairs first, cycles below
         for (int64_t j = 0; j < x.len; ++j) {
             const int32_t wc = wCounts[j];
-            const uint8_t* xc = &x.counts[static_cast<std::size_t>(j * M)];
+            const uint8_t* xc = &x.counts[static_cast<std::size_t>(j * stride + m0)];
             if (wc != 0)
-                for (int64_t m = 0; m < M; ++m) cycles[m] += wc * xc[m];
+                for (int64_t i = 0; i < rows; ++i) cycles[i] += wc * xc[i];
         }
         int64_t pairs = 0;
-        for (int64_t m = 0; m < M; ++m) pairs += cycles[m];
+        for (int64_t i = 0; i < rows; ++i) pairs += cycles[i];
         const int32_t perCycle = pairsPerCycle_;
-        for (int64_t m = 0; m < M; ++m) cycles[m] = termPairStepCycles(cycles[m], perCycle);
+        for (int64_t i = 0; i < rows; ++i) cycles[i] = termPairStepCycles(cycles[i], perCycle);
         return pairs;
     }
 
