@@ -127,23 +127,42 @@ const DataSlice& SystolicArrayCore::dataSlice(int64_t k0, int64_t len, DataSlice
         const int64_t stride = pairs16Stride(M_);
         slice.pairStride = stride;
         const std::size_t size = static_cast<std::size_t>((len + 1) / 2 * 2 * stride);
-        slice.pairValues.assign(size, 0);  // an odd len's last pair ends in a zero, padding rows are zeros
-        slice.pairCounts.assign(size, 0);
-        // Row by row through the operand's row pointers (rows are depth() apart), at its stored width.
-        const int64_t depth = x_->depth();
+        slice.pairValues.resize(size);
+        slice.pairCounts.resize(size);
+        // Row by row through the operand's row pointers (rows are depth() apart), at its stored width:
+        // elements j and j + 1 of a row are one 32-bit pair of the slice, pair after pair 2 * stride apart.
+        const int64_t depth = x_->depth(), pairs = len / 2;
+        const std::size_t pairStep = static_cast<std::size_t>(2 * stride);
         const uint8_t* counts = x_->countsRow(0) + k0;
         x_->visitRow(0, [&](const auto* values) {
             values += k0;
             for (int64_t m = 0; m < M_; ++m) {
+                const auto* v = values + m * depth;
+                const uint8_t* c = counts + m * depth;
                 int16_t* pairValues = &slice.pairValues[pairs16Index(m, 0, stride)];
                 int16_t* pairCounts = &slice.pairCounts[pairs16Index(m, 0, stride)];
-                for (int64_t j = 0; j < len; ++j) {
-                    const std::size_t at = pairs16Index(0, j, stride);
-                    pairValues[at] = static_cast<int16_t>(values[m * depth + j]);
-                    pairCounts[at] = static_cast<int16_t>(counts[m * depth + j]);
+                for (int64_t p = 0; p < pairs; ++p) {
+                    const std::size_t at = static_cast<std::size_t>(p) * pairStep;
+                    pairValues[at] = static_cast<int16_t>(v[2 * p]);
+                    pairValues[at + 1] = static_cast<int16_t>(v[2 * p + 1]);
+                    pairCounts[at] = c[2 * p];
+                    pairCounts[at + 1] = c[2 * p + 1];
+                }
+                if (len % 2 != 0) {  // an odd len's last pair ends in a zero
+                    const std::size_t at = static_cast<std::size_t>(pairs) * pairStep;
+                    pairValues[at] = static_cast<int16_t>(v[len - 1]);
+                    pairValues[at + 1] = 0;
+                    pairCounts[at] = c[len - 1];
+                    pairCounts[at + 1] = 0;
                 }
             }
         });
+        // The padding rows M..stride - 1 (the kernels read them, never write them out) are zeros.
+        for (int64_t p = 0; p < (len + 1) / 2; ++p) {
+            const std::size_t from = static_cast<std::size_t>(p) * pairStep + static_cast<std::size_t>(2 * M_);
+            std::fill_n(&slice.pairValues[from], 2 * (stride - M_), int16_t{0});
+            std::fill_n(&slice.pairCounts[from], 2 * (stride - M_), int16_t{0});
+        }
         return slice;
     }
     slice.values.resize(static_cast<std::size_t>(len * M_));

@@ -26,6 +26,7 @@
 #include "modules/array/ArraySpec.hpp"
 #include "modules/functional/IntTensor.hpp"
 #include "modules/functional/RevealedOperand.hpp"
+#include "modules/functional/UninitializedVector.hpp"
 #include "modules/pe/OperandSlice.hpp"
 #include "modules/pe/StepTrace.hpp"
 
@@ -90,8 +91,9 @@ struct DataSlice {
     int64_t pairStride = 0;  // Pairs16
     std::vector<int32_t> values;      // Wide
     std::vector<uint8_t> counts;      // Wide
-    std::vector<int16_t> pairValues;  // Pairs16
-    std::vector<int16_t> pairCounts;  // Pairs16
+    // Pairs16; every element written by dataSlice (a zero-fill first was a second pass over them).
+    UninitializedVector<int16_t> pairValues;
+    UninitializedVector<int16_t> pairCounts;
 };
 
 class SystolicArrayCore {
