@@ -168,23 +168,25 @@ private:
 
     // A weight-stationary fold PE by PE: PE (r, c) meets data row m at step
     // m + r + c, and partial sums only add up down a column, so each PE's steps
-    // run back to back (column sums kept per fold) and each step's length is
-    // the slowest of the PEs that meet it. Rows go a block at a time (foldRowBlock):
-    // the maxima, sums and busy cycles do not depend on the order PEs and rows are met in.
+    // run back to back (column sums kept per block of rows) and each step's length
+    // is the slowest of the PEs that meet it. Rows go a block at a time
+    // (foldRowBlock): the maxima, sums and busy cycles do not depend on the order
+    // PEs and rows are met in.
     int64_t foldWeightStationary() {
-        const int64_t g = spec_.reductionPerPe, M = M_;
-        const int64_t block = std::min(M, foldRowBlock(fold_.colsUsed));
+        const int64_t g = spec_.reductionPerPe, M = M_, cols = fold_.colsUsed;
+        const int64_t block = std::min(M, foldRowBlock(cols));
         stepSlowest_.assign(static_cast<std::size_t>(fold_.steps), 0);
-        foldSums_.assign(static_cast<std::size_t>(fold_.colsUsed * M), 0);
+        foldSums_.resize(static_cast<std::size_t>(cols * block));  // column c's sums of a block at c * block
         peCycles_.resize(static_cast<std::size_t>(block));
         int64_t work = 0;
         for (int64_t m0 = 0; m0 < M; m0 += block) {
             const int64_t rows = std::min(block, M - m0);
+            std::fill(foldSums_.begin(), foldSums_.end(), 0);
             for (int64_t r = 0; r < fold_.rowsUsed; ++r) {
                 const int64_t k0 = fold_.red0 + r * g, len = std::min<int64_t>(g, K_ - k0);
-                for (int64_t c = 0; c < fold_.colsUsed; ++c) {
+                for (int64_t c = 0; c < cols; ++c) {
                     const int64_t peWork = column(fold_.n0 + c, k0, len, m0, rows,
-                                                  &foldSums_[static_cast<std::size_t>(c * M + m0)], peCycles_.data());
+                                                  &foldSums_[static_cast<std::size_t>(c * block)], peCycles_.data());
                     const int64_t busy =
                         foldSlowest(&stepSlowest_[static_cast<std::size_t>(r + c + m0)], peCycles_.data(), rows);
                     const std::size_t i = static_cast<std::size_t>(r * spec_.cols + c);
@@ -193,10 +195,14 @@ private:
                     work += peWork;
                 }
             }
+            // The block's column sums leave the array into the output, a row at a time (a row's columns
+            // are adjacent there; a column at a time missed the cache at every element).
+            for (int64_t i = 0; i < rows; ++i) {
+                int64_t* out = &out_.at2(m0 + i, fold_.n0);
+                for (int64_t c = 0; c < cols; ++c) out[c] += foldSums_[static_cast<std::size_t>(c * block + i)];
+            }
         }
-        for (int64_t c = 0; c < fold_.colsUsed; ++c)
-            for (int64_t m = 0; m < M; ++m) out_.at2(m, fold_.n0 + c) += foldSums_[static_cast<std::size_t>(c * M + m)];
-        const int64_t peSteps = fold_.rowsUsed * fold_.colsUsed * M;
+        const int64_t peSteps = fold_.rowsUsed * cols * M;
         Rule::count(counters_, peSteps, work);
         counters_.activePeSteps += peSteps;
         active_.clear();

@@ -217,7 +217,7 @@ protected:
     std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
     // Fast weight-stationary folds, run PE by PE (PeArrayCore::foldWeightStationary):
     std::vector<int32_t> stepSlowest_;   // cycles of each step's slowest PE
-    std::vector<int64_t> foldSums_;      // [c * M + m]: the column's sum over the fold's rows
+    std::vector<int64_t> foldSums_;      // [c * block + i]: column c's sum of a block's row i (PeArrayCore)
     std::vector<int32_t> peCycles_;      // one PE's cycles for every data row
     std::vector<DataSlice> dataSlices_;  // by k0 / reductionPerPe, filled by dataSlice
     int64_t detailedCycle_ = 0;
