@@ -1,9 +1,11 @@
 // ExactGemm (the functional reference's GEMM) against a naive int64 triple loop
-// kept here: random shapes on both paths, and the 32-bit chunk bound at its edge.
+// kept here: random shapes on both paths, and the 32-bit chunk bound at its edge,
+// with the operands given at 64 bits or at 16 bits (each, or both).
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "modules/functional/ExactGemm.hpp"
@@ -28,12 +30,26 @@ std::vector<int64_t> randomValues(std::size_t count, int64_t most, std::mt19937&
     return v;
 }
 
+// Which operands ExactGemm is given at 16 bits (the values must fit).
+enum class Given { Wide, Weights16, Data16, Both16 };
+constexpr Given kEveryWay[] = {Given::Wide, Given::Weights16, Given::Data16, Given::Both16};
+
 std::vector<int64_t> multiply(const std::vector<int64_t>& x, const std::vector<int64_t>& w, int64_t m, int64_t k,
-                              int64_t n) {
-    const ExactGemm gemm(w.data(), n, k);
+                              int64_t n, Given given = Given::Wide) {
+    const std::vector<int16_t> x16(x.begin(), x.end()), w16(w.begin(), w.end());
+    const bool narrowW = given == Given::Weights16 || given == Given::Both16;
+    const bool narrowX = given == Given::Data16 || given == Given::Both16;
+    const ExactGemm gemm = narrowW ? ExactGemm(w16.data(), n, k) : ExactGemm(w.data(), n, k);
     std::vector<int64_t> y(static_cast<std::size_t>(m * n), -1);
-    gemm.multiply(x.data(), m, y.data());
+    if (narrowX)
+        gemm.multiply(x16.data(), m, y.data());
+    else
+        gemm.multiply(x.data(), m, y.data());
     return y;
+}
+
+std::string nameOf(Given g) {
+    return g == Given::Wide ? "64-bit" : g == Given::Weights16 ? "16-bit weights" : g == Given::Data16 ? "16-bit data" : "16-bit both";
 }
 
 TEST(ExactGemm, MatchesNaiveLoopOnRandomShapesAndWidths) {
@@ -47,8 +63,25 @@ TEST(ExactGemm, MatchesNaiveLoopOnRandomShapesAndWidths) {
             const int64_t m = dim(rng), n = dim(rng) + 10, k = trial % 3 == 0 ? deep(rng) * 7 : dim(rng);
             const auto x = randomValues(static_cast<std::size_t>(m * k), most, rng);
             const auto w = randomValues(static_cast<std::size_t>(n * k), most, rng);
-            ASSERT_EQ(multiply(x, w, m, k, n), naiveGemm(x, w, m, k, n)) << "max " << most << " trial " << trial;
+            const auto want = naiveGemm(x, w, m, k, n);
+            for (const Given given : kEveryWay) {
+                if (given != Given::Wide && most > 32767) continue;  // not 16-bit values
+                ASSERT_EQ(multiply(x, w, m, k, n, given), want)
+                    << "max " << most << " trial " << trial << ", " << nameOf(given);
+            }
         }
+}
+
+// -32768, the one 16-bit value whose magnitude is not one (two products of it overflow a 32-bit
+// lane): given at 16 bits, the product still takes the 64-bit path and stays exact.
+TEST(ExactGemm, SixteenBitOperandsAtTheirMostNegativeValue) {
+    const int64_t m = 3, n = 4, k = 300;
+    std::vector<int64_t> x(static_cast<std::size_t>(m * k), -32768), w(static_cast<std::size_t>(n * k), -32768);
+    w[5] = 32767;
+    x[7] = 1;
+    const auto want = naiveGemm(x, w, m, k, n);
+    for (const Given given : kEveryWay) EXPECT_EQ(multiply(x, w, m, k, n, given), want) << nameOf(given);
+    for (const Given given : kEveryWay) EXPECT_EQ(multiply(w, x, n, k, m, given), naiveGemm(w, x, n, k, m)) << nameOf(given);
 }
 
 TEST(ExactGemm, LongestChunkSumsAtTheThirtyTwoBitEdge) {
@@ -57,9 +90,11 @@ TEST(ExactGemm, LongestChunkSumsAtTheThirtyTwoBitEdge) {
     for (int64_t sign : {int64_t{1}, int64_t{-1}}) {
         const int64_t m = 5, n = 3, k = 128 * 9 + 5;
         const std::vector<int64_t> x(static_cast<std::size_t>(m * k), 4095 * sign), w(static_cast<std::size_t>(n * k), 4095);
-        const auto y = multiply(x, w, m, k, n);
-        for (int64_t v : y) ASSERT_EQ(v, sign * 4095 * 4095 * k);
-        ASSERT_EQ(y, naiveGemm(x, w, m, k, n));
+        for (const Given given : kEveryWay) {
+            const auto y = multiply(x, w, m, k, n, given);
+            for (int64_t v : y) ASSERT_EQ(v, sign * 4095 * 4095 * k) << nameOf(given);
+            ASSERT_EQ(y, naiveGemm(x, w, m, k, n)) << nameOf(given);
+        }
     }
 }
 

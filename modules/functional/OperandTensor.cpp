@@ -86,6 +86,13 @@ void OperandTensor::copyTo(std::size_t first, std::size_t n, int64_t* out) const
     visit([&](const auto* v) { std::copy_n(v + first, n, out); });
 }
 
+void OperandTensor::copyTo(std::size_t first, std::size_t n, int16_t* out) const {
+    if (bytesPerValue() > 2)
+        throw std::logic_error("OperandTensor::copyTo: " + std::to_string(bytesPerValue()) +
+                               "-byte values do not fit 16 bits");
+    visit([&](const auto* v) { std::copy_n(v + first, n, out); });  // int32 values never reach here
+}
+
 OperandTensor OperandTensor::slice0(int64_t first, int64_t count) const {
     std::vector<int64_t> dims = shape;
     if (dims.empty() || first < 0 || count < 0 || first + count > dims[0])

@@ -52,6 +52,8 @@ public:
     std::pair<int64_t, int64_t> range() const;
     // Values [first, first + n) widened into out[0, n).
     void copyTo(std::size_t first, std::size_t n, int64_t* out) const;
+    // The same at 16 bits, for a tensor of at most 2 bytes a value (std::logic_error otherwise).
+    void copyTo(std::size_t first, std::size_t n, int16_t* out) const;
     // Entries [first, first + count) of dimension 0, at this tensor's width.
     OperandTensor slice0(int64_t first, int64_t count) const;
     // Every value widened (tests, and conv references whose inputs are small).

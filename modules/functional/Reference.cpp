@@ -148,6 +148,17 @@ void copyRevealedRows(const RevealedOperand& w, int64_t r0, int64_t rows, int64_
     w.visitRow(r0, [&](const auto* values) { std::copy_n(values, rows * w.depth(), out); });
 }
 
+// Row r0 of revealed weights where they are, when stored at 16 bits (rows follow it, depth() apart);
+// null when stored at 32.
+const int16_t* revealedRows16(const RevealedOperand& w, int64_t r0) {
+    return w.visitRow(r0, [](const auto* values) -> const int16_t* {
+        if constexpr (std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(values)>>, int16_t>)
+            return values;
+        else
+            return nullptr;
+    });
+}
+
 }  // namespace
 
 IntTensor revealRows(const IntTensor& a, const OperandCoding& coding) {
@@ -168,26 +179,42 @@ IntTensor gemmWithTr(const OperandTensor& x, const OperandTensor& w, const std::
     const RevealedOperand* given = revealed ? &revealedGroup(*revealed, 0, 1, n, k) : nullptr;
     IntTensor y = IntTensor::unset({m, n});  // every element written below
     // One buffer each for every block: a fresh one per block would be fresh pages from the kernel each time.
+    // Operands already at 16 bits (the revealed weights of codings up to 14 bits, trace values up to 16
+    // bits) are multiplied without a 64-bit copy; TR on the fly (revealBlock) works on 64-bit blocks.
     UninitializedVector<int64_t> block, result, wr;
+    UninitializedVector<int16_t> block16, wr16;
+    const bool narrowData = !dataTr && x.bytesPerValue() <= 2;
     // Weight rows in blocks too: a large fc layer's revealed and packed weights are never all held at once.
     const int64_t wBlock = std::max<int64_t>(1, kWeightBlockValues / std::max<int64_t>(1, k));
     for (int64_t n0 = 0; n0 < n; n0 += wBlock) {
         const int64_t cols = std::min(wBlock, n - n0);
-        wr.resize(static_cast<std::size_t>(cols * k));
-        if (given) {
+        const int16_t* w16 = given ? revealedRows16(*given, n0) : nullptr;
+        if (given && !w16) {
+            wr.resize(static_cast<std::size_t>(cols * k));
             copyRevealedRows(*given, n0, cols, wr.data());
-        } else {
+        } else if (!given && !weightTr && w.bytesPerValue() <= 2) {
+            wr16.resize(static_cast<std::size_t>(cols * k));
+            w.copyTo(static_cast<std::size_t>(n0 * k), wr16.size(), wr16.data());
+            w16 = wr16.data();
+        } else if (!given) {
+            wr.resize(static_cast<std::size_t>(cols * k));
             w.copyTo(static_cast<std::size_t>(n0 * k), wr.size(), wr.data());
             revealBlock(wr.data(), cols, k, weightTr);
         }
-        const ExactGemm gemm(wr.data(), cols, k);
+        const ExactGemm gemm = w16 ? ExactGemm(w16, cols, k) : ExactGemm(wr.data(), cols, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            block.resize(static_cast<std::size_t>(rows * k));
-            x.copyTo(static_cast<std::size_t>(m0 * k), block.size(), block.data());
-            revealBlock(block.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * cols));
-            gemm.multiply(block.data(), rows, result.data());
+            if (narrowData) {
+                block16.resize(static_cast<std::size_t>(rows * k));
+                x.copyTo(static_cast<std::size_t>(m0 * k), block16.size(), block16.data());
+                gemm.multiply(block16.data(), rows, result.data());
+            } else {
+                block.resize(static_cast<std::size_t>(rows * k));
+                x.copyTo(static_cast<std::size_t>(m0 * k), block.size(), block.data());
+                revealBlock(block.data(), rows, k, dataTr);
+                gemm.multiply(block.data(), rows, result.data());
+            }
             for (int64_t i = 0; i < rows; ++i)
                 std::copy_n(&result[static_cast<std::size_t>(i * cols)], cols,
                             &y.data[static_cast<std::size_t>((m0 + i) * n + n0)]);
@@ -212,7 +239,8 @@ std::vector<int64_t> loweredWeightShape(const OperandTensor& w, const ConvParams
 // as lowerConv orders it, so TR groups are the same), built block by block here
 // rather than through lowerConv, which the array's controller uses. Both write
 // every element of `out`, padding taps as zeros: the buffers are reused unzeroed.
-void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group, int64_t* out) {
+template <class T>  // int64_t, or int16_t for a tensor of at most 2 bytes a value
+void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group, T* out) {
     const std::vector<int64_t> shape = loweredWeightShape(w, p, group);
     const int64_t ng = shape[0], k = shape[1], cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
     w.visit([&](const auto* from) {
@@ -220,12 +248,14 @@ void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group
             for (int64_t ky = 0; ky < kh; ++ky)
                 for (int64_t kx = 0; kx < kw; ++kx)
                     for (int64_t c = 0; c < cg; ++c)
-                        out[f * k + (ky * kw + kx) * cg + c] = from[(((group * ng + f) * cg + c) * kh + ky) * kw + kx];
+                        out[f * k + (ky * kw + kx) * cg + c] =
+                            static_cast<T>(from[(((group * ng + f) * cg + c) * kh + ky) * kw + kx]);
     });
 }
 
+template <class T>  // int64_t, or int16_t for a tensor of at most 2 bytes a value
 void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
-                       int64_t rows, int64_t* out) {
+                       int64_t rows, T* out) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg;
     x.visit([&](const auto* from) {
@@ -235,13 +265,13 @@ void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const Con
                 for (int64_t kx = 0; kx < d.kw; ++kx) {
                     const int64_t iy = oy * p.strideH - p.padH + ky;
                     const int64_t ix = ox * p.strideW - p.padW + kx;
-                    int64_t* to = out + i * k + (ky * d.kw + kx) * d.cg;
+                    T* to = out + i * k + (ky * d.kw + kx) * d.cg;
                     if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) {
-                        std::fill_n(to, d.cg, int64_t{0});  // zero padding
+                        std::fill_n(to, d.cg, T{0});  // zero padding
                         continue;
                     }
                     const auto* column = from + ((b * d.c + group * d.cg) * d.h + iy) * d.wd + ix;
-                    for (int64_t c = 0; c < d.cg; ++c) to[c] = column[c * d.h * d.wd];
+                    for (int64_t c = 0; c < d.cg; ++c) to[c] = static_cast<T>(column[c * d.h * d.wd]);
                 }
         }
     });
@@ -281,22 +311,39 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
         revealedInput = wide;
     }
     const OperandTensor& input = revealPerValue ? revealedInput : x;
+    // Operands already at 16 bits are lowered and multiplied at 16 bits (gemmWithTr); TR of data groups
+    // along K works on 64-bit blocks.
+    UninitializedVector<int16_t> wg16, block16;
+    const bool narrowData = input.bytesPerValue() <= 2 && (revealPerValue || !dataTr);
     for (int g = 0; g < p.groups; ++g) {
-        wg.resize(static_cast<std::size_t>(d.ng * k));
-        if (revealed) {
-            copyRevealedRows(revealedGroup(*revealed, g, p.groups, d.ng, k), 0, d.ng, wg.data());
-        } else {
+        const RevealedOperand* given = revealed ? &revealedGroup(*revealed, g, p.groups, d.ng, k) : nullptr;
+        const int16_t* w16 = given ? revealedRows16(*given, 0) : nullptr;
+        if (given && !w16) {
+            wg.resize(static_cast<std::size_t>(d.ng * k));
+            copyRevealedRows(*given, 0, d.ng, wg.data());
+        } else if (!given && !weightTr && w.bytesPerValue() <= 2) {
+            wg16.resize(static_cast<std::size_t>(d.ng * k));
+            lowerConvWeightsInto(w, p, g, wg16.data());
+            w16 = wg16.data();
+        } else if (!given) {
+            wg.resize(static_cast<std::size_t>(d.ng * k));
             lowerConvWeightsInto(w, p, g, wg.data());
             revealBlock(wg.data(), d.ng, k, weightTr);
         }
-        const ExactGemm gemm(wg.data(), d.ng, k);
+        const ExactGemm gemm = w16 ? ExactGemm(w16, d.ng, k) : ExactGemm(wg.data(), d.ng, k);
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
-            block.resize(static_cast<std::size_t>(rows * k));
-            lowerConvRowsInto(input, w, p, g, m0, rows, block.data());
-            if (!revealPerValue) revealBlock(block.data(), rows, k, dataTr);
             result.resize(static_cast<std::size_t>(rows * d.ng));
-            gemm.multiply(block.data(), rows, result.data());
+            if (narrowData) {
+                block16.resize(static_cast<std::size_t>(rows * k));
+                lowerConvRowsInto(input, w, p, g, m0, rows, block16.data());
+                gemm.multiply(block16.data(), rows, result.data());
+            } else {
+                block.resize(static_cast<std::size_t>(rows * k));
+                lowerConvRowsInto(input, w, p, g, m0, rows, block.data());
+                if (!revealPerValue) revealBlock(block.data(), rows, k, dataTr);
+                gemm.multiply(block.data(), rows, result.data());
+            }
             for (int64_t i = 0; i < rows; ++i) {
                 const int64_t row = m0 + i, b = row / (d.oh * d.ow), pix = row % (d.oh * d.ow);
                 for (int64_t n = 0; n < d.ng; ++n)
