@@ -8,10 +8,12 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "modules/functional/Encoding.hpp"
+#include "modules/functional/Reference.hpp"
 #include "modules/functional/RevealedOperand.hpp"
 #include "tests/support/TermLiterals.hpp"
 #include "modules/functional/TermReveal.hpp"
@@ -478,6 +480,57 @@ TEST(RevealedOperand, ThreadsGiveTheOneThreadResult) {
             EXPECT_EQ(std::string(e.what()), first) << threads;
         }
     }
+}
+
+// A convolution's im2col data revealed once per input value (revealConvData, the controller's path for
+// data TR groups of one value) against revealing lowerConv's matrix: every value, count and total, for
+// strides that skip input values (a large value where only skipped positions hold it must not reach the
+// largest kept exponent), padding, channel groups, and codings stored at 16 and at 32 bits.
+TEST(RevealedOperand, ConvDataRevealedPerValueEqualsTheLoweredMatrixRevealed) {
+    struct Case {
+        int stride, pad, groups;
+        OperandCoding coding;
+    };
+    const Case cases[] = {{1, 1, 1, {8, Encoding::Hese, 1, 3}},   {2, 1, 2, {8, Encoding::Hese, 1, 2}},
+                          {3, 0, 1, {8, Encoding::Hese, 1, 3}},   {2, 2, 6, {8, Encoding::Naf, 1, std::nullopt}},
+                          {1, 0, 3, {16, Encoding::Hese, 1, 2}},  {3, 0, 2, {14, Encoding::Binary, 1, 1}}};
+    std::mt19937 rng(11);
+    for (const Case& c : cases) {
+        const int64_t most = (int64_t{1} << c.coding.bits) - 1;
+        std::uniform_int_distribution<int64_t> small(-most / 8, most / 8);
+        IntTensor x({2, 6, 9, 7}), w({12, 6 / c.groups, 3, 3});
+        for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i)
+            // Column 6 holds the largest magnitude: with stride 3 and no padding im2col never reads it.
+            x.data[static_cast<std::size_t>(i)] = i % 7 == 6 ? most : (i % 5 == 0 ? 0 : small(rng));
+        for (int64_t& v : w.data) v = small(rng);
+        ConvParams p;
+        p.strideH = p.strideW = c.stride;
+        p.padH = p.padW = c.pad;
+        p.groups = c.groups;
+        const LoweredConv lowered = lowerConv(x, w, p);
+        for (int g = 0; g < c.groups; ++g) {
+            const std::string what = "stride " + std::to_string(c.stride) + " pad " + std::to_string(c.pad) +
+                                     " groups " + std::to_string(c.groups) + " bits " + std::to_string(c.coding.bits) +
+                                     " group " + std::to_string(g);
+            const RevealedOperand want(lowered.x[static_cast<std::size_t>(g)], c.coding, TermStorage::CountsOnly);
+            const RevealedOperand got = revealConvData(x, w, p, g, c.coding);
+            ASSERT_EQ(got.rows(), want.rows()) << what;
+            ASSERT_EQ(got.depth(), want.depth()) << what;
+            EXPECT_EQ(got.narrowValues(), want.narrowValues()) << what;
+            EXPECT_EQ(got.valuesTensor(), want.valuesTensor()) << what;
+            bool sameCounts = true;
+            for (int64_t r = 0; r < want.rows(); ++r)
+                for (int64_t k = 0; k < want.depth(); ++k) sameCounts &= got.termCount(r, k) == want.termCount(r, k);
+            EXPECT_TRUE(sameCounts) << what;
+            EXPECT_EQ(got.keptTerms(), want.keptTerms()) << what;
+            EXPECT_EQ(got.encodedTerms(), want.encodedTerms()) << what;
+            EXPECT_EQ(got.largestExponent(), want.largestExponent()) << what;
+            EXPECT_FALSE(got.storesTerms()) << what;
+        }
+    }
+    IntTensor x({1, 2, 4, 4}), w({2, 2, 3, 3});
+    EXPECT_THROW(revealConvData(x, w, ConvParams{}, 0, OperandCoding{8, Encoding::Hese, 2, 3}), std::invalid_argument);
+    EXPECT_THROW(revealConvData(x, w, ConvParams{}, 1, OperandCoding{8, Encoding::Hese, 1, 3}), std::invalid_argument);
 }
 
 }  // namespace

@@ -188,7 +188,11 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
         }
         return prepared;
     }
-    LoweredConv lowered = lowerConv(x, w, task.conv);
+    // Data TR groups of one value (the authors' data_terms): a value keeps the same terms wherever im2col
+    // puts it, so the fast array's data are revealed once per input value and lowered already revealed
+    // (revealConvData: the same operand), not revealed again at every copy (nine of a 3x3 kernel).
+    const bool dataPerValue = xc && xc->groupSize == 1 && terms == TermStorage::CountsOnly;
+    LoweredConv lowered = lowerConv(x, w, task.conv, /*lowerData=*/!dataPerValue);
     RevealedWeights revealed;
     for (OperandTensor& wg : lowered.w) {
         revealed.push_back(revealWeights(wg));
@@ -196,7 +200,10 @@ PreparedLayer Controller::prepareLayer(std::size_t index) const {
     }
     share(revealed);
     for (std::size_t g = 0; g < lowered.x.size(); ++g) {
-        addGemm(lowered.x[g], revealed[g]);
+        if (dataPerValue)
+            prepared.gemms.push_back({revealConvData(x, w, task.conv, static_cast<int>(g), *xc), revealed[g], {}});
+        else
+            addGemm(lowered.x[g], revealed[g]);
         lowered.x[g] = OperandTensor();
     }
     prepared.shape = std::move(lowered);

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "modules/functional/ExactGemm.hpp"
+#include "modules/functional/TermTable.hpp"
 
 namespace trsim {
 namespace {
@@ -56,13 +57,14 @@ IntTensor conv2dReference(const OperandTensor& x, const OperandTensor& w, const 
     return conv2dWithTr(x, w, p, std::nullopt, std::nullopt);
 }
 
-LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p) {
+LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, bool lowerData) {
     const ConvDims d = convDims(x, w, p);
     LoweredConv out;
     out.batch = d.b, out.outH = d.oh, out.outW = d.ow, out.outChannels = d.n;
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     for (int g = 0; g < p.groups; ++g) {
-        OperandTensor xg({m, k}, x.widthLimit()), wg({d.ng, k}, w.widthLimit());
+        OperandTensor xg(lowerData ? std::vector<int64_t>{m, k} : std::vector<int64_t>{0, k}, x.widthLimit());
+        OperandTensor wg({d.ng, k}, w.widthLimit());
         wg.visit([&](auto* to) {
             w.visit([&](const auto* from) {
                 for (int64_t n = 0; n < d.ng; ++n)
@@ -74,7 +76,7 @@ LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const Conv
                                         from[(((g * d.ng + n) * d.cg + c) * d.kh + ky) * d.kw + kx]);
             });
         });
-        xg.visit([&](auto* to) {
+        if (lowerData) xg.visit([&](auto* to) {
             x.visit([&](const auto* from) {
                 for (int64_t b = 0; b < d.b; ++b)
                     for (int64_t oy = 0; oy < d.oh; ++oy)
@@ -97,6 +99,89 @@ LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const Conv
         out.w.push_back(std::move(wg));
     }
     return out;
+}
+
+RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group,
+                               const OperandCoding& coding) {
+    if (coding.groupSize != 1)
+        throw std::invalid_argument("revealConvData: data TR groups of " + std::to_string(coding.groupSize) +
+                                    " values (only single values keep their terms wherever im2col puts them)");
+    const ConvDims d = convDims(x, w, p);
+    if (group < 0 || group >= p.groups)
+        throw std::invalid_argument("revealConvData: no channel group " + std::to_string(group) + " of " +
+                                    std::to_string(p.groups));
+    const TermTable& table = TermTable::get(coding.encoding, coding.bits);
+    // Channel group `group` of the input, value by value: after TR, kept and encoded terms, and the
+    // exponents of a value that keeps a term (revealByGroup, as RevealedOperand reveals).
+    const int64_t plane = d.h * d.wd, perImage = d.cg * plane, n = d.b * perImage;
+    std::vector<int64_t> values(static_cast<std::size_t>(n));
+    for (int64_t b = 0; b < d.b; ++b)
+        x.copyTo(static_cast<std::size_t>((b * d.c + group * d.cg) * plane), static_cast<std::size_t>(perImage),
+                 &values[static_cast<std::size_t>(b * perImage)]);
+    std::vector<uint8_t> kept(values.size());
+    std::vector<int32_t> revealed(values.size());
+    uint32_t unused = 0;  // every value's exponents; the operand's are those of the values im2col uses
+    revealByGroup(table, values.data(), values.size(), 1, coding.budget, kept.data(), revealed.data(), unused);
+    // How often im2col reads input position (iy, ix): how many (output, tap) pairs reach its row, times its column's.
+    const auto uses = [](int64_t in, int64_t kernel, int64_t out, int stride, int pad) {
+        std::vector<int64_t> u(static_cast<std::size_t>(in), 0);
+        for (int64_t o = 0; o < out; ++o)
+            for (int64_t t = 0; t < kernel; ++t) {
+                const int64_t i = o * stride - pad + t;
+                if (i >= 0 && i < in) ++u[static_cast<std::size_t>(i)];
+            }
+        return u;
+    };
+    const std::vector<int64_t> rowUses = uses(d.h, d.kh, d.oh, p.strideH, p.padH);
+    const std::vector<int64_t> colUses = uses(d.wd, d.kw, d.ow, p.strideW, p.padW);
+    RevealedParts parts;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t pos = i % plane, used = rowUses[static_cast<std::size_t>(pos / d.wd)] *
+                                              colUses[static_cast<std::size_t>(pos % d.wd)];
+        if (used == 0) continue;
+        const std::size_t v = static_cast<std::size_t>(i);
+        const uint64_t mag = table.magnitude(values[v]);
+        parts.encodedTerms += used * table.count(mag);
+        parts.keptTerms += used * kept[v];
+        if (kept[v] > 0) parts.keptExponents |= table.exponentMask(mag);
+    }
+    // The im2col matrix of the revealed values and their counts, as lowerConv lowers the values.
+    const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
+    parts.rows = m, parts.depth = k;
+    parts.narrow = coding.bits <= 14;  // as RevealedOperand decides
+    parts.counts.resize(static_cast<std::size_t>(m * k));
+    const auto lower = [&](auto* to) {
+        for (int64_t b = 0; b < d.b; ++b)
+            for (int64_t oy = 0; oy < d.oh; ++oy)
+                for (int64_t ox = 0; ox < d.ow; ++ox) {
+                    const std::size_t row = static_cast<std::size_t>(((b * d.oh + oy) * d.ow + ox) * k);
+                    for (int64_t ky = 0; ky < d.kh; ++ky)
+                        for (int64_t kx = 0; kx < d.kw; ++kx) {
+                            const std::size_t at = row + static_cast<std::size_t>((ky * d.kw + kx) * d.cg);
+                            const int64_t iy = oy * p.strideH - p.padH + ky, ix = ox * p.strideW - p.padW + kx;
+                            if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) {  // zero padding: no terms
+                                std::fill_n(to + at, d.cg, 0);
+                                std::fill_n(&parts.counts[at], d.cg, uint8_t{0});
+                                continue;
+                            }
+                            const std::size_t from = static_cast<std::size_t>(b * perImage + iy * d.wd + ix);
+                            for (int64_t c = 0; c < d.cg; ++c) {
+                                const std::size_t v = from + static_cast<std::size_t>(c * plane);
+                                to[at + static_cast<std::size_t>(c)] =
+                                    static_cast<std::remove_reference_t<decltype(*to)>>(revealed[v]);
+                                parts.counts[at + static_cast<std::size_t>(c)] = kept[v];
+                            }
+                        }
+                }
+    };
+    if (parts.narrow) {
+        parts.values16.resize(parts.counts.size());
+        lower(parts.values16.data());
+    } else {
+        parts.values32.resize(parts.counts.size());
+        lower(parts.values32.data());
+    }
+    return RevealedOperand(std::move(parts));
 }
 
 IntTensor raiseConvOutput(const std::vector<IntTensor>& perGroup, const LoweredConv& s) {

@@ -39,7 +39,14 @@ struct LoweredConv {
     std::vector<OperandTensor> w;  // per group: [Ng, KH*KW*Cg]
     int64_t batch = 0, outH = 0, outW = 0, outChannels = 0;
 };
-LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p);
+// lowerData false: the weights only (x holds a [0, K] tensor per group).
+LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, bool lowerData = true);
+// Channel group `group`'s im2col data revealed with `coding`, whose TR groups must be single values
+// (std::invalid_argument otherwise): each input value is revealed once and its value after TR and kept
+// terms lowered wherever im2col puts it, instead of revealing every copy. Equal, value for value and in
+// every total, to RevealedOperand(lowerConv(x, w, p).x[group], coding, TermStorage::CountsOnly).
+RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group,
+                               const OperandCoding& coding);
 // Channel group `group`'s weight matrix [Ng, KH*KW*Cg] (lowerConv's w[group]), widened.
 IntTensor lowerConvWeights(const OperandTensor& w, const ConvParams& p, int group);
 // Rows [m0, m0 + rows) of channel group `group`'s im2col matrix (lowerConv's x[group]),

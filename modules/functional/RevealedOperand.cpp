@@ -104,6 +104,22 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
     largestExponent_ = keptExponents ? 31 - __builtin_clz(keptExponents) : 0;
 }
 
+RevealedOperand::RevealedOperand(RevealedParts parts)
+    : rows_(parts.rows),
+      depth_(parts.depth),
+      encodedTerms_(parts.encodedTerms),
+      keptTerms_(parts.keptTerms),
+      largestExponent_(parts.keptExponents ? 31 - __builtin_clz(parts.keptExponents) : 0),
+      narrow_(parts.narrow),
+      values16_(std::move(parts.values16)),
+      values32_(std::move(parts.values32)),
+      counts_(std::move(parts.counts)) {
+    const std::size_t n = static_cast<std::size_t>(rows_ * depth_);
+    if (counts_.size() != n || (narrow_ ? values16_.size() : values32_.size()) != n)
+        throw std::invalid_argument("RevealedOperand: parts of " + std::to_string(counts_.size()) +
+                                    " values for [" + std::to_string(rows_) + ", " + std::to_string(depth_) + "]");
+}
+
 RevealedOperand RevealedOperand::plain(const OperandTensor& a) {
     if (a.rank() != 2) throw std::invalid_argument("RevealedOperand: expected [rows, K], got " + shapeString(a.shape));
     RevealedOperand r;

@@ -18,6 +18,19 @@ namespace trsim {
 // term by term) or only their count and sum (the fast array's step rules).
 enum class TermStorage { Stored, CountsOnly };
 
+// What a RevealedOperand is made of, for an operand revealed elsewhere (revealConvData in
+// Reference.hpp: a convolution's im2col data revealed once per input value): values after TR,
+// kept-term counts and the operand's totals; no terms.
+struct RevealedParts {
+    int64_t rows = 0, depth = 0;
+    bool narrow = true;  // values in values16 (codings of at most 14 bits), else in values32
+    UninitializedVector<int16_t> values16;
+    UninitializedVector<int32_t> values32;
+    UninitializedVector<uint8_t> counts;
+    int64_t encodedTerms = 0, keptTerms = 0;
+    uint32_t keptExponents = 0;  // OR of the exponent masks of the values that keep a term
+};
+
 class RevealedOperand {
 public:
     // `a` is [rows, K]; TR groups run along K (consecutive elements of a row). A large operand (millions of
@@ -27,6 +40,9 @@ public:
     // Exact values only, no terms (for PEs that multiply binary values); values
     // must fit in 32 bits (operands have at most 16 magnitude bits).
     static RevealedOperand plain(const OperandTensor& a);
+    // TermStorage::CountsOnly from its parts; throws std::invalid_argument when their sizes are not
+    // rows x depth.
+    explicit RevealedOperand(RevealedParts parts);
 
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }
