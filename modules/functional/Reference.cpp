@@ -51,6 +51,39 @@ ConvDims convDims(const OperandTensor& x, const OperandTensor& w, const ConvPara
     return d;
 }
 
+// Channel group `group` of values laid out as x [B, C, H, W] (`from`: the first value of the tensor),
+// channels last: out[((b * H + iy) * W + ix) * Cg + c]. im2col then copies each tap's Cg channels in one
+// run instead of reading them a plane (H x W values) apart.
+template <class From, class To>
+void channelsLast(const From* from, const ConvDims& d, int group, To* out) {
+    const int64_t plane = d.h * d.wd;
+    for (int64_t b = 0; b < d.b; ++b)
+        for (int64_t c = 0; c < d.cg; ++c) {
+            const From* src = from + (b * d.c + group * d.cg + c) * plane;
+            To* dst = out + b * plane * d.cg + c;
+            for (int64_t i = 0; i < plane; ++i) dst[i * d.cg] = static_cast<To>(src[i]);
+        }
+}
+
+// Rows [m0, m0 + rows) of the im2col matrix (row (b, oy, ox), reduction (ky, kx, c) with c fastest, as
+// lowerConv orders it) from a channel group laid out channels last; padding taps are zeros.
+template <class T>
+void lowerChannelsLast(const T* nhwc, const ConvDims& d, const ConvParams& p, int64_t m0, int64_t rows, T* out) {
+    const int64_t k = d.kh * d.kw * d.cg;
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t row = m0 + i, b = row / (d.oh * d.ow), oy = row / d.ow % d.oh, ox = row % d.ow;
+        for (int64_t ky = 0; ky < d.kh; ++ky)
+            for (int64_t kx = 0; kx < d.kw; ++kx) {
+                const int64_t iy = oy * p.strideH - p.padH + ky, ix = ox * p.strideW - p.padW + kx;
+                T* to = out + i * k + (ky * d.kw + kx) * d.cg;
+                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd)
+                    std::fill_n(to, d.cg, T{0});
+                else
+                    std::copy_n(nhwc + ((b * d.h + iy) * d.wd + ix) * d.cg, d.cg, to);
+            }
+    }
+}
+
 }  // namespace
 
 IntTensor conv2dReference(const OperandTensor& x, const OperandTensor& w, const ConvParams& p) {
@@ -145,42 +178,27 @@ RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, c
         parts.keptTerms += used * kept[v];
         if (kept[v] > 0) parts.keptExponents |= table.exponentMask(mag);
     }
-    // The im2col matrix of the revealed values and their counts, as lowerConv lowers the values.
+    // The im2col matrix of the revealed values and their counts, as lowerConv lowers the values, from
+    // the group's values and counts laid out channels last.
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     parts.rows = m, parts.depth = k;
     parts.narrow = coding.bits <= 14;  // as RevealedOperand decides
+    ConvDims one = d;  // the group's values alone: one group of Cg channels
+    one.c = d.cg;
+    std::vector<uint8_t> keptLast(kept.size());
+    channelsLast(kept.data(), one, 0, keptLast.data());
     parts.counts.resize(static_cast<std::size_t>(m * k));
-    const auto lower = [&](auto* to) {
-        for (int64_t b = 0; b < d.b; ++b)
-            for (int64_t oy = 0; oy < d.oh; ++oy)
-                for (int64_t ox = 0; ox < d.ow; ++ox) {
-                    const std::size_t row = static_cast<std::size_t>(((b * d.oh + oy) * d.ow + ox) * k);
-                    for (int64_t ky = 0; ky < d.kh; ++ky)
-                        for (int64_t kx = 0; kx < d.kw; ++kx) {
-                            const std::size_t at = row + static_cast<std::size_t>((ky * d.kw + kx) * d.cg);
-                            const int64_t iy = oy * p.strideH - p.padH + ky, ix = ox * p.strideW - p.padW + kx;
-                            if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) {  // zero padding: no terms
-                                std::fill_n(to + at, d.cg, 0);
-                                std::fill_n(&parts.counts[at], d.cg, uint8_t{0});
-                                continue;
-                            }
-                            const std::size_t from = static_cast<std::size_t>(b * perImage + iy * d.wd + ix);
-                            for (int64_t c = 0; c < d.cg; ++c) {
-                                const std::size_t v = from + static_cast<std::size_t>(c * plane);
-                                to[at + static_cast<std::size_t>(c)] =
-                                    static_cast<std::remove_reference_t<decltype(*to)>>(revealed[v]);
-                                parts.counts[at + static_cast<std::size_t>(c)] = kept[v];
-                            }
-                        }
-                }
+    lowerChannelsLast(keptLast.data(), one, p, 0, m, parts.counts.data());
+    const auto lowerValues = [&](auto& to) {
+        std::vector<std::remove_reference_t<decltype(*to.data())>> last(revealed.size());
+        channelsLast(revealed.data(), one, 0, last.data());
+        to.resize(parts.counts.size());
+        lowerChannelsLast(last.data(), one, p, 0, m, to.data());
     };
-    if (parts.narrow) {
-        parts.values16.resize(parts.counts.size());
-        lower(parts.values16.data());
-    } else {
-        parts.values32.resize(parts.counts.size());
-        lower(parts.values32.data());
-    }
+    if (parts.narrow)
+        lowerValues(parts.values16);
+    else
+        lowerValues(parts.values32);
     return RevealedOperand(std::move(parts));
 }
 
@@ -398,7 +416,7 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
     const OperandTensor& input = revealPerValue ? revealedInput : x;
     // Operands already at 16 bits are lowered and multiplied at 16 bits (gemmWithTr); TR of data groups
     // along K works on 64-bit blocks.
-    UninitializedVector<int16_t> wg16, block16;
+    UninitializedVector<int16_t> wg16, block16, groupLast;  // groupLast: the group's input, channels last
     const bool narrowData = input.bytesPerValue() <= 2 && (revealPerValue || !dataTr);
     for (int g = 0; g < p.groups; ++g) {
         const RevealedOperand* given = revealed ? &revealedGroup(*revealed, g, p.groups, d.ng, k) : nullptr;
@@ -416,12 +434,16 @@ IntTensor conv2dWithTr(const OperandTensor& x, const OperandTensor& w, const Con
             revealBlock(wg.data(), d.ng, k, weightTr);
         }
         const ExactGemm gemm = w16 ? ExactGemm(w16, d.ng, k) : ExactGemm(wg.data(), d.ng, k);
+        if (narrowData) {
+            groupLast.resize(static_cast<std::size_t>(d.b * d.h * d.wd * d.cg));
+            input.visit([&](const auto* from) { channelsLast(from, d, g, groupLast.data()); });
+        }
         for (int64_t m0 = 0; m0 < m; m0 += kRowBlock) {
             const int64_t rows = std::min(kRowBlock, m - m0);
             result.resize(static_cast<std::size_t>(rows * d.ng));
             if (narrowData) {
                 block16.resize(static_cast<std::size_t>(rows * k));
-                lowerConvRowsInto(input, w, p, g, m0, rows, block16.data());
+                lowerChannelsLast(groupLast.data(), d, p, m0, rows, block16.data());
                 gemm.multiply(block16.data(), rows, result.data());
             } else {
                 block.resize(static_cast<std::size_t>(rows * k));
