@@ -134,6 +134,16 @@ LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const Conv
     return out;
 }
 
+std::vector<int64_t> im2colUses(int64_t in, int64_t kernel, int64_t out, int stride, int pad) {
+    std::vector<int64_t> u(static_cast<std::size_t>(in), 0);
+    for (int64_t o = 0; o < out; ++o)
+        for (int64_t t = 0; t < kernel; ++t) {
+            const int64_t i = o * stride - pad + t;
+            if (i >= 0 && i < in) ++u[static_cast<std::size_t>(i)];
+        }
+    return u;
+}
+
 RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group,
                                const OperandCoding& coding) {
     if (coding.groupSize != 1)
@@ -155,18 +165,9 @@ RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, c
     std::vector<int32_t> revealed(values.size());
     uint32_t unused = 0;  // every value's exponents; the operand's are those of the values im2col uses
     revealByGroup(table, values.data(), values.size(), 1, coding.budget, kept.data(), revealed.data(), unused);
-    // How often im2col reads input position (iy, ix): how many (output, tap) pairs reach its row, times its column's.
-    const auto uses = [](int64_t in, int64_t kernel, int64_t out, int stride, int pad) {
-        std::vector<int64_t> u(static_cast<std::size_t>(in), 0);
-        for (int64_t o = 0; o < out; ++o)
-            for (int64_t t = 0; t < kernel; ++t) {
-                const int64_t i = o * stride - pad + t;
-                if (i >= 0 && i < in) ++u[static_cast<std::size_t>(i)];
-            }
-        return u;
-    };
-    const std::vector<int64_t> rowUses = uses(d.h, d.kh, d.oh, p.strideH, p.padH);
-    const std::vector<int64_t> colUses = uses(d.wd, d.kw, d.ow, p.strideW, p.padW);
+    // How often im2col reads input position (iy, ix): its row's uses times its column's.
+    const std::vector<int64_t> rowUses = im2colUses(d.h, d.kh, d.oh, p.strideH, p.padH);
+    const std::vector<int64_t> colUses = im2colUses(d.wd, d.kw, d.ow, p.strideW, p.padW);
     RevealedParts parts;
     for (int64_t i = 0; i < n; ++i) {
         const int64_t pos = i % plane, used = rowUses[static_cast<std::size_t>(pos / d.wd)] *
@@ -182,7 +183,7 @@ RevealedOperand revealConvData(const OperandTensor& x, const OperandTensor& w, c
     // the group's values and counts laid out channels last.
     const int64_t k = d.kh * d.kw * d.cg, m = d.b * d.oh * d.ow;
     parts.rows = m, parts.depth = k;
-    parts.narrow = coding.bits <= 14;  // as RevealedOperand decides
+    parts.narrow = RevealedOperand::storesNarrow(coding);
     ConvDims one = d;  // the group's values alone: one group of Cg channels
     one.c = d.cg;
     std::vector<uint8_t> keptLast(kept.size());
@@ -356,9 +357,8 @@ void lowerConvWeightsInto(const OperandTensor& w, const ConvParams& p, int group
     });
 }
 
-template <class T>  // int64_t, or int16_t for a tensor of at most 2 bytes a value
 void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, int group, int64_t m0,
-                       int64_t rows, T* out) {
+                       int64_t rows, int64_t* out) {
     const ConvDims d = convDims(x, w, p);
     const int64_t k = d.kh * d.kw * d.cg;
     x.visit([&](const auto* from) {
@@ -368,13 +368,13 @@ void lowerConvRowsInto(const OperandTensor& x, const OperandTensor& w, const Con
                 for (int64_t kx = 0; kx < d.kw; ++kx) {
                     const int64_t iy = oy * p.strideH - p.padH + ky;
                     const int64_t ix = ox * p.strideW - p.padW + kx;
-                    T* to = out + i * k + (ky * d.kw + kx) * d.cg;
+                    int64_t* to = out + i * k + (ky * d.kw + kx) * d.cg;
                     if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.wd) {
-                        std::fill_n(to, d.cg, T{0});  // zero padding
+                        std::fill_n(to, d.cg, int64_t{0});  // zero padding
                         continue;
                     }
                     const auto* column = from + ((b * d.c + group * d.cg) * d.h + iy) * d.wd + ix;
-                    for (int64_t c = 0; c < d.cg; ++c) to[c] = static_cast<T>(column[c * d.h * d.wd]);
+                    for (int64_t c = 0; c < d.cg; ++c) to[c] = column[c * d.h * d.wd];
                 }
         }
     });

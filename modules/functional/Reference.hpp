@@ -39,6 +39,10 @@ struct LoweredConv {
     std::vector<OperandTensor> w;  // per group: [Ng, KH*KW*Cg]
     int64_t batch = 0, outH = 0, outW = 0, outChannels = 0;
 };
+// Along one axis of a convolution (`in` input positions, `out` outputs, a kernel of `kernel` taps): how
+// many (output, tap) pairs read input position i, so im2col copies input value (iy, ix) rowUses[iy] x
+// colUses[ix] times (0: a position the stride skips).
+std::vector<int64_t> im2colUses(int64_t in, int64_t kernel, int64_t out, int stride, int pad);
 // lowerData false: the weights only (x holds a [0, K] tensor per group).
 LoweredConv lowerConv(const OperandTensor& x, const OperandTensor& w, const ConvParams& p, bool lowerData = true);
 // Channel group `group`'s im2col data revealed with `coding`, whose TR groups must be single values

@@ -21,7 +21,7 @@ RevealedOperand::RevealedOperand(const OperandTensor& a, const OperandCoding& co
     rows_ = a.dim(0);
     depth_ = a.dim(1);
     const std::size_t n = a.size();
-    narrow_ = coding.bits <= 14;
+    narrow_ = storesNarrow(coding);
     if (narrow_) {
         reserveHugePages(values16_, n);
         values16_.resize(n);

@@ -23,7 +23,7 @@ enum class TermStorage { Stored, CountsOnly };
 // kept-term counts and the operand's totals; no terms.
 struct RevealedParts {
     int64_t rows = 0, depth = 0;
-    bool narrow = true;  // values in values16 (codings of at most 14 bits), else in values32
+    bool narrow = true;  // values in values16 (RevealedOperand::storesNarrow), else in values32
     UninitializedVector<int16_t> values16;
     UninitializedVector<int32_t> values32;
     UninitializedVector<uint8_t> counts;
@@ -59,6 +59,8 @@ public:
     // bits), else at 32: half the memory of a layer's revealed operands, which is time on a machine
     // where fresh memory is slow. visitRow(r, f) calls f with row r's values at their width.
     bool narrowValues() const { return narrow_; }
+    // Whether an operand revealed with `coding` stores its values at 16 bits (narrowValues()).
+    static bool storesNarrow(const OperandCoding& coding) { return coding.bits <= 14; }
     template <class F>
     decltype(auto) visitRow(int64_t r, F&& f) const {
         return narrow_ ? f(values16_.data() + idx(r, 0)) : f(values32_.data() + idx(r, 0));

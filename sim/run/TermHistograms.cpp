@@ -223,8 +223,8 @@ public:
         : x_(inputs), p_(p), kh_(weights.dim(2)), kw_(weights.dim(3)), cg_(weights.dim(1)),
           oh_(convOutputSize(inputs.dim(2), kh_, p.strideH, p.padH)),
           ow_(convOutputSize(inputs.dim(3), kw_, p.strideW, p.padW)),
-          rowUses_(uses(inputs.dim(2), kh_, oh_, p.strideH, p.padH)),
-          colUses_(uses(inputs.dim(3), kw_, ow_, p.strideW, p.padW)),
+          rowUses_(im2colUses(inputs.dim(2), kh_, oh_, p.strideH, p.padH)),
+          colUses_(im2colUses(inputs.dim(3), kw_, ow_, p.strideW, p.padW)),
           magnitudes_(inputs.size()),
           kept_(inputs.size()) {
         const int most = budget ? *budget : TermTable::kMaxBits + 1;
@@ -276,17 +276,6 @@ public:
     }
 
 private:
-    // uses[i]: how many (output position, kernel tap) pairs along one axis read input position i.
-    static std::vector<int64_t> uses(int64_t in, int64_t kernel, int64_t out, int stride, int pad) {
-        std::vector<int64_t> u(static_cast<std::size_t>(in), 0);
-        for (int64_t o = 0; o < out; ++o)
-            for (int64_t t = 0; t < kernel; ++t) {
-                const int64_t i = o * stride - pad + t;
-                if (i >= 0 && i < in) ++u[static_cast<std::size_t>(i)];
-            }
-        return u;
-    }
-
     const OperandTensor& x_;
     ConvParams p_;
     int64_t kh_, kw_, cg_, oh_, ow_;
