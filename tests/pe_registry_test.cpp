@@ -69,6 +69,70 @@ TEST(PeRegistry, EveryKindBuildsItsArrayAndCountsItsPes) {
     }
 }
 
+// A fast weight-stationary fold shared with a second host thread (SystolicArrayCore::setHostThreads)
+// gives every kind the same outputs, counters, per-PE work and fold cycles as one thread: 400 data rows in
+// blocks of 160 on a 200-column fold (three blocks, the helper taking two) and one block on the 30-column
+// fold after it; 13 slices over 6 array rows (row folds of 6, 6 and 1 PE rows: the slices made half by
+// each thread, none by one of them); TR also with the lock step and with 16-bit data (its wide layout).
+TEST(PeRegistry, EveryKindFoldsTheSameOnTwoHostThreads) {
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int64_t> data(0, 255), weight(-127, 127);
+    std::bernoulli_distribution zero(0.3);
+    for (const PeKind* kind : peKinds()) {
+        std::vector<std::vector<std::string>> variants{{}};
+        if (kind->name() == "tr")
+            variants.push_back({"pe.schedule=lockstep"}),
+                variants.push_back({"operands.data.bits=16", "pe.coefficient_counters=34"});
+        for (std::vector<std::string> sets : variants) {
+            const std::string what = kind->name() + (sets.empty() ? "" : " " + sets[0]);
+            sets.insert(sets.end(), {"pe.kind=" + kind->name(), "array.rows=6", "array.cols=200"});
+            const SimConfig c = loadConfig(kDefault, sets);
+            const ArraySpec spec = arraySpecFromConfig(c);
+            IntTensor x({400, 100}), w({230, 100});
+            const int64_t dataMax = (int64_t{1} << c.data.bits) - 1;
+            for (int64_t& v : x.data) v = zero(rng) ? 0 : data(rng) * dataMax / 255;
+            for (int64_t& v : w.data) v = weight(rng);
+            const LayerOperands o = kind->prepareLayer(c, x, w);
+            const OperandTensor ox = x, ow = w;
+            const OperandTensor& px = o.inputsOr(ox);
+            const OperandTensor& pw = o.weightsOr(ow);
+            const RevealedOperand rx = o.dataCoding ? RevealedOperand(px, *o.dataCoding) : RevealedOperand::plain(px);
+            const RevealedOperand rw = o.weightCoding ? RevealedOperand(pw, *o.weightCoding) : RevealedOperand::plain(pw);
+            struct Run {
+                IntTensor out;
+                ArrayCounters counters;
+                std::vector<int64_t> peWork, foldCycles;
+            };
+            auto run = [&](int threads) {
+                const auto core = makeArrayCore(spec);
+                core->setHostThreads(threads, 1);  // split every fold of two blocks or more
+                core->startJob(rx, rw, o.stepSlot);
+                Run r;
+                while (core->beginFold()) {
+                    r.foldCycles.push_back(core->runFoldFast());
+                    core->endFold();
+                }
+                r.out = core->output();
+                r.counters = core->counters();
+                r.peWork = core->peWork();
+                return r;
+            };
+            const Run one = run(1), two = run(2);
+            EXPECT_EQ(two.out, one.out) << what;
+            EXPECT_EQ(one.out, gemmWithTr(px, pw, o.dataCoding, o.weightCoding)) << what;
+            EXPECT_EQ(two.foldCycles, one.foldCycles) << what;
+            EXPECT_EQ(two.peWork, one.peWork) << what;
+            const ArrayCounters& a = one.counters;
+            const ArrayCounters& b = two.counters;
+            EXPECT_EQ(std::vector<int64_t>({b.folds, b.steps, b.computeCycles, b.idealCycles, b.activePeSteps, b.macs,
+                                            b.termPairs, b.groupsFlushed, b.serialSteps}),
+                      std::vector<int64_t>({a.folds, a.steps, a.computeCycles, a.idealCycles, a.activePeSteps, a.macs,
+                                            a.termPairs, a.groupsFlushed, a.serialSteps}))
+                << what;
+        }
+    }
+}
+
 // The cycle-level waveform (outputs.vcd_level: cycle) shows the ops a kind's rule records while it computes
 // a structural step: the traced step equals the untraced one, its ops are its work (term pairs, or one
 // product), each op's counter value is the running count of that counter, the last running sum is the step's

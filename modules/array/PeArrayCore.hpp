@@ -36,6 +36,8 @@
 //   static int64_t valueWork(int64_t slot);
 #pragma once
 #include <algorithm>
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -143,14 +145,14 @@ private:
 
     // PE (n, elements [k0, k0 + len)) meeting data rows [m0, m0 + rows): row m0 + i's product added to
     // products[i], its step's cycles written to cycles[i]; returns the work.
-    int64_t column(int64_t n, int64_t k0, int64_t len, int64_t m0, int64_t rows, int64_t* products, int32_t* cycles) {
+    int64_t column(Rule& rule, int64_t n, int64_t k0, int64_t len, int64_t m0, int64_t rows, int64_t* products,
+                   int32_t* cycles) {
         if constexpr (HasFastColumn<Rule>::value) {
-            return rule_.fastColumn(*w_, n, dataSlice(k0, len, rule_.sliceLayout()), slot_, m0, rows, products,
-                                    cycles);
+            return rule.fastColumn(*w_, n, madeSlice(k0), slot_, m0, rows, products, cycles);
         } else {
             int64_t work = 0;
             for (int64_t i = 0; i < rows; ++i) {
-                const PeStep s = rule_.fastStep(*w_, n, *x_, m0 + i, k0, len, slot_);
+                const PeStep s = rule.fastStep(*w_, n, *x_, m0 + i, k0, len, slot_);
                 products[i] += s.product;
                 cycles[i] = static_cast<int32_t>(s.cycles);
                 work += s.work;
@@ -173,36 +175,99 @@ private:
     // (foldRowBlock): the maxima, sums and busy cycles do not depend on the order
     // PEs and rows are met in.
     int64_t foldWeightStationary() {
-        const int64_t g = spec_.reductionPerPe, M = M_, cols = fold_.colsUsed;
+        const int64_t M = M_, cols = fold_.colsUsed;
         const int64_t block = std::min(M, foldRowBlock(cols));
+        const int64_t blocks = (M + block - 1) / block;
+        const std::size_t pes = static_cast<std::size_t>(spec_.rows) * spec_.cols;
         stepSlowest_.assign(static_cast<std::size_t>(fold_.steps), 0);
-        foldSums_.resize(static_cast<std::size_t>(cols * block));  // column c's sums of a block at c * block
-        peCycles_.resize(static_cast<std::size_t>(block));
+        // A large fold's row blocks are shared with a second host thread (setHostThreads): blocks are
+        // independent but for the steps' maxima and the PEs' busy cycles and work, which the helper keeps
+        // apart and adds in after (a max and sums: the same results on any number of threads). The output
+        // rows of a block are its own.
+        const bool split = hostThreads_ > 1 && blocks > 1 && fold_.rowsUsed * cols * M >= splitFoldSteps_;
+        if (!split) {
+            makeSlices(0, fold_.rowsUsed);
+            const int64_t work = foldBlocks(rule_, 0, blocks, block, main_, stepSlowest_.data(), peBusy_.data(),
+                                            peWork_.data());
+            return finishFold(work);
+        }
+        // The fold's data slices are made first, half by each thread (each slice is its own), then the blocks.
+        const int64_t half = fold_.rowsUsed / 2;
+        std::future<void> other = std::async(std::launch::async, [this, half] { makeSlices(half, fold_.rowsUsed); });
+        makeSlices(0, half);
+        other.get();
+        helperSlowest_.assign(static_cast<std::size_t>(fold_.steps), 0);
+        helperBusy_.assign(pes, 0);
+        helperWork_.assign(pes, 0);
+        const int64_t mid = blocks / 2;
+        std::future<int64_t> helper = std::async(std::launch::async, [&] {
+            return foldBlocks(*helperRule_, mid, blocks, block, helperScratch_, helperSlowest_.data(),
+                              helperBusy_.data(), helperWork_.data());
+        });
+        int64_t work = foldBlocks(rule_, 0, mid, block, main_, stepSlowest_.data(), peBusy_.data(), peWork_.data());
+        work += helper.get();
+        for (std::size_t t = 0; t < stepSlowest_.size(); ++t) stepSlowest_[t] = std::max(stepSlowest_[t], helperSlowest_[t]);
+        for (std::size_t i = 0; i < pes; ++i) {
+            peBusy_[i] += helperBusy_[i];
+            peWork_[i] += helperWork_[i];
+        }
+        return finishFold(work);
+    }
+
+    // The data slices of the fold's PE rows [r0, r1), for the rule's column kernel (none without one).
+    void makeSlices(int64_t r0, int64_t r1) {
+        if constexpr (HasFastColumn<Rule>::value) {
+            const int64_t g = spec_.reductionPerPe;
+            for (int64_t r = r0; r < r1; ++r) {
+                const int64_t k0 = fold_.red0 + r * g;
+                dataSlice(k0, std::min<int64_t>(g, K_ - k0), rule_.sliceLayout());
+            }
+        }
+    }
+
+    // A thread's buffers for foldBlocks.
+    struct FoldScratch {
+        std::vector<int64_t> sums;    // [c * block + i]: column c's sum of a block's row i
+        std::vector<int32_t> cycles;  // one PE's cycles for every row of a block
+    };
+
+    // Row blocks [b0, b1) of the fold (blocks of `block` rows) through `rule`: every PE meets a block's
+    // rows before the next block; the steps' maxima go to slowest, each PE's busy cycles and work to
+    // busy and peWork ([r * cols + c]), the sums into the output (each block's rows its own). Returns
+    // the work done. The fold's data slices must exist.
+    int64_t foldBlocks(Rule& rule, int64_t b0, int64_t b1, int64_t block, FoldScratch& scratch, int32_t* slowest,
+                       int64_t* busy, int64_t* peWork) {
+        const int64_t g = spec_.reductionPerPe, M = M_, cols = fold_.colsUsed;
+        scratch.sums.resize(static_cast<std::size_t>(cols * block));
+        scratch.cycles.resize(static_cast<std::size_t>(block));
         int64_t work = 0;
-        for (int64_t m0 = 0; m0 < M; m0 += block) {
-            const int64_t rows = std::min(block, M - m0);
-            std::fill(foldSums_.begin(), foldSums_.end(), 0);
+        for (int64_t b = b0; b < b1; ++b) {
+            const int64_t m0 = b * block, rows = std::min(block, M - m0);
+            std::fill(scratch.sums.begin(), scratch.sums.end(), 0);
             for (int64_t r = 0; r < fold_.rowsUsed; ++r) {
                 const int64_t k0 = fold_.red0 + r * g, len = std::min<int64_t>(g, K_ - k0);
                 for (int64_t c = 0; c < cols; ++c) {
-                    const int64_t peWork = column(fold_.n0 + c, k0, len, m0, rows,
-                                                  &foldSums_[static_cast<std::size_t>(c * block)], peCycles_.data());
-                    const int64_t busy =
-                        foldSlowest(&stepSlowest_[static_cast<std::size_t>(r + c + m0)], peCycles_.data(), rows);
+                    const int64_t peWorkDone = column(rule, fold_.n0 + c, k0, len, m0, rows,
+                                                      &scratch.sums[static_cast<std::size_t>(c * block)],
+                                                      scratch.cycles.data());
                     const std::size_t i = static_cast<std::size_t>(r * spec_.cols + c);
-                    peBusy_[i] += busy;
-                    peWork_[i] += peWork;
-                    work += peWork;
+                    busy[i] += foldSlowest(&slowest[static_cast<std::size_t>(r + c + m0)], scratch.cycles.data(), rows);
+                    peWork[i] += peWorkDone;
+                    work += peWorkDone;
                 }
             }
             // The block's column sums leave the array into the output, a row at a time (a row's columns
             // are adjacent there; a column at a time missed the cache at every element).
             for (int64_t i = 0; i < rows; ++i) {
                 int64_t* out = &out_.at2(m0 + i, fold_.n0);
-                for (int64_t c = 0; c < cols; ++c) out[c] += foldSums_[static_cast<std::size_t>(c * block + i)];
+                for (int64_t c = 0; c < cols; ++c) out[c] += scratch.sums[static_cast<std::size_t>(c * block + i)];
             }
         }
-        const int64_t peSteps = fold_.rowsUsed * cols * M;
+        return work;
+    }
+
+    int64_t finishFold(int64_t work) {
+        const int64_t peSteps = fold_.rowsUsed * fold_.colsUsed * M_;
         Rule::count(counters_, peSteps, work);
         counters_.activePeSteps += peSteps;
         active_.clear();
@@ -226,12 +291,22 @@ private:
     }
 
     int64_t beginJob(const RevealedOperand& x, const RevealedOperand& w, int64_t stepSlot) override {
+        if (hostThreads_ > 1) {
+            if (!helperRule_) helperRule_ = std::make_unique<Rule>(spec_);
+            helperRule_->beginJob(x, w, stepSlot, spec_);
+        }
         return rule_.beginJob(x, w, stepSlot, spec_);
     }
     int64_t valueStepWork() const override { return Rule::valueWork(slot_); }
     void countValueStep(int64_t active) { Rule::count(counters_, active, active * Rule::valueWork(slot_)); }
 
     Rule rule_;
+    // The second host thread's rule (it has scratch of its own) and what it keeps apart until the
+    // fold's end (foldWeightStationary); unused on one thread.
+    std::unique_ptr<Rule> helperRule_;
+    FoldScratch main_, helperScratch_;
+    std::vector<int32_t> helperSlowest_;
+    std::vector<int64_t> helperBusy_, helperWork_;
 };
 
 }  // namespace trsim

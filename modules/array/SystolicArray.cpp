@@ -8,7 +8,7 @@
 namespace trsim {
 
 SystolicArray::SystolicArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory,
-                             const sc_core::sc_time& clockPeriod, ArrayTiming timing)
+                             const sc_core::sc_time& clockPeriod, ArrayTiming timing, int hostThreads)
     : sc_core::sc_module(name),
       jobs("jobs"),
       done("done"),
@@ -21,7 +21,9 @@ SystolicArray::SystolicArray(const sc_core::sc_module_name& name, const ArraySpe
       core_(makeArrayCore(array)),
       memory_(memory, array.dataflow),
       period_(clockPeriod),
-      timing_(timing) {
+      timing_(timing),
+      hostThreads_(hostThreads) {
+    core_->setHostThreads(hostThreads_);
     SC_THREAD(run);
 }
 
@@ -46,6 +48,7 @@ void SystolicArray::execute(GemmJob& job) {
     if (wanted != spec_) {
         spec_ = wanted;
         core_ = makeArrayCore(spec_);
+        core_->setHostThreads(hostThreads_);
     }
     core_->startJob(*job.x, *job.w, job.stepSlot);
     memory_.startJob(job.x->rows(), job.x->depth(), job.w->rows(), core_->rowFolds(), job.stored);

@@ -32,8 +32,10 @@ public:
     sc_core::sc_signal<bool> stallSignal;
 
     SC_HAS_PROCESS(SystolicArray);
+    // `hostThreads`: host threads a fast fold may use (SystolicArrayCore::setHostThreads); results do not
+    // depend on it.
     SystolicArray(const sc_core::sc_module_name& name, const ArraySpec& array, const MemorySpec& memory,
-                  const sc_core::sc_time& clockPeriod, ArrayTiming timing);
+                  const sc_core::sc_time& clockPeriod, ArrayTiming timing, int hostThreads = 1);
 
     void traceSignals(sc_core::sc_trace_file* tf) const;
     // Called after every fold with (folds done, folds of the GEMM): progress on long layers.
@@ -52,6 +54,7 @@ private:
     MemorySystem memory_;
     sc_core::sc_time period_;
     ArrayTiming timing_;
+    int hostThreads_;
     std::exception_ptr error_;
     std::function<void(int64_t, int64_t)> foldDone_;
 };

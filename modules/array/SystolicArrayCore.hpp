@@ -140,6 +140,16 @@ public:
     // Writes the fold's results to the output; returns the fold's ideal cycles.
     void endFold();
 
+    // Host threads a fast weight-stationary fold may use: with 2 or more, a fold of at least
+    // `splitFoldSteps` PE steps and two blocks of data rows shares its blocks with one more thread,
+    // started for the fold and joined before runFoldFast returns. Every output, counter and cycle is the
+    // same on any number (tests/systolic_array_core_test.cpp). Set before startJob.
+    static constexpr int64_t kSplitFoldSteps = int64_t{1} << 20;  // a thread's start is tens of microseconds
+    void setHostThreads(int threads, int64_t splitFoldSteps = kSplitFoldSteps) {
+        hostThreads_ = threads;
+        splitFoldSteps_ = splitFoldSteps;
+    }
+
     const IntTensor& output() const { return out_; }
     // Useful work of every PE over the job, [rows * cols] row-major: MACs (mac)
     // or term pairs (tr).
@@ -165,6 +175,8 @@ protected:
     // reductionPerPe), transposed on first use in a job and kept for its other
     // column folds.
     const DataSlice& dataSlice(int64_t k0, int64_t len, DataSliceLayout layout);
+    // The slice dataSlice made for k0 (only reads: safe from several threads once made).
+    const DataSlice& madeSlice(int64_t k0) const { return dataSlices_[static_cast<std::size_t>(k0 / spec_.reductionPerPe)]; }
     // Ends a weight-stationary fold run PE by PE: every step lasts stepCycles of
     // its slowest PE (stepSlowest_); returns the fold's step cycles.
     int64_t finishFoldSteps();
@@ -217,9 +229,9 @@ protected:
     std::vector<PeStep> stepResults_;    // detailed mode: each active PE's step, applied at its end
     // Fast weight-stationary folds, run PE by PE (PeArrayCore::foldWeightStationary):
     std::vector<int32_t> stepSlowest_;   // cycles of each step's slowest PE
-    std::vector<int64_t> foldSums_;      // [c * block + i]: column c's sum of a block's row i (PeArrayCore)
-    std::vector<int32_t> peCycles_;      // one PE's cycles for every data row
     std::vector<DataSlice> dataSlices_;  // by k0 / reductionPerPe, filled by dataSlice
+    int hostThreads_ = 1;                     // setHostThreads
+    int64_t splitFoldSteps_ = kSplitFoldSteps;
     int64_t detailedCycle_ = 0;
     int64_t detailedMinCycles_ = 0;
     ArrayCounters counters_;

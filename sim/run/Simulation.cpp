@@ -330,7 +330,8 @@ SimulationResult simulate(const SimConfig& config, Trace& trace, std::ostream& p
     else
         array = std::make_unique<SystolicArray>(
             "array", spec, memory, cycle,
-            config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed);
+            config.simulation.mode == SimMode::Fast ? ArrayTiming::Fast : ArrayTiming::Detailed,
+            config.simulation.threads);
     const PeKind& kind = peKindOf(config);
     auto prepare = [&kind, &configs](std::size_t layer, const OperandTensor& inputs, const OperandTensor& weights) {
         return kind.prepareLayer(*configs[layer], inputs, weights);
