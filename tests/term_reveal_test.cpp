@@ -381,6 +381,55 @@ TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
             }
 }
 
+// Rows of many groups: whole batches of groups are revealed a group to a vector lane (TermReveal.cpp),
+// the rest one group at a time; both must be the oracle's selection, at every group size either path
+// takes, with budgets that bind nowhere, somewhere or everywhere, and rows of mostly small values.
+TEST(RevealByGroup, LongRowsAgreeWithOracle) {
+    std::mt19937 rng(23);
+    for (Encoding enc : kAllEncodings)
+        for (const int bits : {3, 8, 16})
+            for (const int g : {2, 3, 8, 15, 16, 17}) {
+                const TermTable& table = TermTable::get(enc, bits);
+                const int64_t most = (int64_t{1} << bits) - 1;
+                for (int trial = 0; trial < 6; ++trial) {
+                    const std::size_t n = std::uniform_int_distribution<std::size_t>(8 * g, 20 * g + 7)(rng);
+                    const int budget = std::uniform_int_distribution<int>(0, g * (bits + 1))(rng);
+                    const int64_t small = trial % 2 ? most : std::min<int64_t>(most, 7);
+                    std::vector<int64_t> in(n);
+                    for (int64_t& v : in) v = std::uniform_int_distribution<int64_t>(-small, small)(rng);
+                    std::vector<uint8_t> counts(n, 99), revealedCounts(n, 99);
+                    std::vector<int32_t> values(n, -12345);
+                    uint32_t exponents = 0;
+                    const int64_t total = keptTermCountsByGroup(table, in.data(), n, g, budget, counts.data());
+                    const int64_t total2 =
+                        revealByGroup(table, in.data(), n, g, budget, revealedCounts.data(), values.data(), exponents);
+                    int64_t expectedTotal = 0;
+                    uint32_t expectedExponents = 0;
+                    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
+                        const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
+                        std::vector<Terms> group;
+                        for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
+                        expectedTotal += static_cast<int64_t>(totalTerms(group));
+                        const std::vector<Terms> kept = oracleTopK(group, budget);
+                        for (std::size_t i = start; i < end; ++i) {
+                            const Terms& k = kept[i - start];
+                            const std::string where = encodingName(enc) + " bits " + std::to_string(bits) + " g " +
+                                                      std::to_string(g) + " budget " + std::to_string(budget) +
+                                                      " i " + std::to_string(i);
+                            ASSERT_EQ(counts[i], k.size()) << where;
+                            ASSERT_EQ(revealedCounts[i], k.size()) << where;
+                            ASSERT_EQ(values[i], sumOf(k)) << where;
+                            if (!k.empty())
+                                for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
+                        }
+                    }
+                    ASSERT_EQ(total, expectedTotal);
+                    ASSERT_EQ(total2, expectedTotal);
+                    ASSERT_EQ(exponents, expectedExponents) << encodingName(enc) << " bits " << bits << " g " << g;
+                }
+            }
+}
+
 TEST(OperandCoding, Defaults) {
     const OperandCoding c;
     EXPECT_EQ(c.bits, 8);
