@@ -34,7 +34,7 @@ struct RevealedParts {
 class RevealedOperand {
 public:
     // `a` is [rows, K]; TR groups run along K (consecutive elements of a row). A large operand (millions of
-    // values) is revealed on up to `threads` threads, a block of rows each; the same result on any number.
+    // values) is revealed on up to `threads` threads taking blocks of rows in turn; the same result on any number.
     RevealedOperand(const OperandTensor& a, const OperandCoding& coding, TermStorage storage = TermStorage::Stored,
                     int threads = 1);
     // Exact values only, no terms (for PEs that multiply binary values); values
