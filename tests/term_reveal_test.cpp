@@ -330,6 +330,42 @@ TEST(RevealValues, Errors) {
     EXPECT_NO_THROW(revealValues(in, 2, OperandCoding{9, Encoding::Hese, 2, 4}, out));
 }
 
+// keptTermCountsByGroup and revealByGroup of `in` in groups of g against the sort oracle, group by group:
+// every value's kept-term count and value after TR, the terms before TR, and the exponents of the values
+// that keep a term.
+void expectGroupsAgreeWithOracle(Encoding enc, int bits, int g, std::optional<int> budget,
+                                 const std::vector<int64_t>& in) {
+    const TermTable& table = TermTable::get(enc, bits);
+    const std::size_t n = in.size();
+    std::vector<uint8_t> counts(n, 99), revealedCounts(n, 99);
+    std::vector<int32_t> values(n, -12345);
+    uint32_t exponents = 0;
+    const int64_t total = keptTermCountsByGroup(table, in.data(), n, g, budget, counts.data());
+    const int64_t total2 = revealByGroup(table, in.data(), n, g, budget, revealedCounts.data(), values.data(), exponents);
+    const std::string where = encodingName(enc) + " bits " + std::to_string(bits) + " g " + std::to_string(g) +
+                              " budget " + (budget ? std::to_string(*budget) : std::string("none"));
+    int64_t expectedTotal = 0;
+    uint32_t expectedExponents = 0;
+    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
+        const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
+        std::vector<Terms> group;
+        for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
+        expectedTotal += static_cast<int64_t>(totalTerms(group));
+        const std::vector<Terms> kept = oracleTopK(group, budget);
+        for (std::size_t i = start; i < end; ++i) {
+            const Terms& k = kept[i - start];
+            ASSERT_EQ(counts[i], k.size()) << where << " i " << i;
+            ASSERT_EQ(revealedCounts[i], k.size()) << where << " i " << i;
+            ASSERT_EQ(values[i], sumOf(k)) << where << " i " << i;
+            if (!k.empty())
+                for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
+        }
+    }
+    ASSERT_EQ(total, expectedTotal) << where;
+    ASSERT_EQ(total2, expectedTotal) << where;
+    ASSERT_EQ(exponents, expectedExponents) << where;
+}
+
 // The table-driven passes the simulator uses (keptTermCountsByGroup for the histograms, revealByGroup for
 // RevealedOperand) against the oracle: kept counts, values after TR, terms before TR, and the exponents of
 // the values that keep a term. Group sizes on both sides of the small-group limit (255), half the values
@@ -339,7 +375,6 @@ TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
     for (Encoding enc : kAllEncodings)
         for (const int bits : {4, 8, 12})
             for (const int g : {1, 2, 7, 8, 9, 16, 255, 256, 300}) {
-                const TermTable& table = TermTable::get(enc, bits);
                 const int64_t most = (int64_t{1} << bits) - 1;
                 for (int trial = 0; trial < 4; ++trial) {
                     const std::size_t longest = 3 * static_cast<std::size_t>(g) + 5;
@@ -349,34 +384,8 @@ TEST(RevealByGroup, CountsValuesAndExponentsAgreeWithOracle) {
                     std::vector<int64_t> in(n);
                     for (int64_t& v : in)
                         v = rng() % 2 ? 0 : std::uniform_int_distribution<int64_t>(-most, most)(rng);
-                    std::vector<uint8_t> counts(n, 99), revealedCounts(n, 99);
-                    std::vector<int32_t> values(n, -12345);
-                    uint32_t exponents = 0;
-                    const int64_t total = keptTermCountsByGroup(table, in.data(), n, g, budget, counts.data());
-                    const int64_t total2 =
-                        revealByGroup(table, in.data(), n, g, budget, revealedCounts.data(), values.data(), exponents);
-                    int64_t expectedTotal = 0;
-                    uint32_t expectedExponents = 0;
-                    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
-                        const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
-                        std::vector<Terms> group;
-                        for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
-                        expectedTotal += static_cast<int64_t>(totalTerms(group));
-                        const std::vector<Terms> kept = oracleTopK(group, budget);
-                        for (std::size_t i = start; i < end; ++i) {
-                            const Terms& k = kept[i - start];
-                            const std::string where =
-                                encodingName(enc) + " bits " + std::to_string(bits) + " g " + std::to_string(g);
-                            ASSERT_EQ(counts[i], k.size()) << where << " i " << i;
-                            ASSERT_EQ(revealedCounts[i], k.size());
-                            ASSERT_EQ(values[i], sumOf(k)) << where << " i " << i;
-                            if (!k.empty())
-                                for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
-                        }
-                    }
-                    ASSERT_EQ(total, expectedTotal);
-                    ASSERT_EQ(total2, expectedTotal);
-                    ASSERT_EQ(exponents, expectedExponents) << encodingName(enc) << " bits " << bits << " g " << g;
+                    expectGroupsAgreeWithOracle(enc, bits, g, budget, in);
+                    if (HasFatalFailure()) return;
                 }
             }
 }
@@ -389,7 +398,6 @@ TEST(RevealByGroup, LongRowsAgreeWithOracle) {
     for (Encoding enc : kAllEncodings)
         for (const int bits : {3, 8, 16})
             for (const int g : {2, 3, 8, 15, 16, 17}) {
-                const TermTable& table = TermTable::get(enc, bits);
                 const int64_t most = (int64_t{1} << bits) - 1;
                 for (int trial = 0; trial < 6; ++trial) {
                     const std::size_t n = std::uniform_int_distribution<std::size_t>(8 * g, 20 * g + 7)(rng);
@@ -397,35 +405,8 @@ TEST(RevealByGroup, LongRowsAgreeWithOracle) {
                     const int64_t small = trial % 2 ? most : std::min<int64_t>(most, 7);
                     std::vector<int64_t> in(n);
                     for (int64_t& v : in) v = std::uniform_int_distribution<int64_t>(-small, small)(rng);
-                    std::vector<uint8_t> counts(n, 99), revealedCounts(n, 99);
-                    std::vector<int32_t> values(n, -12345);
-                    uint32_t exponents = 0;
-                    const int64_t total = keptTermCountsByGroup(table, in.data(), n, g, budget, counts.data());
-                    const int64_t total2 =
-                        revealByGroup(table, in.data(), n, g, budget, revealedCounts.data(), values.data(), exponents);
-                    int64_t expectedTotal = 0;
-                    uint32_t expectedExponents = 0;
-                    for (std::size_t start = 0; start < n; start += static_cast<std::size_t>(g)) {
-                        const std::size_t end = std::min(n, start + static_cast<std::size_t>(g));
-                        std::vector<Terms> group;
-                        for (std::size_t i = start; i < end; ++i) group.push_back(encode(enc, in[i], bits));
-                        expectedTotal += static_cast<int64_t>(totalTerms(group));
-                        const std::vector<Terms> kept = oracleTopK(group, budget);
-                        for (std::size_t i = start; i < end; ++i) {
-                            const Terms& k = kept[i - start];
-                            const std::string where = encodingName(enc) + " bits " + std::to_string(bits) + " g " +
-                                                      std::to_string(g) + " budget " + std::to_string(budget) +
-                                                      " i " + std::to_string(i);
-                            ASSERT_EQ(counts[i], k.size()) << where;
-                            ASSERT_EQ(revealedCounts[i], k.size()) << where;
-                            ASSERT_EQ(values[i], sumOf(k)) << where;
-                            if (!k.empty())
-                                for (const Term& t : group[i - start]) expectedExponents |= uint32_t{1} << t.exponent;
-                        }
-                    }
-                    ASSERT_EQ(total, expectedTotal);
-                    ASSERT_EQ(total2, expectedTotal);
-                    ASSERT_EQ(exponents, expectedExponents) << encodingName(enc) << " bits " << bits << " g " << g;
+                    expectGroupsAgreeWithOracle(enc, bits, g, budget, in);
+                    if (HasFatalFailure()) return;
                 }
             }
 }

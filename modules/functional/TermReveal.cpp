@@ -178,10 +178,8 @@ __attribute__((always_inline)) inline int64_t keptTermCountsLanesIn(const TermTa
     for (int p = 0; p < g; ++p) {
         const LaneI32 take = ((LaneI32)(masks[p] & cutBit) != 0) & (atCut > 0);  // -1 or 0
         atCut += take;
-        LaneU32 terms = masks[p] >> above;  // their set bits, as bitCount counts them
-        terms = terms - ((terms >> 1) & 0x55555555u);
-        terms = (terms & 0x33333333u) + ((terms >> 2) & 0x33333333u);
-        terms = (((terms + (terms >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+        LaneU32 terms = masks[p] >> above;
+        toBitCounts(terms);
         kept[p] = (LaneI32)terms - take;
     }
     int64_t total = 0;

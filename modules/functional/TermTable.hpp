@@ -12,11 +12,20 @@
 
 namespace trsim {
 
-// Set bits of v (without depending on the CPU's popcount instruction being enabled).
-inline int bitCount(uint32_t v) {
+// Replaces each 32-bit lane of v by its number of set bits: v a uint32_t, or a vector of them (GCC's
+// vector extensions, as TermReveal.cpp reveals groups in lanes; by reference, since passing such a
+// vector by value changes the ABI between AVX and baseline code). No popcount instruction needed.
+template <class Lanes>
+inline void toBitCounts(Lanes& v) {
     v = v - ((v >> 1) & 0x55555555u);
     v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
-    return static_cast<int>((((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
+    v = (((v + (v >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+
+// Set bits of v.
+inline int bitCount(uint32_t v) {
+    toBitCounts(v);
+    return static_cast<int>(v);
 }
 
 class TermTable {
